@@ -1,0 +1,2 @@
+// First-party plugins, importable as 'lakesync/plugins'. Each uses only the public plugin API.
+export type { Plugin } from '../src/plugins/types.ts'

@@ -1,0 +1,88 @@
+import yargs, { type Argv } from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { ConfigError, ExitCode, LakesyncError } from '../errors.ts'
+import { PluginHookError } from '../plugins/container.ts'
+import { out, registerEnvSecrets } from '../util/redact.ts'
+import { sync } from './commands/sync.ts'
+import { init } from './commands/init.ts'
+import { doctor } from './commands/doctor.ts'
+import { VERSION } from '../version.ts'
+
+const selection = (y: Argv) =>
+  y
+    .positional('jobs', { describe: 'jobs of the config to run (default: all)', type: 'string', array: true })
+    .option('config', { alias: 'c', type: 'string', describe: 'config file (default: lakesync.config.ts/.mjs/.js/.json or package.json "lakesync" in this directory)' })
+    .option('from', { type: 'string', describe: 'ad-hoc job without a config: source s3://bucket/prefix/' })
+    .option('to', { type: 'string', describe: 'ad-hoc job: destination s3://bucket/prefix/' })
+    .option('endpoint', { type: 'string', describe: 'ad-hoc job: S3 endpoint URL for both sides' })
+    .option('source-endpoint', { type: 'string', describe: 'ad-hoc job: source S3 endpoint URL' })
+    .option('dest-endpoint', { type: 'string', describe: 'ad-hoc job: destination S3 endpoint URL' })
+    .option('source-anonymous', { type: 'boolean', describe: 'ad-hoc job: read the source unsigned (public buckets)' })
+    .option('mode', { choices: ['auto', 'direct', 'traditional'] as const, describe: 'direct = server-side copies; traditional = bytes through this host; auto picks' })
+    .option('engine', { choices: ['auto', 's5cmd', 'sdk'] as const, describe: 'direct-copy engine; auto takes s5cmd when usable' })
+    .option('concurrency', { type: 'number', describe: 'copies in flight (s5cmd workers or SDK requests)' })
+    .option('batch-size', { type: 'number', describe: 'plan items per s5cmd batch file' })
+    .option('verify', { choices: ['none', 'size', 'checksum'] as const, describe: 'what to check after copying' })
+    .option('json', { type: 'boolean', describe: 'NDJSON events on stdout instead of the task tree' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'every item, and stacks on errors' })
+
+export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: number) => void) {
+  const done = (p: Promise<number>) => p.then(setExit)
+  return yargs(argv)
+    .scriptName('lakesync')
+    .usage('$0 <command> [options]\n\nMirror a prefix of one S3 bucket into another, server-side where possible.')
+    .command('sync [jobs..]', 'copy what is missing or changed at the destination', (y) => selection(y).option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' }), (a: any) =>
+      done(sync({ ...a, jobs: a.jobs, dryRun: a.dryRun, signal })))
+    .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', selection, (a: any) =>
+      done(sync({ ...a, jobs: a.jobs, dryRun: true, listItems: true, signal })))
+    .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
+    .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
+      done(doctor({ ...a, signal })))
+    .example('$0 sync', 'run every job of ./lakesync.config.ts')
+    .example('$0 plan daily', 'show what job "daily" would copy')
+    .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
+    .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 130 interrupted.')
+    .demandCommand(1, 'name a command: sync, plan, init or doctor')
+    .strict()
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error ?? new ConfigError([message], 'see lakesync --help')
+    })
+    .parseAsync()
+}
+
+export function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof LakesyncError) {
+    const lines = error instanceof ConfigError ? error.problems : [error.message]
+    for (const l of lines) out.err(`lakesync: ${l}`)
+    if (error.hint) out.err(`  hint: ${error.hint}`)
+    if (verbose && error.cause instanceof Error) out.err(String(error.cause.stack))
+    return error.exitCode
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  out.err(`lakesync: ${message.split('\n')[0]}`)
+  if (error instanceof PluginHookError) return ExitCode.itemsFailed
+  if (verbose && error instanceof Error) out.err(String(error.stack))
+  else out.err('  (run with --verbose for details)')
+  return ExitCode.itemsFailed
+}
+
+async function main() {
+  registerEnvSecrets()
+  const controller = new AbortController()
+  process.once('SIGINT', () => controller.abort())
+  process.once('SIGTERM', () => controller.abort())
+  const argv = hideBin(process.argv)
+  let code: number = ExitCode.ok
+  try {
+    await buildCli(argv, controller.signal, (c) => (code = c))
+  } catch (error) {
+    code = controller.signal.aborted ? ExitCode.interrupted : reportError(error, argv.includes('--verbose') || argv.includes('-v'))
+  }
+  if (controller.signal.aborted) code = ExitCode.interrupted
+  process.exitCode = code
+}
+
+await main()

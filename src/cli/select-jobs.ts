@@ -1,0 +1,82 @@
+import { ConfigError } from '../errors.ts'
+import { loadConfig } from '../config/load.ts'
+import { resolveConfig } from '../config/resolve.ts'
+import { validateConfig } from '../config/validate.ts'
+import type { ConnectionConfig, EngineName, Mode, ResolvedConfig, UserConfig, VerifyLevel } from '../config/types.ts'
+import { registerSecret } from '../util/redact.ts'
+import { PluginContainer } from '../plugins/container.ts'
+
+export interface SelectionOptions {
+  config?: string
+  jobs?: string[]
+  from?: string
+  to?: string
+  endpoint?: string
+  sourceEndpoint?: string
+  destEndpoint?: string
+  sourceAnonymous?: boolean
+  mode?: Mode
+  engine?: EngineName
+  concurrency?: number
+  verify?: VerifyLevel
+  batchSize?: number
+}
+
+export interface Selection {
+  config: ResolvedConfig
+  plugins: PluginContainer
+}
+
+/** An ad-hoc job from --from/--to: one connection when both sides share an endpoint. */
+function adhocConfig(o: SelectionOptions): UserConfig {
+  const srcEndpoint = o.sourceEndpoint ?? o.endpoint
+  const dstEndpoint = o.destEndpoint ?? o.endpoint
+  const source: ConnectionConfig = { ...(srcEndpoint ? { endpoint: srcEndpoint } : {}), ...(o.sourceAnonymous ? { anonymous: true } : {}) }
+  const destination: ConnectionConfig = dstEndpoint ? { endpoint: dstEndpoint } : {}
+  const shared = srcEndpoint === dstEndpoint && !o.sourceAnonymous
+  return {
+    connections: shared ? { adhoc: source } : { source, destination },
+    jobs: {
+      adhoc: shared
+        ? { source: o.from!, destination: o.to!, connection: 'adhoc' }
+        : { source: { kind: 's3', url: o.from!, connection: 'source' }, destination: { kind: 's3', url: o.to!, connection: 'destination' } },
+    },
+  }
+}
+
+/** Loads the config (or builds the ad-hoc job), applies CLI overrides and picks the named jobs. */
+export async function selectJobs(o: SelectionOptions): Promise<Selection> {
+  let user: UserConfig
+  let file: string | undefined
+  if (o.from || o.to) {
+    if (!o.from || !o.to) throw new ConfigError([`--${o.from ? 'to' : 'from'}: missing; an ad-hoc job needs both --from s3://bucket/prefix/ and --to s3://bucket/prefix/`])
+    user = adhocConfig(o)
+    const problems = validateConfig(user).map((p) => p.replace('jobs.adhoc.source', '--from').replace('jobs.adhoc.destination', '--to'))
+    if (problems.length) throw new ConfigError(problems)
+  } else {
+    const loaded = await loadConfig({ file: o.config })
+    if (!loaded) throw new ConfigError(['no lakesync config found in this directory'], 'run `lakesync init` to write one, pass --config FILE, or use --from/--to')
+    user = loaded.config
+    file = loaded.file
+  }
+  const plugins = new PluginContainer([...(user.plugins ?? []), ...(user.hooks ? [{ name: 'config hooks', ...user.hooks }] : [])])
+  user = await plugins.mergeConfig(user)
+  for (const c of Object.values(user.connections ?? {})) {
+    registerSecret(c.credentials?.secretAccessKey)
+    registerSecret(c.credentials?.sessionToken)
+  }
+  const overrides = Object.fromEntries(
+    Object.entries({ mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize }).filter(([, v]) => v !== undefined),
+  )
+  const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))
+  const optionProblems = validateConfig({ jobs }).filter((p) => /\.(mode|engine|concurrency|verify|batchSize):/.test(p))
+  if (optionProblems.length) throw new ConfigError(optionProblems.map((p) => p.replace(/^jobs\.[^.]+\./, '--')))
+  const config = resolveConfig({ ...user, jobs }, file)
+  const wanted = o.jobs ?? []
+  const known = config.jobs.map((j) => j.name)
+  const unknown = wanted.filter((n) => !known.includes(n))
+  if (unknown.length) throw new ConfigError(unknown.map((n) => `job "${n}" is not defined${file ? ` in ${file}` : ''} (known: ${known.join(', ') || 'none'})`))
+  if (!known.length) throw new ConfigError([`${file ?? 'config'}: defines no jobs; add one under jobs`])
+  const selected = wanted.length ? config.jobs.filter((j) => wanted.includes(j.name)) : config.jobs
+  return { config: Object.freeze({ ...config, jobs: selected }), plugins }
+}

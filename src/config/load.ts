@@ -1,0 +1,77 @@
+import { cosmiconfig } from 'cosmiconfig'
+import path from 'node:path'
+import { access } from 'node:fs/promises'
+import { ConfigError } from '../errors.ts'
+import { loadConfigModule } from './bundle-config.ts'
+import { validateConfig } from './validate.ts'
+import type { UserConfig } from './types.ts'
+
+export const CONFIG_FILES = [
+  'lakesync.config.ts',
+  'lakesync.config.mts',
+  'lakesync.config.mjs',
+  'lakesync.config.js',
+  'lakesync.config.json',
+  'package.json',
+]
+
+export interface LoadedConfig {
+  file: string
+  config: UserConfig
+}
+
+const codeLoader = (file: string) => loadConfigModule(file)
+
+/** Finds (or opens the given) config file, evaluates it and validates it; all problems at once. */
+export async function loadConfig(options: { file?: string; cwd?: string }): Promise<LoadedConfig | undefined> {
+  const explorer = cosmiconfig('lakesync', {
+    searchPlaces: CONFIG_FILES,
+    searchStrategy: 'none',
+    loaders: { '.ts': codeLoader, '.mts': codeLoader, '.mjs': codeLoader, '.js': codeLoader },
+    cache: false,
+  })
+  const cwd = options.cwd ?? process.cwd()
+  let result
+  const shown = (f: string) => path.relative(cwd, f) || f
+  try {
+    if (options.file) {
+      const file = path.resolve(cwd, options.file)
+      try {
+        await access(file)
+      } catch {
+        throw new ConfigError([`${options.file}: cannot read the config file (does it exist?)`], 'pass --config with a path to a lakesync config, or run `lakesync init`')
+      }
+      result = await explorer.load(file)
+    } else {
+      result = await explorer.search(cwd)
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    const file = (error as any)?.filepath ?? options.file ?? 'config'
+    throw new ConfigError([`${shown(file)}: failed to load: ${firstLine(error)}`], 'fix the error in the config file; run with --verbose for the stack')
+  }
+  if (!result) return undefined
+  const file = shown(result.filepath)
+  let config = result.config
+  if (result.isEmpty || config === undefined || config === null) {
+    throw new ConfigError([`${file}: exports nothing; expected export default defineConfig({ jobs: {...} })`])
+  }
+  if (typeof config === 'function') {
+    try {
+      config = await config()
+    } catch (error) {
+      throw new ConfigError([`${file}: the exported config function threw: ${firstLine(error)}`])
+    }
+  }
+  const problems = validateConfig(config)
+  if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`))
+  return { file, config }
+}
+
+function firstLine(error: unknown): string {
+  // esbuild reports syntax errors in a list with their location.
+  const first = (error as any)?.errors?.[0]
+  if (first?.text) return first.location ? `line ${first.location.line}:${first.location.column}: ${first.text}` : first.text
+  const message = error instanceof Error ? error.message : String(error)
+  return message.split('\n').find((l) => l.trim()) ?? message
+}

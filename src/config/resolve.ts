@@ -1,0 +1,60 @@
+import { ConfigError } from '../errors.ts'
+import { parseS3Url, type BucketPrefix } from './location.ts'
+import type { ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
+
+export const DEFAULTS = { mode: 'auto', engine: 'auto', concurrency: 64, verify: 'size', batchSize: 10_000 } as const
+
+/** The connection used where a location names none: the AWS chain plus AWS_ENDPOINT_URL. */
+export function defaultConnection(env = process.env): ConnectionConfig {
+  return {
+    ...(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL } : {}),
+    ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? { region: env.AWS_REGION || env.AWS_DEFAULT_REGION } : {}),
+  }
+}
+
+/** Turns a validated user config into frozen jobs with every default applied. */
+export function resolveConfig(config: UserConfig, file?: string): ResolvedConfig {
+  const connections = { default: defaultConnection(), ...config.connections }
+  const jobs: ResolvedJob[] = []
+  const problems: string[] = []
+  for (const [name, job] of Object.entries(config.jobs ?? {})) {
+    const resolved = resolveJob(name, job, config, connections)
+    const overlap = overlapProblem(resolved)
+    if (overlap) problems.push(`${file ? `${file}: ` : ''}jobs.${name}: ${overlap}`)
+    jobs.push(Object.freeze(resolved))
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return Object.freeze({ file, jobs, s5cmd: config.s5cmd })
+}
+
+function resolveJob(name: string, job: JobConfig, config: UserConfig, connections: Record<string, ConnectionConfig>): ResolvedJob {
+  const side = (loc: LocationInput): ResolvedLocation => {
+    const url = typeof loc === 'string' ? loc : loc.url
+    const named = typeof loc === 'string' ? undefined : loc.connection
+    const connectionName = named ?? job.connection ?? 'default'
+    const { bucket, prefix } = parseS3Url(url) as BucketPrefix
+    return { bucket, prefix, connectionName, connection: connections[connectionName]! }
+  }
+  const d = { ...DEFAULTS, ...config.defaults }
+  return {
+    name,
+    source: side(job.source),
+    destination: side(job.destination),
+    include: job.include ?? [],
+    exclude: job.exclude ?? [],
+    mode: job.mode ?? d.mode,
+    engine: job.engine ?? d.engine,
+    concurrency: job.concurrency ?? d.concurrency,
+    verify: job.verify ?? d.verify,
+    batchSize: job.batchSize ?? d.batchSize,
+  }
+}
+
+/** Copying a prefix into itself (or into a part of itself) would feed on its own output. */
+function overlapProblem(job: ResolvedJob): string | undefined {
+  const { source: s, destination: d } = job
+  if (s.bucket !== d.bucket || (s.connection.endpoint ?? '') !== (d.connection.endpoint ?? '')) return
+  if (s.prefix === d.prefix) return `source and destination are the same place (s3://${s.bucket}/${s.prefix}); choose another destination prefix`
+  if (d.prefix.startsWith(s.prefix)) return `destination s3://${d.bucket}/${d.prefix} lies inside the source s3://${s.bucket}/${s.prefix}, so it would copy into itself; choose a destination outside the source`
+  if (s.prefix.startsWith(d.prefix)) return `source s3://${s.bucket}/${s.prefix} lies inside the destination s3://${d.bucket}/${d.prefix}; choose a destination that does not contain the source`
+}

@@ -1,0 +1,86 @@
+import type { Plugin, Hooks } from '../plugins/types.ts'
+
+export type Mode = 'auto' | 'direct' | 'traditional'
+export type EngineName = 'auto' | 's5cmd' | 'sdk'
+export type VerifyLevel = 'none' | 'size' | 'checksum'
+
+/** How to reach one S3 endpoint with one identity. */
+export interface ConnectionConfig {
+  /** e.g. http://127.0.0.1:7070; omit for AWS. `AWS_ENDPOINT_URL` applies when absent. */
+  endpoint?: string
+  region?: string
+  /** A profile of ~/.aws/config; otherwise the default AWS credential chain. */
+  profile?: string
+  /** Explicit credentials (prefer env or profile: never commit secrets). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  /** Unsigned requests, for public buckets such as data.binance.vision. */
+  anonymous?: boolean
+  /** Path-style addressing; on by default for custom endpoints. */
+  pathStyle?: boolean
+}
+
+/** A bucket and prefix, optionally on a named connection. */
+export interface S3Location {
+  kind: 's3'
+  url: string
+  connection?: string
+}
+
+export type LocationInput = string | S3Location
+
+export interface JobOptions {
+  mode?: Mode
+  engine?: EngineName
+  /** Parallel copies (s5cmd workers or SDK requests in flight). */
+  concurrency?: number
+  verify?: VerifyLevel
+  /** Plan items per s5cmd batch file. */
+  batchSize?: number
+}
+
+export interface JobConfig extends JobOptions {
+  source: LocationInput
+  destination: LocationInput
+  /** Connection for both sides unless a side names its own. */
+  connection?: string
+  /** Globs matched against the key relative to the source prefix. */
+  include?: string[]
+  exclude?: string[]
+}
+
+export interface UserConfig {
+  connections?: Record<string, ConnectionConfig>
+  jobs?: Record<string, JobConfig>
+  /** Defaults for every job; a job's own options win. */
+  defaults?: JobOptions
+  /** Path to the s5cmd binary (else LAKESYNC_S5CMD, PATH, the checkout's .tools/bin). */
+  s5cmd?: string
+  hooks?: Hooks
+  plugins?: Plugin[]
+}
+
+export interface ResolvedLocation {
+  bucket: string
+  prefix: string
+  connectionName: string
+  connection: ConnectionConfig
+}
+
+export interface ResolvedJob {
+  name: string
+  source: ResolvedLocation
+  destination: ResolvedLocation
+  include: string[]
+  exclude: string[]
+  mode: Mode
+  engine: EngineName
+  concurrency: number
+  verify: VerifyLevel
+  batchSize: number
+}
+
+export interface ResolvedConfig {
+  readonly file?: string
+  readonly jobs: readonly ResolvedJob[]
+  readonly s5cmd?: string
+}

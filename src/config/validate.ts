@@ -1,0 +1,140 @@
+import { parseS3Url } from './location.ts'
+
+/** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
+export function validateConfig(raw: unknown): string[] {
+  const problems: string[] = []
+  const add = (path: string, message: string) => problems.push(`${path}: ${message}`)
+  if (!isObject(raw)) return [`config: expected an object (export default defineConfig({...})), got ${describe(raw)}`]
+
+  unknownKeys(raw, ['connections', 'jobs', 'defaults', 's5cmd', 'hooks', 'plugins'], '', add)
+  const connections = raw.connections ?? {}
+  if (!isObject(connections)) add('connections', `expected an object of named connections, got ${describe(connections)}`)
+  else for (const [name, c] of Object.entries(connections)) checkConnection(c, `connections.${name}`, add)
+
+  if (raw.defaults !== undefined) checkOptions(raw.defaults, 'defaults', add)
+  if (raw.s5cmd !== undefined && typeof raw.s5cmd !== 'string') add('s5cmd', `expected a path string, got ${describe(raw.s5cmd)}`)
+  if (raw.hooks !== undefined) checkHooks(raw.hooks, 'hooks', add)
+  if (raw.plugins !== undefined) {
+    if (!Array.isArray(raw.plugins)) add('plugins', `expected an array of plugins, got ${describe(raw.plugins)}`)
+    else raw.plugins.forEach((p, i) => {
+      if (!isObject(p) || typeof p.name !== 'string') add(`plugins[${i}]`, 'expected a plugin object with a "name"')
+    })
+  }
+
+  const jobs = raw.jobs
+  if (jobs === undefined) return problems
+  if (!isObject(jobs)) {
+    add('jobs', `expected an object of named jobs, got ${describe(jobs)}`)
+    return problems
+  }
+  const known = isObject(connections) ? new Set(Object.keys(connections)) : new Set<string>()
+  for (const [name, job] of Object.entries(jobs)) {
+    const path = `jobs.${name}`
+    if (!isObject(job)) {
+      add(path, `expected an object with source and destination, got ${describe(job)}`)
+      continue
+    }
+    unknownKeys(job, ['source', 'destination', 'connection', 'include', 'exclude', ...OPTION_KEYS], path, add)
+    checkConnectionRef(job.connection, known, `${path}.connection`, add)
+    for (const side of ['source', 'destination'] as const) checkLocation(job[side], known, `${path}.${side}`, add)
+    for (const f of ['include', 'exclude'] as const) {
+      const v = job[f]
+      if (v !== undefined && !(Array.isArray(v) && v.every((g) => typeof g === 'string' && g !== ''))) {
+        add(`${path}.${f}`, `expected an array of glob strings such as ["**/*.zip"], got ${describe(v)}`)
+      }
+    }
+    checkOptions(job, path, add, false)
+  }
+  return problems
+}
+
+type Add = (path: string, message: string) => void
+const OPTION_KEYS = ['mode', 'engine', 'concurrency', 'verify', 'batchSize']
+const ENUMS: Record<string, string[]> = {
+  mode: ['auto', 'direct', 'traditional'],
+  engine: ['auto', 's5cmd', 'sdk'],
+  verify: ['none', 'size', 'checksum'],
+}
+const RANGES: Record<string, [number, number]> = { concurrency: [1, 1024], batchSize: [1, 100_000] }
+
+function checkOptions(o: unknown, path: string, add: Add, strict = true) {
+  if (!isObject(o)) return add(path, `expected an object of job options, got ${describe(o)}`)
+  if (strict) unknownKeys(o, OPTION_KEYS, path, add)
+  for (const [key, values] of Object.entries(ENUMS)) {
+    if (o[key] !== undefined && !values.includes(o[key] as string)) {
+      add(`${path}.${key}`, `expected one of ${values.join(', ')}, got ${describe(o[key])}`)
+    }
+  }
+  for (const [key, [min, max]] of Object.entries(RANGES)) {
+    const v = o[key]
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) {
+      add(`${path}.${key}`, `expected a whole number from ${min} to ${max}, got ${describe(v)}`)
+    }
+  }
+}
+
+function checkConnection(c: unknown, path: string, add: Add) {
+  if (!isObject(c)) return add(path, `expected a connection object, got ${describe(c)}`)
+  unknownKeys(c, ['endpoint', 'region', 'profile', 'credentials', 'anonymous', 'pathStyle'], path, add)
+  for (const k of ['endpoint', 'region', 'profile'] as const) {
+    if (c[k] !== undefined && (typeof c[k] !== 'string' || c[k] === '')) add(`${path}.${k}`, `expected a non-empty string, got ${describe(c[k])}`)
+  }
+  if (typeof c.endpoint === 'string' && c.endpoint && !/^https?:\/\/[^/\s]+/.test(c.endpoint)) {
+    add(`${path}.endpoint`, `expected an http:// or https:// URL such as http://127.0.0.1:7070, got ${describe(c.endpoint)}`)
+  }
+  for (const k of ['anonymous', 'pathStyle'] as const) {
+    if (c[k] !== undefined && typeof c[k] !== 'boolean') add(`${path}.${k}`, `expected true or false, got ${describe(c[k])}`)
+  }
+  const cred = c.credentials
+  if (cred !== undefined) {
+    // Never echo credential values: describe only their type.
+    if (!isObject(cred) || typeof cred.accessKeyId !== 'string' || typeof cred.secretAccessKey !== 'string' || !cred.accessKeyId || !cred.secretAccessKey) {
+      add(`${path}.credentials`, 'expected { accessKeyId, secretAccessKey } as non-empty strings (or omit it to use the AWS credential chain)')
+    }
+    if (c.anonymous === true) add(`${path}.credentials`, 'a connection cannot be anonymous and carry credentials; remove one of them')
+  }
+}
+
+function checkLocation(loc: unknown, known: Set<string>, path: string, add: Add) {
+  if (loc === undefined) return add(path, 'missing; expected s3://bucket/prefix/')
+  const url = typeof loc === 'string' ? loc : isObject(loc) && loc.kind === 's3' ? loc.url : undefined
+  if (url === undefined) return add(path, `expected s3://bucket/prefix/ or s3('s3://bucket/prefix/', {...}), got ${describe(loc)}`)
+  const parsed = parseS3Url(url as string)
+  if (typeof parsed === 'string') add(path, parsed)
+  if (isObject(loc)) checkConnectionRef(loc.connection, known, `${path}.connection`, add)
+}
+
+function checkConnectionRef(ref: unknown, known: Set<string>, path: string, add: Add) {
+  if (ref === undefined) return
+  if (typeof ref !== 'string') return add(path, `expected a connection name, got ${describe(ref)}`)
+  if (!known.has(ref)) add(path, `unknown connection "${ref}"; define it under connections (known: ${[...known].join(', ') || 'none'})`)
+}
+
+function checkHooks(hooks: unknown, path: string, add: Add) {
+  if (!isObject(hooks)) return add(path, `expected an object of hook functions, got ${describe(hooks)}`)
+  const names = ['config', 'selectMode', 'onItemError', 'onEvent', 'afterItem', 'afterJob']
+  unknownKeys(hooks, names, path, add)
+  for (const [k, h] of Object.entries(hooks)) {
+    if (names.includes(k) && typeof h !== 'function' && !(isObject(h) && typeof h.handler === 'function')) {
+      add(`${path}.${k}`, 'expected a function or { order, handler }')
+    }
+  }
+}
+
+function unknownKeys(o: Record<string, unknown>, allowed: string[], path: string, add: Add) {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) add(path ? `${path}.${k}` : k, `unknown field; expected one of ${allowed.join(', ')}`)
+  }
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? v.slice(0, 77) + '...' : v)
+  if (typeof v === 'object') return 'an object'
+  return `${typeof v === 'function' ? 'a function' : String(v)}`
+}

@@ -1,0 +1,29 @@
+import type { ResolvedJob } from '../config/types.ts'
+import type { PlanItem } from '../plan/diff.ts'
+import type { RequestCounter } from '../storage/client.ts'
+import type { S3Client } from '@aws-sdk/client-s3'
+
+export type CopyItem = Extract<PlanItem, { action: 'copy' }>
+
+export interface CopyOutcome {
+  item: CopyItem
+  ok: boolean
+  engine: string
+  error?: string
+}
+
+export interface EngineContext {
+  job: ResolvedJob
+  signal: AbortSignal
+  counter: RequestCounter
+  /** Client of the destination connection: its principal reads the source for server-side copies. */
+  destClient: S3Client
+}
+
+/** A direct engine copies server-side: no object bytes pass through this host. */
+export interface Engine {
+  readonly name: 's5cmd' | 'sdk'
+  /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
+  accepts(item: CopyItem): boolean
+  copy(items: CopyItem[], ctx: EngineContext): Promise<CopyOutcome[]>
+}

@@ -1,0 +1,42 @@
+/** Exit codes of the CLI contract (docs: README "Exit codes"). */
+export const ExitCode = {
+  ok: 0,
+  itemsFailed: 1,
+  usage: 2,
+  verifyMismatch: 3,
+  preflight: 4,
+  interrupted: 130,
+} as const
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** An error the CLI knows how to report: one line of cause, plus hint, plus exit code. */
+export class LakesyncError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** Usage or config problems; several are reported together. */
+export class ConfigError extends LakesyncError {
+  constructor(readonly problems: string[], hint?: string) {
+    super(problems.join('\n'), ExitCode.usage, hint)
+  }
+}
+
+export class PreflightError extends LakesyncError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.preflight, hint, options)
+  }
+}
+
+export class InterruptedError extends LakesyncError {
+  constructor() {
+    super('interrupted', ExitCode.interrupted)
+  }
+}

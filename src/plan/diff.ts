@@ -1,0 +1,69 @@
+import picomatch from 'picomatch'
+import { compareKeys } from '../storage/keys.ts'
+import type { ListedObject } from '../storage/list.ts'
+
+export type CopyReason = 'missing' | 'size-differs' | 'etag-differs'
+export type SkipReason = 'unchanged' | 'same-size'
+
+export type PlanItem =
+  | { action: 'copy'; key: string; destKey: string; size: number; etag: string; reason: CopyReason }
+  | { action: 'skip'; key: string; destKey: string; size: number; etag: string; reason: SkipReason }
+
+export const REASON_TEXT: Record<CopyReason | SkipReason, string> = {
+  missing: 'missing at destination',
+  'size-differs': 'size differs',
+  'etag-differs': 'content differs (ETag)',
+  unchanged: 'unchanged (same size and ETag)',
+  'same-size': 'same size (multipart ETag cannot be compared)',
+}
+
+export interface DiffOptions {
+  sourcePrefix: string
+  destPrefix: string
+  include?: string[]
+  exclude?: string[]
+}
+
+/** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
+const singlePart = (etag: string) => /^"?[0-9a-f]{32}"?$/i.test(etag)
+const sameEtag = (a: string, b: string) => a.replace(/"/g, '').toLowerCase() === b.replace(/"/g, '').toLowerCase()
+
+/**
+ * Merge-joins two key-ordered listings into a plan, one item per source object that passes the
+ * filters. Neither listing is held in memory: each side advances one object at a time.
+ */
+export async function* diffListings(
+  source: AsyncIterable<ListedObject>,
+  destination: AsyncIterable<ListedObject>,
+  options: DiffOptions,
+): AsyncGenerator<PlanItem> {
+  const selected = keyFilter(options.include ?? [], options.exclude ?? [])
+  const dest = destination[Symbol.asyncIterator]()
+  let d = await dest.next()
+  const destRel = () => (d.value as ListedObject).key.slice(options.destPrefix.length)
+  for await (const s of source) {
+    const rel = s.key.slice(options.sourcePrefix.length)
+    if (!selected(rel)) continue
+    while (!d.done && compareKeys(destRel(), rel) < 0) d = await dest.next()
+    const destKey = options.destPrefix + rel
+    const base = { key: s.key, destKey, size: s.size, etag: s.etag }
+    if (d.done || destRel() !== rel) {
+      yield { ...base, action: 'copy', reason: 'missing' }
+    } else {
+      const other = d.value as ListedObject
+      if (other.size !== s.size) yield { ...base, action: 'copy', reason: 'size-differs' }
+      else if (singlePart(s.etag) && singlePart(other.etag)) {
+        if (!sameEtag(other.etag, s.etag)) yield { ...base, action: 'copy', reason: 'etag-differs' }
+        else yield { ...base, action: 'skip', reason: 'unchanged' }
+      } else yield { ...base, action: 'skip', reason: 'same-size' }
+    }
+  }
+  await dest.return?.()
+}
+
+export function keyFilter(include: string[], exclude: string[]): (relativeKey: string) => boolean {
+  const opts = { dot: true }
+  const inc = include.length ? picomatch(include, opts) : () => true
+  const exc = exclude.length ? picomatch(exclude, opts) : () => false
+  return (key) => inc(key) && !exc(key)
+}

@@ -1,0 +1,49 @@
+/** Every event a run emits has one of these shapes; renderers and plugins subscribe. */
+export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned'
+
+export interface ItemResult {
+  job: string
+  key: string
+  destKey: string
+  size: number
+  action: ItemAction
+  /** Why it was copied or skipped (planner reason), or the error for failures. */
+  reason: string
+  engine?: string
+  error?: string
+}
+
+export interface RequestCounts {
+  [operation: string]: number
+}
+
+export interface JobSummary {
+  job: string
+  mode: string
+  engine: string
+  copied: number
+  skipped: number
+  failed: number
+  /** Copies a dry run or plan would make. */
+  planned: number
+  bytesCopied: number
+  /** Bytes that passed through this host (0 for server-side copies). */
+  bytesThroughHost: number
+  requests: RequestCounts
+  seconds: number
+  dryRun: boolean
+  /** Counts of skip reasons and copy reasons. */
+  reasons: Record<string, number>
+}
+
+export type LakesyncEvent =
+  | { type: 'job-start'; job: string; source: string; destination: string }
+  | { type: 'decision'; job: string; mode: string; engine: string; reason: string }
+  | { type: 'plan-progress'; job: string; listed: number; toCopy: number; skipped: number }
+  | { type: 'batch-start'; job: string; batch: number; items: number; bytes: number; engine: string }
+  | { type: 'batch-end'; job: string; batch: number; copied: number; failed: number; bytes: number }
+  | ({ type: 'item' } & ItemResult)
+  | { type: 'warning'; job?: string; message: string }
+  | ({ type: 'job-end' } & JobSummary)
+
+export type EventOf<T extends LakesyncEvent['type']> = Extract<LakesyncEvent, { type: T }>

@@ -1,0 +1,33 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { PreflightError } from '../errors.ts'
+import { describeS3Error, errorCode, NETWORK_CODES } from '../storage/errors.ts'
+import type { ResolvedLocation } from '../config/types.ts'
+
+const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError', 'Forbidden'])
+
+/** Lists one key of a location: proves the endpoint answers, the bucket exists and we may list it. */
+export async function checkLocation(client: S3Client, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal) {
+  const where = `${role} s3://${loc.bucket}/${loc.prefix}`
+  try {
+    await client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
+  } catch (error) {
+    if (signal.aborted) throw error
+    throw preflightError(error, where, loc)
+  }
+}
+
+export function preflightError(error: unknown, where: string, loc: ResolvedLocation): PreflightError {
+  const code = errorCode(error) ?? ''
+  const endpoint = loc.connection.endpoint ?? 'AWS S3'
+  const status = (error as any)?.$metadata?.httpStatusCode
+  if (code === 'NoSuchBucket' || (status === 404 && !code)) {
+    return new PreflightError(`${where}: bucket "${loc.bucket}" does not exist on ${endpoint}`, 'check the bucket name and the connection endpoint, or create the bucket', { cause: error })
+  }
+  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|getaddrinfo|connect/.test(String((error as any)?.message))) {
+    return new PreflightError(`${where}: endpoint ${endpoint} is unreachable (${code || 'network error'})`, 'check the endpoint URL and that the S3 server is running', { cause: error })
+  }
+  if (AUTH_CODES.has(code) || status === 403) {
+    return new PreflightError(`${where}: access refused by ${endpoint} (${code || 'HTTP 403'})`, `check the credentials of connection "${loc.connectionName}" (env, profile or config) and the bucket policy`, { cause: error })
+  }
+  return new PreflightError(`${where}: ${describeS3Error(error)}`, undefined, { cause: error })
+}

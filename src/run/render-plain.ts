@@ -1,0 +1,27 @@
+import type { LakesyncEvent } from './events.ts'
+import { bytes, int, summaryLines } from './format.ts'
+
+/** Plain lines for logs and pipes: one per job, decision and batch; items only when they fail (or with verbose). */
+export function plainRenderer(write: (line: string) => void, options: { verbose?: boolean; listItems?: boolean } = {}) {
+  return (e: LakesyncEvent) => {
+    switch (e.type) {
+      case 'job-start': return write(`${e.job}: ${e.source} -> ${e.destination}`)
+      case 'decision': return write(`${e.job}: mode ${e.mode}, engine ${e.engine} (${e.reason})`)
+      case 'plan-progress': return
+      case 'batch-start': return write(`${e.job}: batch ${e.batch}: ${int(e.items)} objects, ${bytes(e.bytes)} via ${e.engine}`)
+      case 'batch-end': return write(`${e.job}: batch ${e.batch}: copied ${int(e.copied)}, failed ${int(e.failed)}`)
+      case 'item':
+        if (e.action === 'failed') return write(`${e.job}: FAILED ${JSON.stringify(e.key)}: ${e.error}`)
+        if (options.verbose || options.listItems) return write(`${e.job}: ${e.action} ${JSON.stringify(e.key)} (${e.reason})`)
+        return
+      case 'warning': return write(`warning: ${e.job ? `${e.job}: ` : ''}${e.message}`)
+      case 'job-end': return summaryLines(e).forEach((l) => write(l))
+      default: { const never: never = e; return never }
+    }
+  }
+}
+
+/** NDJSON: every event, one per line, for machines. */
+export function jsonRenderer(write: (line: string) => void) {
+  return (e: LakesyncEvent) => write(JSON.stringify(e))
+}

@@ -1,0 +1,57 @@
+import { S3Client } from '@aws-sdk/client-s3'
+import { fromIni } from '@aws-sdk/credential-providers'
+import type { ConnectionConfig } from '../config/types.ts'
+import type { RequestCounts } from '../run/events.ts'
+
+/** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
+export class RequestCounter {
+  readonly counts: RequestCounts = {}
+  add(operation: string, n = 1) {
+    this.counts[operation] = (this.counts[operation] ?? 0) + n
+  }
+  get total() {
+    return Object.values(this.counts).reduce((a, b) => a + b, 0)
+  }
+}
+
+export interface ClientOptions {
+  counter?: RequestCounter
+  maxAttempts?: number
+}
+
+/** One S3 client per connection; anonymous connections send unsigned requests. */
+export function createS3Client(conn: ConnectionConfig, options: ClientOptions = {}): S3Client {
+  const client = new S3Client({
+    region: conn.region ?? 'us-east-1',
+    ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
+    forcePathStyle: conn.pathStyle ?? Boolean(conn.endpoint),
+    maxAttempts: options.maxAttempts ?? 5,
+    // Third-party S3 servers reject the SDK's newer default checksum headers on some calls.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(conn.anonymous
+      ? { credentials: { accessKeyId: '', secretAccessKey: '' }, signer: { sign: async (request: any) => request } }
+      : conn.credentials
+        ? { credentials: conn.credentials }
+        : conn.profile
+          ? { credentials: fromIni({ profile: conn.profile }) }
+          : {}),
+  })
+  const counter = options.counter
+  if (counter) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        counter.add(String(context.commandName ?? 'unknown').replace(/Command$/, ''))
+        return next(args)
+      },
+      { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
+    )
+  }
+  return client
+}
+
+/** A stable identity for "same endpoint and same principal": s5cmd needs that for both sides. */
+export function connectionKey(conn: ConnectionConfig): string {
+  const who = conn.anonymous ? 'anonymous' : conn.credentials ? `key:${conn.credentials.accessKeyId}` : `profile:${conn.profile ?? ''}`
+  return `${conn.endpoint ?? 'aws'}|${conn.region ?? ''}|${who}`
+}

@@ -1,0 +1,17 @@
+/** One line describing an S3 or network error, with no request details that could carry secrets. */
+export function describeS3Error(error: unknown): string {
+  const e = error as any
+  const code = e?.name && e.name !== 'Error' ? e.name : e?.Code ?? e?.code
+  const status = e?.$metadata?.httpStatusCode
+  const message = String(e?.message ?? error).split('\n')[0] ?? ''
+  const parts = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')
+  return parts && !message.startsWith(String(code)) ? `${message} (${parts})` : message
+}
+
+/** The error's S3 code or Node network code. */
+export function errorCode(error: unknown): string | undefined {
+  const e = error as any
+  return e?.Code ?? e?.code ?? e?.cause?.code ?? (e?.name !== 'Error' ? e?.name : undefined)
+}
+
+export const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'TimeoutError'])

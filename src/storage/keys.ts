@@ -1,0 +1,25 @@
+/**
+ * S3 lists keys in UTF-8 byte order. JavaScript's `<` compares UTF-16 code units, which
+ * disagrees for characters above U+FFFF against U+E000..U+FFFF; code point order equals
+ * UTF-8 byte order, so compare by code points.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    // Only surrogates (0xD800-0xDFFF) sort differently as code points.
+    if (x >= 0xd800 && x <= 0xdfff && y >= 0xd800 && y <= 0xdfff) return x - y
+    if (x >= 0xd800 && x <= 0xdfff) return y >= 0xe000 ? 1 : x - y
+    if (y >= 0xd800 && y <= 0xdfff) return x >= 0xe000 ? -1 : x - y
+    return x - y
+  }
+  return a.length - b.length
+}
+
+/** Keys that may travel in an s5cmd batch line without changing on the way. */
+export function isBatchSafeKey(key: string): boolean {
+  // s5cmd trims lines and splits on newlines; a trailing "/" makes it treat the key as a prefix.
+  return !/[\r\n\0]/.test(key) && !key.endsWith('/') && key !== ''
+}

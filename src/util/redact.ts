@@ -1,0 +1,21 @@
+const secrets = new Set<string>()
+
+/** Remembers a secret value so that `redact` hides it from every line lakesync prints. */
+export function registerSecret(value: string | undefined) {
+  if (value && value.length >= 4) secrets.add(value)
+}
+
+export function registerEnvSecrets(env = process.env) {
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN']) registerSecret(env[name])
+}
+
+export function redact(text: string): string {
+  for (const s of secrets) if (text.includes(s)) text = text.split(s).join('***')
+  return text
+}
+
+/** Output sinks that never print a registered secret. */
+export const out = {
+  line: (text: string) => process.stdout.write(redact(text) + '\n'),
+  err: (text: string) => process.stderr.write(redact(text) + '\n'),
+}
