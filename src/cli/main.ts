@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import yargs, { type Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { ConfigError, ExitCode, LakesyncError } from '../errors.ts'
@@ -72,6 +73,8 @@ export function reportError(error: unknown, verbose: boolean): number {
 async function main() {
   registerEnvSecrets()
   const controller = new AbortController()
+  // Every in-flight request listens on the run's signal.
+  setMaxListeners(0, controller.signal)
   process.once('SIGINT', () => controller.abort())
   process.once('SIGTERM', () => controller.abort())
   const argv = hideBin(process.argv)

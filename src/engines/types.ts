@@ -10,6 +10,8 @@ export interface CopyOutcome {
   ok: boolean
   engine: string
   error?: string
+  /** How the outcome came about when it is not the plain way, e.g. a rescue by another engine. */
+  note?: string
 }
 
 export interface EngineContext {

@@ -29,7 +29,7 @@ export async function executePlan(
     const label = rest.length && primary.length ? `${engines.primary.name}+${engines.fallback.name}` : rest.length ? engines.fallback.name : engines.primary.name
     await handlers.onBatchStart(n, items, label)
     const parts = await Promise.all([
-      primary.length ? engines.primary.copy(primary, ctx) : [],
+      primary.length ? copyWithRescue(primary, engines, ctx) : [],
       rest.length ? engines.fallback.copy(rest, ctx) : [],
     ])
     const outcomes = parts.flat()
@@ -53,4 +53,21 @@ export async function executePlan(
   }
   await inFlight
   if (batch.length && !ctx.signal.aborted) await dispatch(batch)
+}
+
+/**
+ * s5cmd form-encodes the copy source (space as "+"); servers that decode it as a plain URL
+ * path answer NoSuchKey for a key that was just listed. Those items go once through the
+ * fallback engine, which encodes the copy source strictly.
+ */
+async function copyWithRescue(items: CopyItem[], engines: { primary: Engine; fallback: Engine }, ctx: EngineContext): Promise<CopyOutcome[]> {
+  const outcomes = await engines.primary.copy(items, ctx)
+  if (engines.primary === engines.fallback || ctx.signal.aborted) return outcomes
+  const lost = outcomes.filter((o) => !o.ok && /NoSuchKey/.test(o.error ?? ''))
+  if (!lost.length) return outcomes
+  const rescued = new Map((await engines.fallback.copy(lost.map((o) => o.item), ctx)).map((o) => [o.item, o]))
+  return outcomes.map((o) => {
+    const r = rescued.get(o.item)
+    return r ? { ...r, note: `${engines.primary.name} failed (${o.error?.split(':')[0]}); copied by ${r.engine}` } : o
+  })
 }

@@ -101,7 +101,8 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
           else summary.failed++
           await item({
             key: o.item.key, destKey: o.item.destKey, size: o.item.size, engine: o.engine,
-            action: o.ok ? 'copied' : 'failed', reason: o.ok ? REASON_TEXT[o.item.reason] : o.error ?? 'failed',
+            action: o.ok ? 'copied' : 'failed',
+            reason: o.ok ? REASON_TEXT[o.item.reason] + (o.note ? `; ${o.note}` : '') : o.error ?? 'failed',
             ...(o.ok ? {} : { error: o.error }),
           })
         },

@@ -1,0 +1,26 @@
+import { spawn } from 'node:child_process'
+import { CLI, ROOT, TOOLS_BIN } from './paths.ts'
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the real CLI from source in a child process, with only the AWS variables given. */
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number } = {}): Promise<CliResult> {
+  const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('LAKESYNC_') && v !== undefined) env[k] = v
+  if (options.pathWithTools) env.PATH = `${TOOLS_BIN}:${env.PATH}`
+  Object.assign(env, options.env)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    if (options.signalAfterMs) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { TOOLS_BIN } from './paths.ts'
+
+export type ServerKind = 'moto' | 'versitygw'
+
+export interface S3TestServer {
+  kind: ServerKind
+  endpoint: string
+  port: number
+  accessKeyId: string
+  secretAccessKey: string
+  /** Environment that gives lakesync (and the SDK) this server's credentials. */
+  env: Record<string, string>
+  client(): S3Client
+  createBucket(name: string): Promise<void>
+  stop(): Promise<void>
+  restart(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+async function waitForPort(port: number, child: ChildProcess, deadline = Date.now() + 30_000) {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`S3 server exited with code ${child.exitCode} before listening`)
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), res(true)))
+      s.on('error', () => res(false))
+    })
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`S3 server did not listen on ${port} within 30 s`)
+}
+
+/** Starts a real S3 server on a free loopback port; stop() ends it and removes its data. */
+export async function startS3Server(kind: ServerKind, options: { accessLog?: string } = {}): Promise<S3TestServer> {
+  const port = await freePort()
+  const accessKeyId = `LSTEST${kind.toUpperCase()}KEY`
+  const secretAccessKey = `lakesync-test-secret-${kind}-${Math.random().toString(36).slice(2)}`
+  const dataDir = await mkdtemp(path.join(tmpdir(), `lakesync-${kind}-`))
+  const start = () => {
+    const env = { ...process.env }
+    delete env.AWS_CA_BUNDLE
+    const child =
+      kind === 'versitygw'
+        ? spawn(path.join(TOOLS_BIN, 'versitygw'), ['--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`, ...(options.accessLog ? ['--access-log', options.accessLog] : []), 'posix', dataDir], { env, stdio: 'ignore' })
+        : spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: 'ignore' })
+    return child
+  }
+  let child = start()
+  await waitForPort(port, child)
+  const endpoint = `http://127.0.0.1:${port}`
+  const env = {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  }
+  const stopChild = async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  const server: S3TestServer = {
+    kind, endpoint, port, accessKeyId, secretAccessKey, env,
+    client: () =>
+      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    async createBucket(name) {
+      const c = server.client()
+      try { await c.send(new CreateBucketCommand({ Bucket: name })) } finally { c.destroy() }
+    },
+    async stop() {
+      await stopChild()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+    async restart() {
+      await stopChild()
+      child = start()
+      await waitForPort(port, child)
+    },
+  }
+  return server
+}
+
+export function serverKinds(): ServerKind[] {
+  const only = process.env.LAKESYNC_TEST_SERVERS
+  return only ? (only.split(',') as ServerKind[]) : ['versitygw', 'moto']
+}
