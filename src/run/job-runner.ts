@@ -54,10 +54,12 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   }
   await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix) })
   try {
-    await Promise.all([
+    // Both at once, but the source's problem is reported first.
+    const checks = await Promise.allSettled([
       checkLocation(sourceClient, job.source, 'source', signal),
       checkLocation(destClient, job.destination, 'destination', signal),
     ])
+    for (const c of checks) if (c.status === 'rejected') throw c.reason
     const sameEndpoint = (job.source.connection.endpoint ?? '') === (job.destination.connection.endpoint ?? '')
     if (job.mode === 'traditional' || !sameEndpoint) {
       throw new PreflightError(

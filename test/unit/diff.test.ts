@@ -1,0 +1,44 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { diffListings } from '../../src/plan/diff.ts'
+import type { ListedObject } from '../../src/storage/list.ts'
+
+async function* list(objects: ListedObject[]) {
+  yield* objects
+}
+const md5 = (c: string) => `"${c.repeat(32)}"`
+const plan = async (src: ListedObject[], dst: ListedObject[], o: { include?: string[]; exclude?: string[] } = {}) => {
+  const out = []
+  for await (const i of diffListings(list(src), list(dst), { sourcePrefix: 'in/', destPrefix: 'out/', ...o })) out.push([i.key, i.destKey, i.action, i.reason])
+  return out
+}
+
+test('merge-join rules: missing, size, ETag, unchanged, multipart same size', async () => {
+  const src = [
+    { key: 'in/a', size: 1, etag: md5('a') },
+    { key: 'in/b', size: 2, etag: md5('b') },
+    { key: 'in/c', size: 3, etag: md5('c') },
+    { key: 'in/d', size: 4, etag: md5('d') },
+    { key: 'in/e', size: 5, etag: '"abc-2"' },
+  ]
+  const dst = [
+    { key: 'out/0-extra', size: 9, etag: md5('0') },
+    { key: 'out/b', size: 3, etag: md5('b') },
+    { key: 'out/c', size: 3, etag: md5('f') },
+    { key: 'out/d', size: 4, etag: md5('d').toUpperCase() },
+    { key: 'out/e', size: 5, etag: md5('e') },
+    { key: 'out/z', size: 1, etag: md5('z') },
+  ]
+  assert.deepEqual(await plan(src, dst), [
+    ['in/a', 'out/a', 'copy', 'missing'],
+    ['in/b', 'out/b', 'copy', 'size-differs'],
+    ['in/c', 'out/c', 'copy', 'etag-differs'],
+    ['in/d', 'out/d', 'skip', 'unchanged'],
+    ['in/e', 'out/e', 'skip', 'same-size'],
+  ])
+})
+
+test('filters match keys relative to the source prefix', async () => {
+  const src = ['in/x/1.zip', 'in/x/1.zip.CHECKSUM', 'in/y/2.zip'].map((key) => ({ key, size: 1, etag: md5('a') }))
+  assert.deepEqual((await plan(src, [], { include: ['x/**'], exclude: ['**/*.CHECKSUM'] })).map((r) => r[0]), ['in/x/1.zip'])
+})

@@ -1,0 +1,24 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { validateConfig } from '../../src/config/validate.ts'
+import { parseS3Url } from '../../src/config/location.ts'
+
+test('every problem is reported with its field path', () => {
+  const problems = validateConfig({
+    connections: { a: { endpoint: 'ftp://x', anonymous: 'yes', credentials: { accessKeyId: 'AK', secretAccessKey: 'SUPERSECRET' }, color: 1 } },
+    jobs: { j: { source: 's3://bucket/p', destination: 's3://B/', mode: 'fast', include: 'x', concurrency: 2000 } },
+    extra: true,
+  })
+  assert.deepEqual(problems.map((p) => p.split(':')[0]), [
+    'extra', 'connections.a.color', 'connections.a.endpoint', 'connections.a.anonymous',
+    'jobs.j.source', 'jobs.j.destination', 'jobs.j.include', 'jobs.j.mode', 'jobs.j.concurrency',
+  ])
+  assert.ok(!problems.join('\n').includes('SUPERSECRET'))
+})
+
+test('s3 locations', () => {
+  assert.deepEqual(parseS3Url('s3://data.binance.vision/data/spot/'), { bucket: 'data.binance.vision', prefix: 'data/spot/' })
+  assert.deepEqual(parseS3Url('s3://bucket'), { bucket: 'bucket', prefix: '' })
+  assert.match(parseS3Url('s3://bucket/data') as string, /must end with "\/"/)
+  assert.match(parseS3Url('bucket/') as string, /expected s3:\/\/bucket\/prefix\//)
+})
