@@ -4,9 +4,10 @@ import { hideBin } from 'yargs/helpers'
 import { ConfigError, ExitCode, LakesyncError } from '../errors.ts'
 import { PluginHookError } from '../plugins/container.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
-import { sync } from './commands/sync.ts'
-import { init } from './commands/init.ts'
-import { doctor } from './commands/doctor.ts'
+// Commands load when called, so `--help` and `--version` start fast.
+const sync = async (o: any) => (await import('./commands/sync.ts')).sync(o)
+const init = async (o: any) => (await import('./commands/init.ts')).init(o)
+const doctor = async (o: any) => (await import('./commands/doctor.ts')).doctor(o)
 import { VERSION } from '../version.ts'
 
 const selection = (y: Argv) =>

@@ -1,5 +1,4 @@
 import { ConfigError } from '../errors.ts'
-import { loadConfig } from '../config/load.ts'
 import { resolveConfig } from '../config/resolve.ts'
 import { validateConfig } from '../config/validate.ts'
 import type { ConnectionConfig, EngineName, Mode, ResolvedConfig, UserConfig, VerifyLevel } from '../config/types.ts'
@@ -54,6 +53,8 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     const problems = validateConfig(user).map((p) => p.replace('jobs.adhoc.source', '--from').replace('jobs.adhoc.destination', '--to'))
     if (problems.length) throw new ConfigError(problems)
   } else {
+    // The loader (cosmiconfig, esbuild) is only needed for config files.
+    const { loadConfig } = await import('../config/load.ts')
     const loaded = await loadConfig({ file: o.config })
     if (!loaded) throw new ConfigError(['no lakesync config found in this directory'], 'run `lakesync init` to write one, pass --config FILE, or use --from/--to')
     user = loaded.config

@@ -1,11 +1,8 @@
 import { $ } from 'zx'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import type { ConnectionConfig } from '../config/types.ts'
 import { isBatchSafeKey } from '../storage/keys.ts'
-import { batchLine, parseS5cmdJson, s3Url } from './s5cmd-batch.ts'
-import type { CopyItem, CopyOutcome, Engine, EngineContext } from './types.ts'
+import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
+import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 import { COPY_OBJECT_LIMIT } from './sdk-copy.ts'
 
 /** Environment and global flags that give s5cmd the connection's endpoint and identity. */
@@ -30,47 +27,71 @@ export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { en
   return { env: childEnv, flags }
 }
 
+/**
+ * One batch = one `s5cmd --json run` process fed `cp` lines on stdin as the planner produces
+ * them, so copying starts with the first listed page and no batch waits for its slowest copy.
+ * s5cmd blocks reading while its workers are busy, which pushes back on the planner.
+ */
 export function createS5cmdEngine(binary: string): Engine {
   return {
     name: 's5cmd',
     accepts: (item) => isBatchSafeKey(item.key) && isBatchSafeKey(item.destKey) && item.size <= COPY_OBJECT_LIMIT,
-    async copy(items: CopyItem[], ctx: EngineContext): Promise<CopyOutcome[]> {
+    open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
       const { job, signal } = ctx
-      const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-batch-'))
-      const file = path.join(dir, 'batch.txt')
-      try {
-        const lines = items.map((i) => batchLine(i, job.source.bucket, job.destination.bucket))
-        await writeFile(file, lines.join('\n') + '\n')
-        const { env, flags } = s5cmdConnection(job.destination.connection)
-        const workers = Math.min(job.concurrency, items.length)
-        const out = await $({ env, signal, nothrow: true, quiet: true })`${binary} --json --numworkers ${workers} ${flags} run ${file}`
-        const results = parseS5cmdJson(out.stdout + '\n' + out.stderr)
-        ctx.counter.add('CopyObject', results.length)
-        return joinResults(items, results, job.source.bucket, job.destination.bucket, out.exitCode, out.stderr)
-      } finally {
-        await rm(dir, { recursive: true, force: true })
+      const src = job.source.bucket
+      const dst = job.destination.bucket
+      const { env, flags } = s5cmdConnection(job.destination.connection)
+      const proc = $({ env, signal, nothrow: true, quiet: true })`${binary} --json --numworkers ${job.concurrency} ${flags} run`
+      // In flight, by the source URL (successes) and by the command text s5cmd prints (failures).
+      const bySource = new Map<string, CopyItem>()
+      const byCommand = new Map<string, CopyItem>()
+      const command = (item: CopyItem) => `cp ${s3Url(src, item.key)} ${s3Url(dst, item.destKey)}`
+      const settle = (item: CopyItem, outcome: Omit<CopyOutcome, 'item' | 'engine'>) => {
+        bySource.delete(s3Url(src, item.key))
+        byCommand.delete(command(item))
+        ctx.counter.add('CopyObject')
+        onOutcome({ item, engine: 's5cmd', ...outcome })
+      }
+      const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) => {
+        let rest = ''
+        stream.on('data', (chunk: Buffer) => {
+          const parts = (rest + chunk.toString('utf8')).split('\n')
+          rest = parts.pop()!
+          parts.forEach(onLine)
+        })
+        stream.on('end', () => rest && onLine(rest))
+      }
+      let firstError = ''
+      const onLine = (line: string) => {
+        const r = parseS5cmdLine(line)
+        if (!r) return
+        if (r.ok) {
+          const item = bySource.get(r.source!)
+          if (item) settle(item, { ok: true })
+          return
+        }
+        const item = byCommand.get(r.command ?? '')
+        if (item) settle(item, { ok: false, error: r.error })
+        else firstError ||= r.error ?? ''
+      }
+      lines(proc.stdout, onLine)
+      lines(proc.stderr, (l) => (l.startsWith('{') ? onLine(l) : (firstError ||= l.trim())))
+      const stdin = proc.stdin
+      stdin.on('error', () => {}) // s5cmd exiting early surfaces at close()
+      return {
+        async submit(item) {
+          bySource.set(s3Url(src, item.key), item)
+          byCommand.set(command(item), item)
+          if (!stdin.write(batchLine(item, src, dst) + '\n')) await new Promise((r) => stdin.once('drain', r))
+        },
+        async close() {
+          stdin.end()
+          const out = await proc
+          // Anything s5cmd did not answer for fails with its own message (or its exit code).
+          const reason = signal.aborted ? 'interrupted' : firstError || `s5cmd exited with code ${out.exitCode} without a result for this item`
+          for (const item of [...bySource.values()]) settle(item, { ok: false, error: reason })
+        },
       }
     },
   }
-}
-
-/** s5cmd's S3→S3 results carry URLs only: join them back to the plan items they came from. */
-function joinResults(
-  items: CopyItem[],
-  results: ReturnType<typeof parseS5cmdJson>,
-  sourceBucket: string,
-  destBucket: string,
-  exitCode: number | null,
-  stderr: string,
-): CopyOutcome[] {
-  const bySource = new Map(items.map((i) => [s3Url(sourceBucket, i.key), i]))
-  const byCommand = new Map(items.map((i) => [`cp ${s3Url(sourceBucket, i.key)} ${s3Url(destBucket, i.destKey)}`, i]))
-  const outcomes = new Map<CopyItem, CopyOutcome>()
-  for (const r of results) {
-    const item = r.ok ? bySource.get(r.source!) : byCommand.get(r.command ?? '')
-    if (item) outcomes.set(item, { item, ok: r.ok, engine: 's5cmd', ...(r.error ? { error: r.error } : {}) })
-  }
-  const general = results.find((r) => !r.ok && !byCommand.has(r.command ?? ''))?.error
-  const missing = general ?? (stderr.trim().split('\n')[0] || `s5cmd exited with code ${exitCode} without a result for this item`)
-  return items.map((item) => outcomes.get(item) ?? { item, ok: false, engine: 's5cmd', error: missing })
 }

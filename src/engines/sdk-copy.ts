@@ -1,7 +1,7 @@
 import { CopyObjectCommand } from '@aws-sdk/client-s3'
-import { forEachPool } from '../util/pool.ts'
+import { Slots } from '../util/slots.ts'
 import { describeS3Error } from '../storage/errors.ts'
-import type { CopyItem, CopyOutcome, Engine, EngineContext } from './types.ts'
+import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 
 /** CopyObject's own limit; larger objects need multipart UploadPartCopy. */
 export const COPY_OBJECT_LIMIT = 5 * 1024 ** 3
@@ -16,30 +16,27 @@ export function encodeCopySource(bucket: string, key: string): string {
 export const sdkEngine: Engine = {
   name: 'sdk',
   accepts: () => true,
-  async copy(items: CopyItem[], ctx: EngineContext): Promise<CopyOutcome[]> {
+  open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, destClient, signal } = ctx
-    const outcomes: CopyOutcome[] = []
-    await forEachPool(items, job.concurrency, async (item) => {
-      if (item.size > COPY_OBJECT_LIMIT) {
-        outcomes.push({ item, ok: false, engine: 'sdk', error: `object is over 5 GiB, beyond CopyObject` })
-        return
-      }
+    const slots = new Slots(job.concurrency)
+    const copy = async (item: CopyItem): Promise<CopyOutcome> => {
+      if (item.size > COPY_OBJECT_LIMIT) return { item, ok: false, engine: 'sdk', error: 'object is over 5 GiB, beyond CopyObject' }
       try {
         await destClient.send(
-          new CopyObjectCommand({
-            Bucket: job.destination.bucket,
-            Key: item.destKey,
-            CopySource: encodeCopySource(job.source.bucket, item.key),
-            MetadataDirective: 'COPY',
-          }),
+          new CopyObjectCommand({ Bucket: job.destination.bucket, Key: item.destKey, CopySource: encodeCopySource(job.source.bucket, item.key), MetadataDirective: 'COPY' }),
           { abortSignal: signal },
         )
-        outcomes.push({ item, ok: true, engine: 'sdk' })
+        return { item, ok: true, engine: 'sdk' }
       } catch (error) {
-        if (signal.aborted) throw error
-        outcomes.push({ item, ok: false, engine: 'sdk', error: describeS3Error(error) })
+        return { item, ok: false, engine: 'sdk', error: signal.aborted ? 'interrupted' : describeS3Error(error) }
       }
-    }, signal)
-    return outcomes
+    }
+    return {
+      async submit(item) {
+        await slots.take()
+        copy(item).then(onOutcome).finally(() => slots.give())
+      },
+      close: () => slots.idle(),
+    }
   },
 }

@@ -22,10 +22,18 @@ export interface EngineContext {
   destClient: S3Client
 }
 
+/** A stream of copies: items go in as they are planned, outcomes come out as they finish. */
+export interface EngineSession {
+  /** Takes one item; resolves when the engine can take the next (back-pressure). */
+  submit(item: CopyItem): Promise<void>
+  /** Ends the input; resolves once every submitted item has had its outcome. */
+  close(): Promise<void>
+}
+
 /** A direct engine copies server-side: no object bytes pass through this host. */
 export interface Engine {
   readonly name: 's5cmd' | 'sdk'
   /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
   accepts(item: CopyItem): boolean
-  copy(items: CopyItem[], ctx: EngineContext): Promise<CopyOutcome[]>
+  open(ctx: EngineContext, onOutcome: (outcome: CopyOutcome) => void): EngineSession
 }

@@ -38,10 +38,17 @@ export async function* diffListings(
   options: DiffOptions,
 ): AsyncGenerator<PlanItem> {
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
+  const src = source[Symbol.asyncIterator]()
   const dest = destination[Symbol.asyncIterator]()
-  let d = await dest.next()
+  // Both listings start at once; a source problem is reported before a destination one.
+  const [first, firstDest] = await Promise.allSettled([src.next(), dest.next()])
+  if (first.status === 'rejected') throw first.reason
+  if (firstDest.status === 'rejected') throw firstDest.reason
+  let n = first.value
+  let d = firstDest.value
   const destRel = () => (d.value as ListedObject).key.slice(options.destPrefix.length)
-  for await (const s of source) {
+  for (; !n.done; n = await src.next()) {
+    const s = n.value
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
     while (!d.done && compareKeys(destRel(), rel) < 0) d = await dest.next()

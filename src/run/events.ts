@@ -30,6 +30,8 @@ export interface JobSummary {
   /** Bytes that passed through this host (0 for server-side copies). */
   bytesThroughHost: number
   requests: RequestCounts
+  /** Objects copied by each engine. */
+  engines: Record<string, number>
   seconds: number
   dryRun: boolean
   /** Counts of skip reasons and copy reasons. */
@@ -40,7 +42,7 @@ export type LakesyncEvent =
   | { type: 'job-start'; job: string; source: string; destination: string }
   | { type: 'decision'; job: string; mode: string; engine: string; reason: string }
   | { type: 'plan-progress'; job: string; listed: number; toCopy: number; skipped: number }
-  | { type: 'batch-start'; job: string; batch: number; items: number; bytes: number; engine: string }
+  | { type: 'batch-start'; job: string; batch: number; engine: string }
   | { type: 'batch-end'; job: string; batch: number; copied: number; failed: number; bytes: number }
   | ({ type: 'item' } & ItemResult)
   | { type: 'warning'; job?: string; message: string }

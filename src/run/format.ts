@@ -23,7 +23,7 @@ export function summaryLines(s: JobSummary): string[] {
   return [
     head,
     `  why: ${reasons || 'nothing listed'}`,
-    `  mode ${s.mode}, engine ${s.engine || 'none'}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add CopyObject ${int(s.planned)})` : ''}`,
+    `  mode ${s.mode}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add CopyObject ${int(s.planned)})` : ''}`,
     `  bytes through this host: ${bytes(s.bytesThroughHost)}; ${s.seconds.toFixed(2)} s`,
   ]
 }

@@ -9,7 +9,7 @@ import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import type { Engine } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { JobSummary, LakesyncEvent } from './events.ts'
-import { checkLocation } from './preflight.ts'
+import { preflighted } from './preflight.ts'
 import { executePlan } from './execute.ts'
 import { formatS3Url } from '../config/location.ts'
 
@@ -50,16 +50,10 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     : createS3Client(job.destination.connection, { counter })
   const summary: JobSummary = {
     job: job.name, mode: 'direct', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0,
-    bytesCopied: 0, bytesThroughHost: 0, requests: counter.counts, seconds: 0, dryRun: options.dryRun, reasons: {},
+    bytesCopied: 0, bytesThroughHost: 0, requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {},
   }
   await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix) })
   try {
-    // Both at once, but the source's problem is reported first.
-    const checks = await Promise.allSettled([
-      checkLocation(sourceClient, job.source, 'source', signal),
-      checkLocation(destClient, job.destination, 'destination', signal),
-    ])
-    for (const c of checks) if (c.status === 'rejected') throw c.reason
     const sameEndpoint = (job.source.connection.endpoint ?? '') === (job.destination.connection.endpoint ?? '')
     if (job.mode === 'traditional' || !sameEndpoint) {
       throw new PreflightError(
@@ -71,9 +65,10 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     summary.engine = choice.primary.name
     await emit({ type: 'decision', job: job.name, mode: 'direct', engine: choice.primary.name, reason: `direct: both sides on one endpoint; engine ${choice.reason}` })
 
+    // The first page of each listing is the preflight: no extra requests before copying starts.
     const plan = diffListings(
-      listObjects(sourceClient, job.source.bucket, job.source.prefix, { signal }),
-      listObjects(destClient, job.destination.bucket, job.destination.prefix, { signal }),
+      preflighted(listObjects(sourceClient, job.source.bucket, job.source.prefix, { signal }), job.source, 'source', signal),
+      preflighted(listObjects(destClient, job.destination.bucket, job.destination.prefix, { signal }), job.destination, 'destination', signal),
       { sourcePrefix: job.source.prefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude },
     )
     const count = (reason: string) => (summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1)
@@ -90,17 +85,29 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         await item({ key: p.key, destKey: p.destKey, size: p.size, action: p.action === 'skip' ? 'skipped' : 'planned', reason: REASON_TEXT[p.reason] })
       }
     } else {
+      const batches = new Map<number, { copied: number; failed: number; bytes: number }>()
       await executePlan(plan, { primary: choice.primary, fallback: sdkEngine }, { job, signal, counter, destClient }, {
         onSkip: async (p) => {
           summary.skipped++
           count(p.reason)
           await item({ key: p.key, destKey: p.destKey, size: p.size, action: 'skipped', reason: REASON_TEXT[p.reason] })
         },
-        onBatchStart: (batch, items, engine) =>
-          emit({ type: 'batch-start', job: job.name, batch, items: items.length, bytes: items.reduce((a, i) => a + i.size, 0), engine }),
-        onOutcome: async (o) => {
-          if (o.ok) { summary.copied++; summary.bytesCopied += o.item.size; count(o.item.reason) }
-          else summary.failed++
+        onBatchStart: (batch, engine) => {
+          batches.set(batch, { copied: 0, failed: 0, bytes: 0 })
+          return emit({ type: 'batch-start', job: job.name, batch, engine })
+        },
+        onOutcome: async (o, batch) => {
+          const b = batch === undefined ? undefined : batches.get(batch)
+          if (o.ok) {
+            summary.copied++
+            summary.bytesCopied += o.item.size
+            summary.engines[o.engine] = (summary.engines[o.engine] ?? 0) + 1
+            count(o.item.reason)
+            if (b) (b.copied++, (b.bytes += o.item.size))
+          } else {
+            summary.failed++
+            if (b) b.failed++
+          }
           await item({
             key: o.item.key, destKey: o.item.destKey, size: o.item.size, engine: o.engine,
             action: o.ok ? 'copied' : 'failed',
@@ -108,10 +115,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
             ...(o.ok ? {} : { error: o.error }),
           })
         },
-        onBatchEnd: (batch, outcomes) => {
-          const ok = outcomes.filter((o) => o.ok)
-          return emit({ type: 'batch-end', job: job.name, batch, copied: ok.length, failed: outcomes.length - ok.length, bytes: ok.reduce((a, o) => a + o.item.size, 0) })
-        },
+        onBatchEnd: (batch) => emit({ type: 'batch-end', job: job.name, batch, ...batches.get(batch)! }),
       })
     }
   } finally {

@@ -31,3 +31,21 @@ export function preflightError(error: unknown, where: string, loc: ResolvedLocat
   }
   return new PreflightError(`${where}: ${describeS3Error(error)}`, undefined, { cause: error })
 }
+
+/**
+ * A listing whose first page doubles as the preflight check: an error before the first
+ * object (endpoint, bucket, credentials) becomes a PreflightError naming the side.
+ */
+export async function* preflighted<T>(listing: AsyncIterable<T>, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal): AsyncGenerator<T> {
+  const it = listing[Symbol.asyncIterator]()
+  let first: IteratorResult<T>
+  try {
+    first = await it.next()
+  } catch (error) {
+    if (signal.aborted) throw error
+    throw preflightError(error, `${role} s3://${loc.bucket}/${loc.prefix}`, loc)
+  }
+  if (first.done) return
+  yield first.value
+  for (let r = await it.next(); !r.done; r = await it.next()) yield r.value
+}

@@ -23,7 +23,7 @@ export async function runWithListr(
         const planFinished = new Promise<void>((r) => (planDone = r))
         let finished: () => void
         const copyFinished = new Promise<void>((r) => (finished = r))
-        const state = { listed: 0, toCopy: 0, skipped: 0, copied: 0, failed: 0, batches: new Map<number, string>() }
+        const state = { listed: 0, skipped: 0, copied: 0, failed: 0, batches: new Map<number, string>() }
         let planTask: any, copyTask: any
         const stop = listen((e) => {
           if (!('job' in e) || e.job !== job.name) return
@@ -35,12 +35,9 @@ export async function runWithListr(
             else if (e.action === 'copied') state.copied++
             else if (e.action === 'failed') state.failed++
           }
-          if (e.type === 'batch-start') {
-            state.toCopy += e.items
-            state.batches.set(e.batch, `batch ${e.batch}: ${int(e.items)} objects, ${bytes(e.bytes)} via ${e.engine} …`)
-          }
-          if (e.type === 'batch-end') state.batches.set(e.batch, `batch ${e.batch}: ✔ ${int(e.copied)} copied${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`)
-          if (planTask) planTask.title = `plan: ${int(state.skipped + state.toCopy)} selected · ${int(state.toCopy)} to copy · ${int(state.skipped)} unchanged`
+          if (e.type === 'batch-start') state.batches.set(e.batch, `batch ${e.batch}: copying via ${e.engine} …`)
+          if (e.type === 'batch-end') state.batches.set(e.batch, `batch ${e.batch}: ✔ ${int(e.copied)} copied, ${bytes(e.bytes)}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`)
+          if (planTask) planTask.title = `plan: ${int(state.listed)} planned · ${int(state.copied + state.failed)} copies done · ${int(state.skipped)} unchanged`
           if (copyTask) copyTask.output = [...state.batches.values()].slice(-8).join('\n')
           if (copyTask) copyTask.title = `copy: ${int(state.copied)} copied, ${int(state.failed)} failed`
           if (e.type === 'job-end') {

@@ -8,8 +8,8 @@ export function plainRenderer(write: (line: string) => void, options: { verbose?
       case 'job-start': return write(`${e.job}: ${e.source} -> ${e.destination}`)
       case 'decision': return write(`${e.job}: mode ${e.mode}, engine ${e.engine} (${e.reason})`)
       case 'plan-progress': return
-      case 'batch-start': return write(`${e.job}: batch ${e.batch}: ${int(e.items)} objects, ${bytes(e.bytes)} via ${e.engine}`)
-      case 'batch-end': return write(`${e.job}: batch ${e.batch}: copied ${int(e.copied)}, failed ${int(e.failed)}`)
+      case 'batch-start': return write(`${e.job}: batch ${e.batch}: started, ${e.engine}`)
+      case 'batch-end': return write(`${e.job}: batch ${e.batch}: copied ${int(e.copied)} (${bytes(e.bytes)}), failed ${int(e.failed)}`)
       case 'item':
         if (e.action === 'failed') return write(`${e.job}: FAILED ${JSON.stringify(e.key)}: ${e.error}`)
         if (options.verbose || options.listItems) return write(`${e.job}: ${e.action} ${JSON.stringify(e.key)} (${e.reason})`)

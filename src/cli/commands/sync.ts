@@ -2,7 +2,6 @@ import { ExitCode, InterruptedError } from '../../errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../run/render-plain.ts'
-import { runWithListr } from '../../run/render-listr.ts'
 import type { JobSummary, LakesyncEvent } from '../../run/events.ts'
 import { out } from '../../util/redact.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
@@ -35,6 +34,7 @@ export async function sync(o: SyncOptions): Promise<number> {
 
   let summaries: JobSummary[]
   if (useListr) {
+    const { runWithListr } = await import('../../run/render-listr.ts')
     summaries = await runWithListr(config.jobs, run, (l) => (listeners.add(l), () => listeners.delete(l)))
     for (const s of summaries) if (s.failed) out.line(`${s.job}: ${s.failed} failed; run with --json or without a terminal to see each key`)
   } else {

@@ -1,0 +1,23 @@
+// Bundles the CLI for running without node_modules: dist/lib/lakesync.mjs plus lazily loaded
+// chunks (code splitting keeps `--version` and small runs from compiling the whole AWS SDK).
+// esbuild stays external: the config loader calls it to read TypeScript configs.
+import { build } from 'esbuild'
+import { rm } from 'node:fs/promises'
+
+await rm('dist/lib', { recursive: true, force: true })
+await build({
+  entryPoints: { lakesync: 'src/cli/main.ts' },
+  outdir: 'dist/lib',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['esbuild'],
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  banner: { js: "import { createRequire as __lakesyncCreateRequire } from 'node:module'; const require = __lakesyncCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+})
