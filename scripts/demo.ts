@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { generatedKlines, putAll, realSamples } from './lib/seed.ts'
 import { startVersitygw } from './lib/local-server.ts'
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true' // the CLI shows it; the seeding need not
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const port = Number(process.env.LAKESYNC_DEMO_PORT ?? 7070)
 const server = await startVersitygw(port)

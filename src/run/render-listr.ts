@@ -5,6 +5,9 @@ import { bytes, int, summaryLines } from './format.ts'
 
 type Listen = (listener: (e: LakesyncEvent) => void) => () => void
 
+/** Redraws at most this often: a title change per copied object would cost more than the copy. */
+const REFRESH_MS = 100
+
 /**
  * A listr2 task tree for a terminal: job → plan → copy (one line per batch). The tasks only
  * display what the run's events say; the run itself happens in `run`.
@@ -19,38 +22,47 @@ export async function runWithListr(
     jobs.map((job) => ({
       title: job.name,
       task: (_: unknown, task: any) => {
-        let planDone: () => void
-        const planFinished = new Promise<void>((r) => (planDone = r))
-        let finished: () => void
-        const copyFinished = new Promise<void>((r) => (finished = r))
-        const state = { listed: 0, skipped: 0, copied: 0, failed: 0, batches: new Map<number, string>() }
-        let planTask: any, copyTask: any
+        const state = { title: job.name, planned: 0, copied: 0, failed: 0, skipped: 0, batches: new Map<number, string>() }
+        let planTask: any
+        let copyTask: any
+        const draw = () => {
+          task.title = state.title
+          if (planTask) planTask.title = `plan: ${int(state.planned)} planned · ${int(state.skipped)} unchanged`
+          if (copyTask) {
+            copyTask.title = `copy: ${int(state.copied)} copied, ${int(state.failed)} failed`
+            copyTask.output = [...state.batches.values()].slice(-8).join('\n')
+          }
+        }
+        const timer = setInterval(draw, REFRESH_MS)
+        let finish: () => void
+        const finished = new Promise<void>((r) => (finish = r))
         const stop = listen((e) => {
           if (!('job' in e) || e.job !== job.name) return
-          if (e.type === 'job-start') task.title = `${job.name}: ${e.source} → ${e.destination}`
-          if (e.type === 'decision') task.title += `  [${e.mode}, ${e.engine}]`
-          if (e.type === 'item') {
-            state.listed++
-            if (e.action === 'skipped') state.skipped++
-            else if (e.action === 'copied') state.copied++
-            else if (e.action === 'failed') state.failed++
-          }
-          if (e.type === 'batch-start') state.batches.set(e.batch, `batch ${e.batch}: copying via ${e.engine} …`)
-          if (e.type === 'batch-end') state.batches.set(e.batch, `batch ${e.batch}: ✔ ${int(e.copied)} copied, ${bytes(e.bytes)}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`)
-          if (planTask) planTask.title = `plan: ${int(state.listed)} planned · ${int(state.copied + state.failed)} copies done · ${int(state.skipped)} unchanged`
-          if (copyTask) copyTask.output = [...state.batches.values()].slice(-8).join('\n')
-          if (copyTask) copyTask.title = `copy: ${int(state.copied)} copied, ${int(state.failed)} failed`
-          if (e.type === 'job-end') {
-            planDone()
-            task.output = summaryLines(e).slice(1).join('\n')
-            finished()
+          switch (e.type) {
+            case 'job-start': state.title = `${job.name}: ${e.source} → ${e.destination}`; break
+            case 'decision': state.title += `  [${e.mode}, ${e.engine}]`; break
+            case 'item':
+              state.planned++
+              if (e.action === 'skipped') state.skipped++
+              else if (e.action === 'copied') state.copied++
+              else if (e.action === 'failed') state.failed++
+              break
+            case 'batch-start': state.batches.set(e.batch, `batch ${e.batch}: copying via ${e.engine} …`); break
+            case 'batch-end': state.batches.set(e.batch, `batch ${e.batch}: ✔ ${int(e.copied)} copied, ${bytes(e.bytes)}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`); break
+            case 'job-end': {
+              const [head, ...rest] = summaryLines(e)
+              state.title = head!
+              task.output = rest.join('\n')
+              break
+            }
           }
         })
-        const running = run(job).then((s) => { summaries.push(s); planDone(); finished() }, (err) => { planDone(); finished(); throw err }).finally(stop)
+        const done = () => (clearInterval(timer), stop(), draw(), finish())
+        const running = run(job).then((s) => (summaries.push(s), done()), (error) => (done(), Promise.reject(error)))
         return task.newListr(
           [
-            { title: 'plan', task: async (_c: unknown, t: any) => { planTask = t; await planFinished } },
-            { title: 'copy', task: async (_c: unknown, t: any) => { copyTask = t; await copyFinished; await running }, rendererOptions: { persistentOutput: true } },
+            { title: 'plan', task: async (_c: unknown, t: any) => { planTask = t; await finished } },
+            { title: 'copy', task: async (_c: unknown, t: any) => { copyTask = t; await running }, rendererOptions: { persistentOutput: true } },
           ],
           { concurrent: true, exitOnError: true },
         )

@@ -34,9 +34,13 @@ export async function sync(o: SyncOptions): Promise<number> {
 
   let summaries: JobSummary[]
   if (useListr) {
+    // The tree shows counts; failed keys are listed under it.
+    const failures: string[] = []
+    listeners.add((e) => void (e.type === 'item' && e.action === 'failed' && failures.push(`${e.job}: FAILED ${JSON.stringify(e.key)}: ${e.error}`)))
     const { runWithListr } = await import('../../run/render-listr.ts')
     summaries = await runWithListr(config.jobs, run, (l) => (listeners.add(l), () => listeners.delete(l)))
-    for (const s of summaries) if (s.failed) out.line(`${s.job}: ${s.failed} failed; run with --json or without a terminal to see each key`)
+    for (const f of failures.slice(0, 20)) out.line(f)
+    if (failures.length > 20) out.line(`… and ${failures.length - 20} more; --json lists every one`)
   } else {
     summaries = []
     for (const job of config.jobs) summaries.push(await run(job))
