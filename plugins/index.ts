@@ -1,2 +1,4 @@
 // First-party plugins, importable as 'lakesync/plugins'. Each uses only the public plugin API.
 export type { Plugin } from '../src/plugins/types.ts'
+export { autoMode } from './auto-mode.ts'
+export { fallback } from './fallback.ts'

@@ -4,6 +4,8 @@ import { validateConfig } from '../config/validate.ts'
 import type { ConnectionConfig, EngineName, Mode, ResolvedConfig, UserConfig, VerifyLevel } from '../config/types.ts'
 import { registerSecret } from '../util/redact.ts'
 import { PluginContainer } from '../plugins/container.ts'
+import type { Plugin } from '../plugins/types.ts'
+import { autoMode, fallback } from '../../plugins/index.ts'
 
 export interface SelectionOptions {
   config?: string
@@ -19,6 +21,10 @@ export interface SelectionOptions {
   concurrency?: number
   verify?: VerifyLevel
   batchSize?: number
+  traditional?: 'stream' | 'staged'
+  multipartThreshold?: number
+  partSize?: number
+  partConcurrency?: number
 }
 
 export interface Selection {
@@ -43,6 +49,12 @@ function adhocConfig(o: SelectionOptions): UserConfig {
   }
 }
 
+/** autoMode() and fallback() always take part, unless the config brings its own instance. */
+function withDefaultPlugins(plugins: Plugin[]): Plugin[] {
+  const defaults = [autoMode(), fallback()].filter((d) => !plugins.some((p) => p.name === d.name))
+  return [...plugins, ...defaults]
+}
+
 /** Loads the config (or builds the ad-hoc job), applies CLI overrides and picks the named jobs. */
 export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   let user: UserConfig
@@ -60,18 +72,22 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     user = loaded.config
     file = loaded.file
   }
-  const plugins = new PluginContainer([...(user.plugins ?? []), ...(user.hooks ? [{ name: 'config hooks', ...user.hooks }] : [])])
+  const plugins = new PluginContainer(withDefaultPlugins([...(user.plugins ?? []), ...(user.hooks ? [{ name: 'config hooks', ...user.hooks }] : [])]))
   user = await plugins.mergeConfig(user)
   for (const c of Object.values(user.connections ?? {})) {
     registerSecret(c.credentials?.secretAccessKey)
     registerSecret(c.credentials?.sessionToken)
   }
   const overrides = Object.fromEntries(
-    Object.entries({ mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize,
+      traditional: o.traditional, multipartThreshold: o.multipartThreshold, partSize: o.partSize, partConcurrency: o.partConcurrency,
+    }).filter(([, v]) => v !== undefined),
   )
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))
-  const optionProblems = validateConfig({ jobs }).filter((p) => /\.(mode|engine|concurrency|verify|batchSize):/.test(p))
-  if (optionProblems.length) throw new ConfigError(optionProblems.map((p) => p.replace(/^jobs\.[^.]+\./, '--')))
+  const flagged = Object.keys(overrides)
+  const optionProblems = validateConfig({ jobs }).filter((p) => flagged.some((f) => p.includes(`.${f}:`)))
+  if (optionProblems.length) throw new ConfigError([...new Set(optionProblems.map((p) => p.replace(/^jobs\.[^.]+\.(\w+)/, (_, f: string) => `--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`)))])
   const config = resolveConfig({ ...user, jobs }, file)
   const wanted = o.jobs ?? []
   const known = config.jobs.map((j) => j.name)

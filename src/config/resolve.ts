@@ -2,7 +2,18 @@ import { ConfigError } from '../errors.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import type { ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
 
-export const DEFAULTS = { mode: 'auto', engine: 'auto', concurrency: 64, verify: 'size', batchSize: 10_000 } as const
+export const DEFAULTS = {
+  mode: 'auto',
+  engine: 'auto',
+  traditional: 'stream',
+  concurrency: 64,
+  verify: 'size',
+  batchSize: 10_000,
+  multipartThreshold: 5 * 1024 ** 3,
+  partSize: 64 * 1024 ** 2,
+  partConcurrency: 8,
+  retries: 5,
+} as const
 
 /** The connection used where a location names none: the AWS chain plus AWS_ENDPOINT_URL. */
 export function defaultConnection(env = process.env): ConnectionConfig {
@@ -44,9 +55,14 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     exclude: job.exclude ?? [],
     mode: job.mode ?? d.mode,
     engine: job.engine ?? d.engine,
+    traditional: job.traditional ?? d.traditional,
     concurrency: job.concurrency ?? d.concurrency,
     verify: job.verify ?? d.verify,
     batchSize: job.batchSize ?? d.batchSize,
+    multipartThreshold: job.multipartThreshold ?? d.multipartThreshold,
+    partSize: job.partSize ?? d.partSize,
+    partConcurrency: job.partConcurrency ?? d.partConcurrency,
+    retries: job.retries ?? d.retries,
   }
 }
 

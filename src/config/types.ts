@@ -28,14 +28,26 @@ export interface S3Location {
 
 export type LocationInput = string | S3Location
 
+export type TraditionalFlavor = 'stream' | 'staged'
+
 export interface JobOptions {
   mode?: Mode
   engine?: EngineName
+  /** How traditional copies move bytes: `stream` (GET piped into the upload) or `staged` (temp file). */
+  traditional?: TraditionalFlavor
   /** Parallel copies (s5cmd workers or SDK requests in flight). */
   concurrency?: number
   verify?: VerifyLevel
-  /** Plan items per s5cmd batch file. */
+  /** Plan items per s5cmd batch. */
   batchSize?: number
+  /** Objects above this many bytes are copied in parts (server-side: UploadPartCopy). Default 5 GiB. */
+  multipartThreshold?: number
+  /** Part size for multipart copies and uploads. Default 64 MiB. */
+  partSize?: number
+  /** Parts in flight per multipart object. Default 8. */
+  partConcurrency?: number
+  /** Retries of throttled or failed requests per object. Default 5. */
+  retries?: number
 }
 
 export interface JobConfig extends JobOptions {
@@ -74,9 +86,14 @@ export interface ResolvedJob {
   exclude: string[]
   mode: Mode
   engine: EngineName
+  traditional: TraditionalFlavor
   concurrency: number
   verify: VerifyLevel
   batchSize: number
+  multipartThreshold: number
+  partSize: number
+  partConcurrency: number
+  retries: number
 }
 
 export interface ResolvedConfig {

@@ -49,13 +49,22 @@ export function validateConfig(raw: unknown): string[] {
 }
 
 type Add = (path: string, message: string) => void
-const OPTION_KEYS = ['mode', 'engine', 'concurrency', 'verify', 'batchSize']
+const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries']
 const ENUMS: Record<string, string[]> = {
   mode: ['auto', 'direct', 'traditional'],
   engine: ['auto', 's5cmd', 'sdk'],
   verify: ['none', 'size', 'checksum'],
+  traditional: ['stream', 'staged'],
 }
-const RANGES: Record<string, [number, number]> = { concurrency: [1, 1024], batchSize: [1, 100_000] }
+const MiB = 1024 ** 2
+const RANGES: Record<string, [number, number]> = {
+  concurrency: [1, 1024],
+  batchSize: [1, 100_000],
+  multipartThreshold: [5 * MiB, 5 * 1024 ** 4],
+  partSize: [5 * MiB, 5 * 1024 ** 3],
+  partConcurrency: [1, 64],
+  retries: [0, 20],
+}
 
 function checkOptions(o: unknown, path: string, add: Add, strict = true) {
   if (!isObject(o)) return add(path, `expected an object of job options, got ${describe(o)}`)

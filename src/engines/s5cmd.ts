@@ -3,7 +3,8 @@ import type { ConnectionConfig } from '../config/types.ts'
 import { isBatchSafeKey } from '../storage/keys.ts'
 import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
-import { COPY_OBJECT_LIMIT } from './sdk-copy.ts'
+import { COPY_OBJECT_LIMIT } from './copy-source.ts'
+import { classify } from '../storage/errors.ts'
 
 /** Environment and global flags that give s5cmd the connection's endpoint and identity. */
 export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { env: NodeJS.ProcessEnv; flags: string[] } {
@@ -35,7 +36,7 @@ export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { en
 export function createS5cmdEngine(binary: string): Engine {
   return {
     name: 's5cmd',
-    accepts: (item) => isBatchSafeKey(item.key) && isBatchSafeKey(item.destKey) && item.size <= COPY_OBJECT_LIMIT,
+    accepts: (item, job) => isBatchSafeKey(item.key) && isBatchSafeKey(item.destKey) && item.size <= Math.min(COPY_OBJECT_LIMIT, job.multipartThreshold),
     open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
       const { job, signal } = ctx
       const src = job.source.bucket
@@ -71,7 +72,7 @@ export function createS5cmdEngine(binary: string): Engine {
           return
         }
         const item = byCommand.get(r.command ?? '')
-        if (item) settle(item, { ok: false, error: r.error })
+        if (item) settle(item, { ok: false, error: r.error, ...classify(r.error ?? '') })
         else firstError ||= r.error ?? ''
       }
       lines(proc.stdout, onLine)

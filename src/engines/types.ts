@@ -10,6 +10,13 @@ export interface CopyOutcome {
   ok: boolean
   engine: string
   error?: string
+  /** S3 error code (AccessDenied, SlowDown, ...) or network code, for retry and fallback decisions. */
+  code?: string
+  status?: number
+  /** Object bytes that passed through this host (traditional copies). */
+  bytesThroughHost?: number
+  /** SHA-256 of the bytes, when the engine saw them (traditional copies). */
+  sha256?: string
   /** How the outcome came about when it is not the plain way, e.g. a rescue by another engine. */
   note?: string
 }
@@ -20,6 +27,12 @@ export interface EngineContext {
   counter: RequestCounter
   /** Client of the destination connection: its principal reads the source for server-side copies. */
   destClient: S3Client
+  /** Client of the source connection, for traditional copies that GET. */
+  sourceClient: S3Client
+  /** Where staged copies write their temp files (default: the OS temp dir). */
+  tempDir?: string
+  /** Measures engines report as they go. */
+  metrics: { peakDiskBytes: number }
 }
 
 /** A stream of copies: items go in as they are planned, outcomes come out as they finish. */
@@ -30,10 +43,10 @@ export interface EngineSession {
   close(): Promise<void>
 }
 
-/** A direct engine copies server-side: no object bytes pass through this host. */
+/** Direct engines (s5cmd, sdk) copy server-side; traditional ones (stream, staged) move the bytes. */
 export interface Engine {
-  readonly name: 's5cmd' | 'sdk'
+  readonly name: 's5cmd' | 'sdk' | 'stream' | 'staged'
   /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
-  accepts(item: CopyItem): boolean
+  accepts(item: CopyItem, job: ResolvedJob): boolean
   open(ctx: EngineContext, onOutcome: (outcome: CopyOutcome) => void): EngineSession
 }

@@ -13,9 +13,13 @@ export interface ModeDecision {
 
 export interface ModeContext {
   job: ResolvedJob
-  /** Both sides on one endpoint with one identity. */
+  /** Both sides on one endpoint (a server-side copy is possible at all). */
   sameEndpoint: boolean
   s5cmdAvailable: boolean
+  probe: {
+    /** Whether the destination's identity may read the source (a server-side copy needs that). */
+    destinationCanReadSource(): Promise<boolean>
+  }
 }
 
 export type ItemErrorAction = 'retry' | 'fallback' | 'fail'
@@ -23,9 +27,18 @@ export type ItemErrorAction = 'retry' | 'fallback' | 'fail'
 export interface ItemErrorContext {
   job: ResolvedJob
   key: string
-  error: unknown
+  /** One line describing the failure. */
+  error: string
+  /** S3 error code (AccessDenied, SlowDown, NotImplemented, ...) or network code. */
+  code?: string
+  status?: number
+  /** The engine that failed: s5cmd, sdk (direct) or stream, staged (traditional). */
+  engine: string
+  /** Earlier attempts of this item. */
   attempt: number
+  /** The mode the job runs in, and the one its config asked for (auto allows falling back). */
   mode: Exclude<Mode, 'auto'>
+  requestedMode: Mode
 }
 
 export interface PluginHooks {

@@ -11,6 +11,8 @@ export interface ItemResult {
   reason: string
   engine?: string
   error?: string
+  /** SHA-256 of the bytes, when a traditional copy saw them. */
+  sha256?: string
 }
 
 export interface RequestCounts {
@@ -30,8 +32,10 @@ export interface JobSummary {
   /** Bytes that passed through this host (0 for server-side copies). */
   bytesThroughHost: number
   requests: RequestCounts
-  /** Objects copied by each engine. */
+  /** Objects copied by each engine (s5cmd and sdk copy server-side; stream and staged through the host). */
   engines: Record<string, number>
+  /** Most bytes held in local temp files at once (staged copies). */
+  peakDiskBytes: number
   seconds: number
   dryRun: boolean
   /** Counts of skip reasons and copy reasons. */

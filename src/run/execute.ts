@@ -1,73 +1,159 @@
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from '../engines/types.ts'
 import type { PlanItem } from '../plan/diff.ts'
+import type { ItemErrorAction } from '../plugins/types.ts'
+
+export interface Routes {
+  /** The job's engine; it works in batches of `batchSize` items. */
+  primary: Engine
+  /** Direct copies the primary cannot carry, rescues and retries of direct copies (sdk). */
+  direct?: Engine
+  /** Where items go that cannot be copied server-side, when the job allows it. */
+  traditional?: Engine
+}
 
 export interface ExecuteHandlers {
   onSkip(item: Extract<PlanItem, { action: 'skip' }>): Promise<void>
   onBatchStart(batch: number, engine: string): Promise<void>
+  /** The final outcome of an item: copied (and verified), or failed for good. */
   onOutcome(outcome: CopyOutcome, batch: number | undefined): Promise<void>
   onBatchEnd(batch: number): Promise<void>
+  /** What to do with a failed copy (plugins decide); `attempt` counts earlier tries. */
+  onFailure(outcome: CopyOutcome, attempt: number): Promise<ItemErrorAction>
+  /** Checks copied items at the destination; returns them, failed where the check failed. */
+  verify?(outcomes: CopyOutcome[]): Promise<CopyOutcome[]>
+}
+
+const VERIFY_WINDOW = 1000
+
+/** Exponential backoff with full jitter; SlowDown asks for a longer pause. */
+export function backoffMs(attempt: number, code?: string): number {
+  const base = code === 'SlowDown' || code === 'Throttling' || code === 'TooManyRequests' ? 1000 : 100
+  return Math.random() * Math.min(20_000, base * 2 ** attempt)
 }
 
 /**
- * Streams the plan into the engines while it is being listed. The primary engine works in
- * batches of `batchSize` items (the next batch opens while the last one drains); items it
- * cannot carry, and items it lost to a copy-source encoding mismatch, go to the fallback.
+ * Streams the plan into the engines while it is being listed, and sees every item to a
+ * final outcome: failures are retried, rerouted to a traditional copy, or reported, as the
+ * plugins decide; successes are verified in windows before they are reported.
  */
-export async function executePlan(
-  plan: AsyncIterable<PlanItem>,
-  engines: { primary: Engine; fallback: Engine },
-  ctx: EngineContext,
-  handlers: ExecuteHandlers,
-): Promise<void> {
-  // Outcomes arrive from engine callbacks; report them one at a time, in arrival order.
+export async function executePlan(plan: AsyncIterable<PlanItem>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
   let reporting: Promise<void> = Promise.resolve()
-  let reportError: unknown
-  const report = (fn: () => Promise<void>) => {
-    reporting = reporting.then(fn).catch((e) => void (reportError ??= e))
+  let fatal: unknown
+  const serial = (fn: () => Promise<void>) => {
+    reporting = reporting.then(fn).catch((e) => void (fatal ??= e))
   }
-  const separate = engines.primary !== engines.fallback
-  /** Items rescued from the primary engine, with the note their outcome will carry. */
-  const rescued = new Map<CopyItem, string>()
-  let fallback: EngineSession | undefined
-  const fallbackSession = () =>
-    (fallback ??= engines.fallback.open(ctx, (o) => {
-      const note = rescued.get(o.item)
-      report(() => handlers.onOutcome(note ? { ...o, note } : o, undefined))
-    }))
+
+  const attempts = new Map<CopyItem, number>()
+  const notes = new Map<CopyItem, string>()
+  const batchOf = new Map<CopyItem, number>()
+  const batchOpen = new Map<number, number>()
+  const batchClosed = new Set<number>()
+  const toVerify: CopyOutcome[] = []
+  let open = 0
+  let planDone = false
+  let allDone!: () => void
+  const finished = new Promise<void>((r) => (allDone = r))
+
+  const sessions = new Map<Engine, EngineSession>()
+  const session = (engine: Engine) => {
+    let s = sessions.get(engine)
+    if (!s) sessions.set(engine, (s = engine.open(ctx, onOutcome)))
+    return s
+  }
+
+  const final = (o: CopyOutcome) => {
+    const note = notes.get(o.item)
+    const batch = batchOf.get(o.item)
+    serial(() => handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
+    for (const m of [attempts, notes, batchOf] as Map<CopyItem, unknown>[]) m.delete(o.item)
+    if (batch !== undefined) {
+      batchOpen.set(batch, batchOpen.get(batch)! - 1)
+      endBatchIfDone(batch)
+    }
+    open--
+    settle()
+  }
+  const endBatchIfDone = (batch: number) => {
+    if (batchClosed.has(batch) && batchOpen.get(batch) === 0) {
+      batchOpen.delete(batch)
+      serial(() => handlers.onBatchEnd(batch))
+    }
+  }
+  const settle = () => {
+    if (planDone && open > 0 && open === toVerify.length) flushVerify()
+    if (planDone && open === 0) allDone()
+  }
+  const flushVerify = () => {
+    const window = toVerify.splice(0)
+    if (!handlers.verify || !window.length) return window.forEach(final)
+    handlers.verify(window).then(
+      (checked) => checked.forEach((o) => (o.ok ? final(o) : failed(o))),
+      (error) => window.forEach((o) => failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
+    )
+  }
+  const failed = (o: CopyOutcome) => {
+    const attempt = attempts.get(o.item) ?? 0
+    handlers.onFailure(o, attempt).then(async (action) => {
+      const direct = o.engine === 's5cmd' || o.engine === 'sdk'
+      if (action === 'retry' && !ctx.signal.aborted) {
+        attempts.set(o.item, attempt + 1)
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, o.code)))
+        const engine = direct ? routes.direct ?? routes.primary : o.engine === routes.traditional?.name ? routes.traditional : routes.primary
+        return session(engine).submit(o.item)
+      }
+      if (action === 'fallback' && direct && routes.traditional && !ctx.signal.aborted) {
+        notes.set(o.item, `server-side copy impossible (${o.code ?? o.error}); copied traditionally`)
+        attempts.set(o.item, 0)
+        return session(routes.traditional).submit(o.item)
+      }
+      final(o)
+    }).catch((e) => (fatal ??= e, final(o)))
+  }
+  function onOutcome(o: CopyOutcome) {
+    if (o.ok) {
+      toVerify.push(o)
+      if (toVerify.length >= VERIFY_WINDOW) flushVerify()
+      else settle()
+      return
+    }
+    // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain
+    // path answers NoSuchKey for a key just listed. The sdk engine encodes it strictly.
+    if (o.engine === 's5cmd' && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !notes.has(o.item) && !ctx.signal.aborted) {
+      notes.set(o.item, `s5cmd failed (NoSuchKey); copied by ${routes.direct.name}`)
+      void session(routes.direct).submit(o.item)
+      return
+    }
+    failed(o)
+  }
 
   let batchNo = 0
   let batch: { session: EngineSession; no: number; size: number } | undefined
   const draining: Promise<void>[] = []
-  const openBatch = () => {
-    const no = ++batchNo
-    report(() => handlers.onBatchStart(no, engines.primary.name))
-    const session = engines.primary.open(ctx, (o) => {
-      // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain
-      // path answers NoSuchKey for a key just listed. The fallback encodes it strictly.
-      if (!o.ok && separate && !ctx.signal.aborted && /NoSuchKey/.test(o.error ?? '')) {
-        rescued.set(o.item, `${o.engine} failed (${o.error?.split(':')[0]}); copied by ${engines.fallback.name}`)
-        report(() => fallbackSession().submit(o.item))
-        return
-      }
-      report(() => handlers.onOutcome(o, no))
+  const closeBatch = (b: { session: EngineSession; no: number }) =>
+    b.session.close().then(() => {
+      batchClosed.add(b.no)
+      endBatchIfDone(b.no)
     })
-    return { session, no, size: 0 }
-  }
-  const closeBatch = (b: NonNullable<typeof batch>) =>
-    b.session.close().then(() => new Promise<void>((r) => report(async () => (await handlers.onBatchEnd(b.no), r()))))
 
   for await (const item of plan) {
-    if (ctx.signal.aborted) break
-    if (reportError) throw reportError
+    if (ctx.signal.aborted || fatal) break
     if (item.action === 'skip') {
-      report(() => handlers.onSkip(item))
+      serial(() => handlers.onSkip(item))
       continue
     }
-    if (separate && !engines.primary.accepts(item)) {
-      await fallbackSession().submit(item)
+    open++
+    if (!routes.primary.accepts(item, ctx.job)) {
+      await session(routes.direct ?? routes.traditional ?? routes.primary).submit(item)
       continue
     }
-    batch ??= openBatch()
+    if (!batch) {
+      const no = ++batchNo
+      serial(() => handlers.onBatchStart(no, routes.primary.name))
+      batch = { session: routes.primary.open(ctx, onOutcome), no, size: 0 }
+      batchOpen.set(no, 0)
+    }
+    batchOf.set(item, batch.no)
+    batchOpen.set(batch.no, batchOpen.get(batch.no)! + 1)
     await batch.session.submit(item)
     if (++batch.size >= ctx.job.batchSize) {
       // At most one older batch drains while the next one fills.
@@ -77,9 +163,11 @@ export async function executePlan(
     }
   }
   if (batch) draining.push(closeBatch(batch))
+  planDone = true
+  settle()
   await Promise.all(draining)
+  if (!ctx.signal.aborted && !fatal) await finished
+  for (const s of sessions.values()) await s.close()
   await reporting
-  if (fallback) await fallback.close()
-  await reporting
-  if (reportError) throw reportError
+  if (fatal) throw fatal
 }

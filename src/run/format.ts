@@ -23,7 +23,28 @@ export function summaryLines(s: JobSummary): string[] {
   return [
     head,
     `  why: ${reasons || 'nothing listed'}`,
-    `  mode ${s.mode}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add CopyObject ${int(s.planned)})` : ''}`,
-    `  bytes through this host: ${bytes(s.bytesThroughHost)}; ${s.seconds.toFixed(2)} s`,
+    `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
+    ...(split(s) ? [`  ${split(s)}`] : []),
+    `  bytes through this host: ${bytes(s.bytesThroughHost)}${s.peakDiskBytes ? `, peak local disk ${bytes(s.peakDiskBytes)}` : ''}; ${s.seconds.toFixed(2)} s`,
   ]
+}
+
+/** "server-side 1,998, through this host 2" when a run copied both ways. */
+function split(s: JobSummary): string | undefined {
+  const direct = (s.engines.s5cmd ?? 0) + (s.engines.sdk ?? 0)
+  const host = (s.engines.stream ?? 0) + (s.engines.staged ?? 0)
+  return direct && host ? `split: server-side ${int(direct)}, through this host ${int(host)}` : undefined
+}
+
+/** What copying the planned items would cost: one copy request each, plus the size checks. */
+function runCost(s: JobSummary): string {
+  const copy = s.mode === 'traditional' ? `GetObject ${int(s.planned)}, PutObject ${int(s.planned)}` : `CopyObject ${int(s.planned)}`
+  if (!s.planned) return 'nothing'
+  // Windows of up to 1,000 copies are checked with ~1-2 listing pages; a window under 20, with HEADs.
+  const full = Math.floor(s.planned / 1000)
+  const rest = s.planned % 1000
+  const lists = full * 2 + (rest >= 20 ? 2 : 0)
+  const heads = rest < 20 ? rest : 0
+  const checks = [lists ? `ListObjectsV2 ~${int(lists)}` : '', heads ? `HeadObject ${int(heads)}` : ''].filter(Boolean).join(', ')
+  return `${copy}; size checks ${checks}`
 }

@@ -15,3 +15,13 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 export const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'TimeoutError'])
+
+/** The code and HTTP status of an SDK error, or of an s5cmd error line ("AccessDenied: ... status code: 403"). */
+export function classify(error: unknown): { code?: string; status?: number } {
+  if (typeof error === 'string') {
+    const code = /^([A-Za-z][A-Za-z0-9]+):/.exec(error)?.[1]
+    const status = /status code: (\d{3})/.exec(error)?.[1]
+    return { code, status: status ? Number(status) : undefined }
+  }
+  return { code: errorCode(error), status: (error as any)?.$metadata?.httpStatusCode }
+}

@@ -1,7 +1,7 @@
 import { $ } from 'zx'
 import { ExitCode, LakesyncError } from '../../errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
-import { chooseEngine } from '../../run/job-runner.ts'
+import { chooseEngine } from '../../run/mode.ts'
 import { checkLocation } from '../../run/preflight.ts'
 import { createS3Client } from '../../storage/client.ts'
 import { out } from '../../util/redact.ts'

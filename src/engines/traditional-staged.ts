@@ -1,0 +1,62 @@
+import { createReadStream, createWriteStream, rmSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { Slots } from '../util/slots.ts'
+import { classify, describeS3Error } from '../storage/errors.ts'
+import { getSource, HashingStream, upload } from './transfer.ts'
+import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
+
+/** Temp dirs of live sessions, removed even if the process exits without closing them. */
+const liveDirs = new Set<string>()
+process.once('exit', () => {
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+/**
+ * The legacy flow, kept as the benchmark baseline: download each object to a temp file,
+ * then upload the file. Files are removed after each copy, and the session's temp dir on
+ * close, failure or interrupt.
+ */
+export const stagedEngine: Engine = {
+  name: 'staged',
+  accepts: () => true,
+  open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
+    const { job, signal } = ctx
+    const slots = new Slots(job.concurrency)
+    const dir = mkdtemp(path.join(ctx.tempDir ?? tmpdir(), 'lakesync-staged-')).then((d) => (liveDirs.add(d), d))
+    let onDisk = 0
+    let n = 0
+    const copy = async (item: CopyItem): Promise<CopyOutcome> => {
+      const file = path.join(await dir, `object-${++n}`)
+      try {
+        const src = await getSource(ctx.sourceClient, job, item.key, signal)
+        const hashing = new HashingStream()
+        onDisk += item.size
+        ctx.metrics.peakDiskBytes = Math.max(ctx.metrics.peakDiskBytes, onDisk)
+        await pipeline(src.body, hashing, createWriteStream(file), { signal })
+        if (hashing.bytes !== item.size) throw new Error(`read ${hashing.bytes} bytes, expected ${item.size}: the source changed during the copy`)
+        await upload(ctx.destClient, job, item.destKey, createReadStream(file), item.size, src.meta, signal)
+        return { item, ok: true, engine: 'staged', bytesThroughHost: item.size, sha256: hashing.digest() }
+      } catch (error) {
+        return { item, ok: false, engine: 'staged', error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }
+      } finally {
+        await rm(file, { force: true })
+        onDisk -= item.size
+      }
+    }
+    return {
+      async submit(item) {
+        await slots.take()
+        copy(item).then(onOutcome).finally(() => slots.give())
+      },
+      async close() {
+        await slots.idle()
+        const d = await dir
+        await rm(d, { recursive: true, force: true })
+        liveDirs.delete(d)
+      },
+    }
+  },
+}

@@ -1,0 +1,58 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { createHash } from 'node:crypto'
+import { Transform, type Readable } from 'node:stream'
+import type { ResolvedJob } from '../config/types.ts'
+
+/** Counts and hashes the bytes that pass, so a traditional copy knows their SHA-256 and length. */
+export class HashingStream extends Transform {
+  private readonly hash = createHash('sha256')
+  bytes = 0
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: () => void) {
+    this.hash.update(chunk)
+    this.bytes += chunk.length
+    this.push(chunk)
+    done()
+  }
+  digest(): string {
+    return this.hash.digest('hex')
+  }
+}
+
+export interface SourceObject {
+  body: Readable
+  meta: { ContentType?: string; Metadata?: Record<string, string>; ContentEncoding?: string; CacheControl?: string; ContentDisposition?: string }
+}
+
+/** GETs an object with the source connection; the metadata travels with it to the upload. */
+export async function getSource(client: S3Client, job: ResolvedJob, key: string, signal: AbortSignal): Promise<SourceObject> {
+  const r = await client.send(new GetObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal })
+  const { ContentType, Metadata, ContentEncoding, CacheControl, ContentDisposition } = r
+  return { body: r.Body as Readable, meta: { ContentType, Metadata, ContentEncoding, CacheControl, ContentDisposition } }
+}
+
+/** Memory per streamed multipart upload is about part size × (queue + 1); keep it small. */
+export const STREAM_PART_SIZE = 16 * 1024 ** 2
+const STREAM_QUEUE = 3
+
+/**
+ * Uploads a body of known size: one PutObject up to the part size, else a multipart Upload
+ * (lib-storage) whose parts are aborted on failure, so nothing half-written is left behind.
+ */
+export async function upload(client: S3Client, job: ResolvedJob, key: string, body: Readable, size: number, meta: SourceObject['meta'], signal: AbortSignal): Promise<void> {
+  const partSize = Math.max(Math.min(job.partSize, STREAM_PART_SIZE), Math.ceil(size / 10_000))
+  const params = { Bucket: job.destination.bucket, Key: key, Body: body, ...meta }
+  if (size <= partSize) {
+    await client.send(new PutObjectCommand({ ...params, ContentLength: size }), { abortSignal: signal })
+    return
+  }
+  const up = new Upload({ client, params, partSize, queueSize: STREAM_QUEUE, leavePartsOnError: false, abortController: abortControllerFor(signal) })
+  await up.done()
+}
+
+function abortControllerFor(signal: AbortSignal): AbortController {
+  const c = new AbortController()
+  if (signal.aborted) c.abort()
+  else signal.addEventListener('abort', () => c.abort(), { once: true })
+  return c
+}

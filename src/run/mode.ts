@@ -1,0 +1,72 @@
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import type { ResolvedJob } from '../config/types.ts'
+import { PreflightError } from '../errors.ts'
+import type { ModeDecision } from '../plugins/types.ts'
+import type { PluginContainer } from '../plugins/container.ts'
+import { connectionKey } from '../storage/client.ts'
+import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
+import { createS5cmdEngine } from '../engines/s5cmd.ts'
+import { sdkEngine } from '../engines/sdk-copy.ts'
+import { streamEngine } from '../engines/traditional-stream.ts'
+import { stagedEngine } from '../engines/traditional-staged.ts'
+import type { Engine } from '../engines/types.ts'
+import type { Routes } from './execute.ts'
+
+export const sameEndpoint = (job: ResolvedJob) => (job.source.connection.endpoint ?? '') === (job.destination.connection.endpoint ?? '')
+
+/** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
+export async function destinationCanReadSource(destClient: S3Client, job: ResolvedJob, signal: AbortSignal): Promise<boolean> {
+  try {
+    const page = await destClient.send(new ListObjectsV2Command({ Bucket: job.source.bucket, Prefix: job.source.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
+    const key = page.Contents?.[0]?.Key
+    if (key) await destClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal })
+    return true
+  } catch (error) {
+    if (signal.aborted) throw error
+    return false
+  }
+}
+
+/** The job's mode: as requested, or for `auto` what the plugins decide from the probe. */
+export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5cmd: S5cmdLocation | undefined, destClient: S3Client, signal: AbortSignal): Promise<ModeDecision & { by?: string }> {
+  const same = sameEndpoint(job)
+  let decision: ModeDecision & { by?: string }
+  if (job.mode !== 'auto') decision = { mode: job.mode, reason: `--mode ${job.mode} requested` }
+  else {
+    let probed: Promise<boolean> | undefined
+    const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(destClient, job, signal)) }
+    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, s5cmdAvailable: Boolean(s5cmd), probe })
+    decision = chosen
+      ? { ...chosen.value, by: chosen.plugin }
+      : same ? { mode: 'direct', reason: 'both sides on one endpoint' } : { mode: 'traditional', reason: 'different endpoints' }
+  }
+  if (decision.mode === 'direct' && !same) {
+    throw new PreflightError(
+      `job ${job.name}: --mode direct needs source and destination on one endpoint (source ${job.source.connection.endpoint ?? 'AWS'}, destination ${job.destination.connection.endpoint ?? 'AWS'})`,
+      'use --mode auto or --mode traditional to copy through this host',
+    )
+  }
+  return decision
+}
+
+/** --engine auto takes s5cmd when it is installed and both sides share one endpoint and identity. */
+export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined): { primary: Engine; reason: string } {
+  const shared = connectionKey(job.source.connection) === connectionKey(job.destination.connection)
+  const s5cmdBlocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : !shared ? 'source and destination use different connections, s5cmd copies with one' : undefined
+  if (job.engine === 's5cmd') {
+    if (s5cmdBlocker) throw new PreflightError(`job ${job.name}: --engine s5cmd is not usable: ${s5cmdBlocker}`, 'install s5cmd (npm run setup) or use --engine sdk')
+    return { primary: createS5cmdEngine(s5cmd!.path), reason: `s5cmd requested (${s5cmd!.path})` }
+  }
+  if (job.engine === 'sdk') return { primary: sdkEngine, reason: 'sdk requested' }
+  if (s5cmdBlocker) return { primary: sdkEngine, reason: `sdk, since ${s5cmdBlocker}` }
+  return { primary: createS5cmdEngine(s5cmd!.path), reason: `s5cmd found via ${s5cmd!.from}` }
+}
+
+/** The engines a job's items may take, given its mode. */
+export function routesFor(job: ResolvedJob, mode: 'direct' | 'traditional', s5cmd: S5cmdLocation | undefined): { routes: Routes; reason: string } {
+  const traditional = job.traditional === 'staged' ? stagedEngine : streamEngine
+  if (mode === 'traditional') return { routes: { primary: traditional, traditional }, reason: `traditional ${traditional.name}` }
+  const { primary, reason } = chooseEngine(job, s5cmd)
+  // Falling back is for `auto`: a job asked to run direct fails items that cannot.
+  return { routes: { primary, direct: sdkEngine, ...(job.mode === 'auto' ? { traditional } : {}) }, reason: `engine ${reason}` }
+}
