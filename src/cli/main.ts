@@ -20,6 +20,8 @@ const selection = (y: Argv) =>
     .option('source-endpoint', { type: 'string', describe: 'ad-hoc job: source S3 endpoint URL' })
     .option('dest-endpoint', { type: 'string', describe: 'ad-hoc job: destination S3 endpoint URL' })
     .option('source-anonymous', { type: 'boolean', describe: 'ad-hoc job: read the source unsigned (public buckets)' })
+    .option('include', { type: 'string', array: true, describe: 'only keys matching these globs (relative to the source prefix)' })
+    .option('exclude', { type: 'string', array: true, describe: 'skip keys matching these globs' })
     .option('mode', { choices: ['auto', 'direct', 'traditional'] as const, describe: 'direct = server-side copies; traditional = bytes through this host; auto picks' })
     .option('engine', { choices: ['auto', 's5cmd', 'sdk'] as const, describe: 'direct-copy engine; auto takes s5cmd when usable' })
     .option('concurrency', { type: 'number', describe: 'copies in flight (s5cmd workers or SDK requests)' })

@@ -22,6 +22,8 @@ export interface SelectionOptions {
   verify?: VerifyLevel
   batchSize?: number
   traditional?: 'stream' | 'staged'
+  include?: string[]
+  exclude?: string[]
   multipartThreshold?: number
   partSize?: number
   partConcurrency?: number
@@ -81,7 +83,7 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   const overrides = Object.fromEntries(
     Object.entries({
       mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize,
-      traditional: o.traditional, multipartThreshold: o.multipartThreshold, partSize: o.partSize, partConcurrency: o.partConcurrency,
+      traditional: o.traditional, include: o.include, exclude: o.exclude, multipartThreshold: o.multipartThreshold, partSize: o.partSize, partConcurrency: o.partConcurrency,
     }).filter(([, v]) => v !== undefined),
   )
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))

@@ -36,6 +36,8 @@ export interface JobSummary {
   engines: Record<string, number>
   /** Most bytes held in local temp files at once (staged copies). */
   peakDiskBytes: number
+  /** Peak resident memory of this process so far. */
+  peakRssBytes: number
   seconds: number
   dryRun: boolean
   /** Counts of skip reasons and copy reasons. */

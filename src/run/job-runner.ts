@@ -30,7 +30,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const destClient = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? sourceClient : createS3Client(job.destination.connection, { counter })
   const summary: JobSummary = {
     job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
-    requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0,
+    requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0,
   }
   const count = (reason: string) => (summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1)
   const item = async (e: Omit<ItemResult, 'job'>) => {
@@ -67,6 +67,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     if (destClient !== sourceClient) destClient.destroy()
   }
   summary.seconds = (performance.now() - started) / 1000
+  summary.peakRssBytes = process.resourceUsage().maxRSS * 1024
   await emit({ type: 'job-end', ...summary })
   await plugins.notify('afterJob', summary)
   return summary

@@ -8,7 +8,7 @@ export interface CliResult {
 }
 
 /** Runs the real CLI from source in a child process, with only the AWS variables given. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number; signalWhen?: () => Promise<boolean> } = {}): Promise<CliResult> {
   const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('LAKESYNC_') && v !== undefined) env[k] = v
   if (options.pathWithTools) env.PATH = `${TOOLS_BIN}:${env.PATH}`
@@ -20,6 +20,12 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     if (options.signalAfterMs) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
+    if (options.signalWhen) {
+      const poll = setInterval(async () => {
+        if (child.exitCode === null && (await options.signalWhen!())) (clearInterval(poll), child.kill('SIGINT'))
+      }, 20)
+      child.on('close', () => clearInterval(poll))
+    }
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })

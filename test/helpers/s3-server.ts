@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { TOOLS_BIN } from './paths.ts'
+
+const execFileAsync = promisify(execFile)
 
 export type ServerKind = 'moto' | 'versitygw'
 
@@ -20,6 +24,9 @@ export interface S3TestServer {
   createBucket(name: string): Promise<void>
   stop(): Promise<void>
   restart(): Promise<void>
+  /** versitygw with `iam: true`: a second account, and bucket ownership. */
+  createUser(accessKeyId: string, secretAccessKey: string): Promise<void>
+  changeBucketOwner(bucket: string, owner: string): Promise<void>
 }
 
 export async function freePort(): Promise<number> {
@@ -47,17 +54,26 @@ async function waitForPort(port: number, child: ChildProcess, deadline = Date.no
 }
 
 /** Starts a real S3 server on a free loopback port; stop() ends it and removes its data. */
-export async function startS3Server(kind: ServerKind, options: { accessLog?: string } = {}): Promise<S3TestServer> {
+export async function startS3Server(kind: ServerKind, options: { accessLog?: string; iam?: boolean } = {}): Promise<S3TestServer> {
   const port = await freePort()
+  const adminPort = options.iam ? await freePort() : 0
   const accessKeyId = `LSTEST${kind.toUpperCase()}KEY`
   const secretAccessKey = `lakesync-test-secret-${kind}-${Math.random().toString(36).slice(2)}`
   const dataDir = await mkdtemp(path.join(tmpdir(), `lakesync-${kind}-`))
+  if (options.iam) await mkdir(path.join(dataDir, '.iam'))
+  const admin = (...args: string[]) =>
+    execFileAsync(path.join(TOOLS_BIN, 'versitygw'), ['admin', '--access', accessKeyId, '--secret', secretAccessKey, '--endpoint-url', `http://127.0.0.1:${adminPort}`, ...args])
   const start = () => {
     const env = { ...process.env }
     delete env.AWS_CA_BUNDLE
     const child =
       kind === 'versitygw'
-        ? spawn(path.join(TOOLS_BIN, 'versitygw'), ['--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`, ...(options.accessLog ? ['--access-log', options.accessLog] : []), 'posix', dataDir], { env, stdio: 'ignore' })
+        ? spawn(path.join(TOOLS_BIN, 'versitygw'), [
+            '--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`,
+            ...(options.accessLog ? ['--access-log', options.accessLog] : []),
+            ...(options.iam ? ['--admin-port', `127.0.0.1:${adminPort}`, '--iam-dir', path.join(dataDir, '.iam')] : []),
+            'posix', dataDir,
+          ], { env, stdio: 'ignore' })
         : spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: 'ignore' })
     return child
   }
@@ -85,6 +101,12 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
     async createBucket(name) {
       const c = server.client()
       try { await c.send(new CreateBucketCommand({ Bucket: name })) } finally { c.destroy() }
+    },
+    async createUser(access, secret) {
+      await admin('create-user', '--access', access, '--secret', secret, '--role', 'user')
+    },
+    async changeBucketOwner(bucket, owner) {
+      await admin('change-bucket-owner', '--bucket', bucket, '--owner', owner)
     },
     async stop() {
       await stopChild()

@@ -28,7 +28,7 @@ export async function sync(o: SyncOptions): Promise<number> {
     await plugins.notify('onEvent', e)
   }
   const run = (job: (typeof config.jobs)[number]) =>
-    runJob(job, { dryRun: Boolean(o.dryRun), signal: o.signal, plugins, s5cmd, emit }).catch((error) => {
+    runJob(job, { dryRun: Boolean(o.dryRun), signal: o.signal, plugins, s5cmd, emit, tempDir: process.env.LAKESYNC_TMPDIR }).catch((error) => {
       throw o.signal.aborted ? new InterruptedError() : error
     })
 
