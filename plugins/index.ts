@@ -2,3 +2,4 @@
 export type { Plugin } from '../src/plugins/types.ts'
 export { autoMode } from './auto-mode.ts'
 export { fallback } from './fallback.ts'
+export { checksums } from './checksums.ts'

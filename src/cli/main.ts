@@ -8,6 +8,7 @@ import { out, registerEnvSecrets } from '../util/redact.ts'
 const sync = async (o: any) => (await import('./commands/sync.ts')).sync(o)
 const init = async (o: any) => (await import('./commands/init.ts')).init(o)
 const doctor = async (o: any) => (await import('./commands/doctor.ts')).doctor(o)
+const verify = async (o: any) => (await import('./commands/verify.ts')).verify(o)
 import { VERSION } from '../version.ts'
 
 const selection = (y: Argv) =>
@@ -43,6 +44,8 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
       done(sync({ ...a, jobs: a.jobs, dryRun: a.dryRun, signal })))
     .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', selection, (a: any) =>
       done(sync({ ...a, jobs: a.jobs, dryRun: true, listItems: true, signal })))
+    .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', selection, (a: any) =>
+      done(verify({ ...a, signal })))
     .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
       done(doctor({ ...a, signal })))
@@ -50,7 +53,7 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
     .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 130 interrupted.')
-    .demandCommand(1, 'name a command: sync, plan, init or doctor')
+    .demandCommand(1, 'name a command: sync, plan, verify, init or doctor')
     .strict()
     .version(VERSION)
     .help()

@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
-import type { ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
+import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
+import { selectionRoot, type BinanceSelector } from '../sources/binance.ts'
+import type { JobOptions, ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
 
 export const DEFAULTS = {
   mode: 'auto',
@@ -47,9 +49,15 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     return { bucket, prefix, connectionName, connection: connections[connectionName]! }
   }
   const d = { ...DEFAULTS, ...config.defaults }
+  const source: ResolvedJob['source'] = typeof job.source !== 'string' && job.source.kind === 'binance'
+    ? binanceSide(job.source, job.source.connection ?? job.connection, connections)
+    : side(job.source)
   return {
     name,
-    source: side(job.source),
+    source,
+    stripPrefix: source.binance ? '' : source.prefix,
+    ...(job.keyMap ? { keyMap: job.keyMap } : {}),
+    ...((job.quarantine ?? (d as JobOptions).quarantine) ? { quarantine: job.quarantine ?? (d as JobOptions).quarantine } : {}),
     destination: side(job.destination),
     include: job.include ?? [],
     exclude: job.exclude ?? [],
@@ -63,6 +71,17 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     partSize: job.partSize ?? d.partSize,
     partConcurrency: job.partConcurrency ?? d.partConcurrency,
     retries: job.retries ?? d.retries,
+  }
+}
+
+/** A Binance selection lists under its root folder, on its connection or the public archive's. */
+function binanceSide(sel: BinanceSelector, connectionName: string | undefined, connections: Record<string, ConnectionConfig>): ResolvedJob['source'] {
+  return {
+    bucket: sel.bucket ?? BINANCE_BUCKET,
+    prefix: selectionRoot(sel),
+    connectionName: connectionName ?? 'binance',
+    connection: connectionName ? connections[connectionName]! : { ...BINANCE_CONNECTION },
+    binance: sel,
   }
 }
 

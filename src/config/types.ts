@@ -1,4 +1,5 @@
 import type { Plugin, Hooks } from '../plugins/types.ts'
+import type { BinanceSelector } from '../sources/binance.ts'
 
 export type Mode = 'auto' | 'direct' | 'traditional'
 export type EngineName = 'auto' | 's5cmd' | 'sdk'
@@ -27,6 +28,7 @@ export interface S3Location {
 }
 
 export type LocationInput = string | S3Location
+export type SourceInput = LocationInput | BinanceSelector
 
 export type TraditionalFlavor = 'stream' | 'staged'
 
@@ -48,16 +50,24 @@ export interface JobOptions {
   partConcurrency?: number
   /** Retries of throttled or failed requests per object. Default 5. */
   retries?: number
+  /** Where a copy that fails its checksum is moved (a prefix in the destination bucket); default: deleted. */
+  quarantine?: string
 }
 
 export interface JobConfig extends JobOptions {
-  source: LocationInput
+  source: SourceInput
   destination: LocationInput
   /** Connection for both sides unless a side names its own. */
   connection?: string
   /** Globs matched against the key relative to the source prefix. */
   include?: string[]
   exclude?: string[]
+  /**
+   * Rewrites each source key into a destination key (relative to the destination prefix),
+   * e.g. binance.hiveKeys(). Default: the key relative to the source prefix (for a Binance
+   * source, the archive's whole key).
+   */
+  keyMap?: (key: string) => string
 }
 
 export interface UserConfig {
@@ -80,7 +90,12 @@ export interface ResolvedLocation {
 
 export interface ResolvedJob {
   name: string
-  source: ResolvedLocation
+  /** For a Binance source, `prefix` is the selection's root (data/{market}/{frequency}/{dataType}/). */
+  source: ResolvedLocation & { binance?: BinanceSelector }
+  /** The part of a source key that the destination key does not repeat. */
+  stripPrefix: string
+  keyMap?: (key: string) => string
+  quarantine?: string
   destination: ResolvedLocation
   include: string[]
   exclude: string[]

@@ -1,4 +1,5 @@
 import { parseS3Url } from './location.ts'
+import { validateSelector } from '../sources/binance.ts'
 
 /** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
 export function validateConfig(raw: unknown): string[] {
@@ -34,9 +35,14 @@ export function validateConfig(raw: unknown): string[] {
       add(path, `expected an object with source and destination, got ${describe(job)}`)
       continue
     }
-    unknownKeys(job, ['source', 'destination', 'connection', 'include', 'exclude', ...OPTION_KEYS], path, add)
+    unknownKeys(job, ['source', 'destination', 'connection', 'include', 'exclude', 'keyMap', ...OPTION_KEYS], path, add)
     checkConnectionRef(job.connection, known, `${path}.connection`, add)
-    for (const side of ['source', 'destination'] as const) checkLocation(job[side], known, `${path}.${side}`, add)
+    if (isObject(job.source) && job.source.kind === 'binance') {
+      for (const problem of validateSelector(job.source)) add(`${path}.source.${problem.split(':')[0]}`, problem.slice(problem.indexOf(':') + 2))
+      checkConnectionRef(job.source.connection, known, `${path}.source.connection`, add)
+    } else checkLocation(job.source, known, `${path}.source`, add)
+    checkLocation(job.destination, known, `${path}.destination`, add)
+    if (job.keyMap !== undefined && typeof job.keyMap !== 'function') add(`${path}.keyMap`, 'expected a function (key) => destination key, such as binance.hiveKeys()')
     for (const f of ['include', 'exclude'] as const) {
       const v = job[f]
       if (v !== undefined && !(Array.isArray(v) && v.every((g) => typeof g === 'string' && g !== ''))) {
@@ -49,7 +55,7 @@ export function validateConfig(raw: unknown): string[] {
 }
 
 type Add = (path: string, message: string) => void
-const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries']
+const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries', 'quarantine']
 const ENUMS: Record<string, string[]> = {
   mode: ['auto', 'direct', 'traditional'],
   engine: ['auto', 's5cmd', 'sdk'],
@@ -73,6 +79,9 @@ function checkOptions(o: unknown, path: string, add: Add, strict = true) {
     if (o[key] !== undefined && !values.includes(o[key] as string)) {
       add(`${path}.${key}`, `expected one of ${values.join(', ')}, got ${describe(o[key])}`)
     }
+  }
+  if (o.quarantine !== undefined && !(typeof o.quarantine === 'string' && /^[^/].*\/$/.test(o.quarantine))) {
+    add(`${path}.quarantine`, `expected a prefix ending with "/", such as "quarantine/", got ${describe(o.quarantine)}`)
   }
   for (const [key, [min, max]] of Object.entries(RANGES)) {
     const v = o[key]

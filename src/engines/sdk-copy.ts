@@ -19,10 +19,16 @@ export const sdkEngine: Engine = {
       try {
         if (item.size > job.multipartThreshold) await multipartCopy(item, ctx)
         else {
-          await destClient.send(
-            new CopyObjectCommand({ Bucket: job.destination.bucket, Key: item.destKey, CopySource: encodeCopySource(job.source.bucket, item.key), MetadataDirective: 'COPY' }),
+          // With checksum verification the server computes the copy's SHA-256 as it copies.
+          const r = await destClient.send(
+            new CopyObjectCommand({
+              Bucket: job.destination.bucket, Key: item.destKey, CopySource: encodeCopySource(job.source.bucket, item.key), MetadataDirective: 'COPY',
+              ...(job.verify === 'checksum' ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+            }),
             { abortSignal: signal },
           )
+          const sha = r.CopyObjectResult?.ChecksumSHA256
+          if (sha) return { item, ok: true, engine: 'sdk', sha256: Buffer.from(sha, 'base64').toString('hex') }
         }
         return { item, ok: true, engine: 'sdk' }
       } catch (error) {

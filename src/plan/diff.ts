@@ -18,10 +18,13 @@ export const REASON_TEXT: Record<CopyReason | SkipReason, string> = {
 }
 
 export interface DiffOptions {
+  /** Removed from a source key before it is placed under `destPrefix` (and matched by the filters). */
   sourcePrefix: string
   destPrefix: string
   include?: string[]
   exclude?: string[]
+  /** Rewrites the relative key. Order is then not kept, so the destination listing is indexed in memory. */
+  mapKey?: (relativeKey: string) => string
 }
 
 /** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
@@ -37,6 +40,10 @@ export async function* diffListings(
   destination: AsyncIterable<ListedObject>,
   options: DiffOptions,
 ): AsyncGenerator<PlanItem> {
+  if (options.mapKey) {
+    yield* diffMapped(source, destination, options, options.mapKey)
+    return
+  }
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
   const src = source[Symbol.asyncIterator]()
   const dest = destination[Symbol.asyncIterator]()
@@ -52,20 +59,33 @@ export async function* diffListings(
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
     while (!d.done && compareKeys(destRel(), rel) < 0) d = await dest.next()
-    const destKey = options.destPrefix + rel
-    const base = { key: s.key, destKey, size: s.size, etag: s.etag }
-    if (d.done || destRel() !== rel) {
-      yield { ...base, action: 'copy', reason: 'missing' }
-    } else {
-      const other = d.value as ListedObject
-      if (other.size !== s.size) yield { ...base, action: 'copy', reason: 'size-differs' }
-      else if (singlePart(s.etag) && singlePart(other.etag)) {
-        if (!sameEtag(other.etag, s.etag)) yield { ...base, action: 'copy', reason: 'etag-differs' }
-        else yield { ...base, action: 'skip', reason: 'unchanged' }
-      } else yield { ...base, action: 'skip', reason: 'same-size' }
-    }
+    yield decide(s, options.destPrefix + rel, !d.done && destRel() === rel ? d.value : undefined)
   }
   await dest.return?.()
+}
+
+/** With a key mapping the two orders differ: index the destination, then look each key up. */
+async function* diffMapped(source: AsyncIterable<ListedObject>, destination: AsyncIterable<ListedObject>, options: DiffOptions, mapKey: (k: string) => string): AsyncGenerator<PlanItem> {
+  const selected = keyFilter(options.include ?? [], options.exclude ?? [])
+  const index = new Map<string, ListedObject>()
+  for await (const d of destination) index.set(d.key, d)
+  for await (const s of source) {
+    const rel = s.key.slice(options.sourcePrefix.length)
+    if (!selected(rel)) continue
+    const destKey = options.destPrefix + mapKey(rel)
+    yield decide(s, destKey, index.get(destKey))
+  }
+}
+
+/** The rules: missing → copy; size differs → copy; single-part ETags differ → copy; else skip. */
+function decide(s: ListedObject, destKey: string, other: ListedObject | undefined): PlanItem {
+  const base = { key: s.key, destKey, size: s.size, etag: s.etag }
+  if (!other) return { ...base, action: 'copy', reason: 'missing' }
+  if (other.size !== s.size) return { ...base, action: 'copy', reason: 'size-differs' }
+  if (singlePart(s.etag) && singlePart(other.etag)) {
+    return sameEtag(other.etag, s.etag) ? { ...base, action: 'skip', reason: 'unchanged' } : { ...base, action: 'copy', reason: 'etag-differs' }
+  }
+  return { ...base, action: 'skip', reason: 'same-size' }
 }
 
 export function keyFilter(include: string[], exclude: string[]): (relativeKey: string) => boolean {

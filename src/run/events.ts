@@ -38,6 +38,10 @@ export interface JobSummary {
   peakDiskBytes: number
   /** Peak resident memory of this process so far. */
   peakRssBytes: number
+  /** Copies whose SHA-256 did not match their sidecar (exit code 3). */
+  mismatches: number
+  /** Binance sources: files expected, missing at the source, and stray keys. */
+  gaps?: { expected: number; missing: number; stray: number }
   seconds: number
   dryRun: boolean
   /** Counts of skip reasons and copy reasons. */
@@ -52,6 +56,7 @@ export type LakesyncEvent =
   | { type: 'batch-end'; job: string; batch: number; copied: number; failed: number; bytes: number }
   | ({ type: 'item' } & ItemResult)
   | { type: 'warning'; job?: string; message: string }
+  | { type: 'gaps'; job: string; expected: number; missing: string[]; stray: string[] }
   | ({ type: 'job-end' } & JobSummary)
 
 export type EventOf<T extends LakesyncEvent['type']> = Extract<LakesyncEvent, { type: T }>

@@ -1,4 +1,4 @@
-import type { JobSummary, RequestCounts } from './events.ts'
+import type { EventOf, JobSummary, RequestCounts } from './events.ts'
 
 export const int = (n: number) => n.toLocaleString('en-US')
 
@@ -25,6 +25,7 @@ export function summaryLines(s: JobSummary): string[] {
     `  why: ${reasons || 'nothing listed'}`,
     `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
     ...(split(s) ? [`  ${split(s)}`] : []),
+    ...(s.mismatches ? [`  CHECKSUM MISMATCHES: ${int(s.mismatches)} (exit code 3); each is listed above and was taken out of its mirrored key`] : []),
     `  bytes through this host: ${bytes(s.bytesThroughHost)}${s.peakDiskBytes ? `, peak local disk ${bytes(s.peakDiskBytes)}` : ''}; ${s.seconds.toFixed(2)} s`,
   ]
 }
@@ -47,4 +48,14 @@ function runCost(s: JobSummary): string {
   const heads = rest < 20 ? rest : 0
   const checks = [lists ? `ListObjectsV2 ~${int(lists)}` : '', heads ? `HeadObject ${int(heads)}` : ''].filter(Boolean).join(', ')
   return `${copy}; size checks ${checks}`
+}
+
+/** The gap report of a Binance source: what the archive lacks, and keys off its naming. */
+export function gapLines(e: EventOf<'gaps'>, limit = 50): string[] {
+  const lines = [`${e.job}: gap report: ${int(e.expected)} files expected, ${int(e.missing.length)} missing at the source, ${int(e.stray.length)} stray keys (copied, flagged)`]
+  for (const m of e.missing.slice(0, limit)) lines.push(`  missing: ${m}`)
+  if (e.missing.length > limit) lines.push(`  … ${int(e.missing.length - limit)} more missing (--json lists all)`)
+  for (const k of e.stray.slice(0, limit)) lines.push(`  stray: ${JSON.stringify(k)}`)
+  if (e.stray.length > limit) lines.push(`  … ${int(e.stray.length - limit)} more stray keys`)
+  return lines
 }

@@ -11,6 +11,8 @@ import { preflighted } from './preflight.ts'
 import { executePlan, type Routes } from './execute.ts'
 import { decideMode, routesFor } from './mode.ts'
 import { verifySizes } from './verify-size.ts'
+import { verifyChecksums } from '../verify/checksum.ts'
+import { listBinance, type GapReport } from '../sources/binance.ts'
 
 export interface JobRunOptions {
   dryRun: boolean
@@ -30,7 +32,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const destClient = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? sourceClient : createS3Client(job.destination.connection, { counter })
   const summary: JobSummary = {
     job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
-    requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0,
+    requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0,
   }
   const count = (reason: string) => (summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1)
   const item = async (e: Omit<ItemResult, 'job'>) => {
@@ -47,10 +49,16 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}` })
 
     // The first page of each listing is the preflight: no extra requests before copying starts.
+    const gaps: GapReport | undefined = job.source.binance ? { missing: [], stray: [], expected: 0 } : undefined
+    const sourceListing = job.source.binance
+      ? listBinance(sourceClient, job.source.binance, gaps!, signal)
+      : listObjects(sourceClient, job.source.bucket, job.source.prefix, { signal })
+    // Unmapped keys keep their order, so the destination is listed only where the source's keys land.
+    const destListPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
     const plan = diffListings(
-      preflighted(listObjects(sourceClient, job.source.bucket, job.source.prefix, { signal }), job.source, 'source', signal),
-      preflighted(listObjects(destClient, job.destination.bucket, job.destination.prefix, { signal }), job.destination, 'destination', signal),
-      { sourcePrefix: job.source.prefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude },
+      preflighted(sourceListing, job.source, 'source', signal),
+      preflighted(listObjects(destClient, job.destination.bucket, destListPrefix, { signal }), job.destination, 'destination', signal),
+      { sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap },
     )
     if (options.dryRun) {
       for await (const p of plan) {
@@ -61,6 +69,10 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       }
     } else {
       await execute(plan, routes)
+    }
+    if (gaps && !signal.aborted) {
+      summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
+      await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
     }
   } finally {
     sourceClient.destroy()
@@ -86,6 +98,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         if (b) (b.copied++, (b.bytes += o.item.size))
       } else {
         summary.failed++
+        if (o.code === 'ChecksumMismatch') summary.mismatches++
         if (b) b.failed++
       }
       await item({
@@ -115,7 +128,12 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         })
         return answer?.value ?? 'fail'
       },
-      ...(job.verify === 'none' ? {} : { verify: (outcomes: CopyOutcome[]) => verifySizes(destClient, job, outcomes, signal) }),
+      ...(job.verify === 'none' ? {} : {
+        verify: async (outcomes: CopyOutcome[]) => {
+          const sized = await verifySizes(destClient, job, outcomes, signal)
+          return job.verify === 'checksum' ? verifyChecksums({ job, sourceClient, destClient, signal }, sized) : sized
+        },
+      }),
     })
     summary.peakDiskBytes = metrics.peakDiskBytes
   }

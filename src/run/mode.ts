@@ -58,6 +58,7 @@ export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined)
     return { primary: createS5cmdEngine(s5cmd!.path), reason: `s5cmd requested (${s5cmd!.path})` }
   }
   if (job.engine === 'sdk') return { primary: sdkEngine, reason: 'sdk requested' }
+  if (job.verify === 'checksum') return { primary: sdkEngine, reason: "sdk, since checksum verification needs CopyObject's SHA-256" }
   if (s5cmdBlocker) return { primary: sdkEngine, reason: `sdk, since ${s5cmdBlocker}` }
   return { primary: createS5cmdEngine(s5cmd!.path), reason: `s5cmd found via ${s5cmd!.from}` }
 }

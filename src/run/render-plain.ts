@@ -1,5 +1,5 @@
 import type { LakesyncEvent } from './events.ts'
-import { bytes, int, summaryLines } from './format.ts'
+import { bytes, gapLines, int, summaryLines } from './format.ts'
 
 /** Plain lines for logs and pipes: one per job, decision and batch; items only when they fail (or with verbose). */
 export function plainRenderer(write: (line: string) => void, options: { verbose?: boolean; listItems?: boolean } = {}) {
@@ -15,6 +15,7 @@ export function plainRenderer(write: (line: string) => void, options: { verbose?
         if (options.verbose || options.listItems) return write(`${e.job}: ${e.action} ${JSON.stringify(e.key)} (${e.reason})`)
         return
       case 'warning': return write(`warning: ${e.job ? `${e.job}: ` : ''}${e.message}`)
+      case 'gaps': return gapLines(e).forEach((l) => write(l))
       case 'job-end': return summaryLines(e).forEach((l) => write(l))
       default: { const never: never = e; return never }
     }

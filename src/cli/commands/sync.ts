@@ -4,6 +4,7 @@ import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../run/render-plain.ts'
 import type { JobSummary, LakesyncEvent } from '../../run/events.ts'
 import { out } from '../../util/redact.ts'
+import { gapLines } from '../../run/format.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 
 export interface SyncOptions extends SelectionOptions {
@@ -37,8 +38,11 @@ export async function sync(o: SyncOptions): Promise<number> {
     // The tree shows counts; failed keys are listed under it.
     const failures: string[] = []
     listeners.add((e) => void (e.type === 'item' && e.action === 'failed' && failures.push(`${e.job}: FAILED ${JSON.stringify(e.key)}: ${e.error}`)))
+    const gapReports: string[] = []
+    listeners.add((e) => void (e.type === 'gaps' && gapReports.push(...gapLines(e))))
     const { runWithListr } = await import('../../run/render-listr.ts')
     summaries = await runWithListr(config.jobs, run, (l) => (listeners.add(l), () => listeners.delete(l)))
+    for (const l of gapReports) out.line(l)
     for (const f of failures.slice(0, 20)) out.line(f)
     if (failures.length > 20) out.line(`… and ${failures.length - 20} more; --json lists every one`)
   } else {
@@ -46,5 +50,6 @@ export async function sync(o: SyncOptions): Promise<number> {
     for (const job of config.jobs) summaries.push(await run(job))
   }
   if (o.signal.aborted) return ExitCode.interrupted
+  if (summaries.some((s) => s.mismatches > 0)) return ExitCode.verifyMismatch
   return summaries.some((s) => s.failed > 0) ? ExitCode.itemsFailed : ExitCode.ok
 }

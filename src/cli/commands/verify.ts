@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto'
+import { GetObjectCommand } from '@aws-sdk/client-s3'
+import type { Readable } from 'node:stream'
+import { ExitCode } from '../../errors.ts'
+import { createS3Client, connectionKey, RequestCounter } from '../../storage/client.ts'
+import { listObjects } from '../../storage/list.ts'
+import { diffListings } from '../../plan/diff.ts'
+import { listBinance } from '../../sources/binance.ts'
+import { readSidecar, storedSha256 } from '../../verify/checksum.ts'
+import { forEachPool } from '../../util/pool.ts'
+import { int, requests } from '../../run/format.ts'
+import { out } from '../../util/redact.ts'
+import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
+
+/**
+ * `lakesync verify`: compares an existing destination with its source (presence, size, ETag)
+ * and every zip with its `.CHECKSUM` sidecar, copying and changing nothing. The destination's
+ * SHA-256 comes from the server (HEAD) where it kept one, else from reading the object.
+ */
+export async function verify(o: SelectionOptions & { signal: AbortSignal; json?: boolean }): Promise<number> {
+  const { config } = await selectJobs(o)
+  let code: number = ExitCode.ok
+  for (const job of config.jobs) {
+    const counter = new RequestCounter()
+    const src = createS3Client(job.source.connection, { counter })
+    const dst = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? src : createS3Client(job.destination.connection, { counter })
+    const tally = { matched: 0, mismatched: 0, missing: 0, differs: 0, noSidecar: 0, read: 0 }
+    const say = (line: string, data?: object) => out.line(o.json ? JSON.stringify({ job: job.name, ...data }) : `${job.name}: ${line}`)
+    try {
+      const gaps = { missing: [], stray: [], expected: 0 }
+      const source = job.source.binance ? listBinance(src, job.source.binance, gaps, o.signal) : listObjects(src, job.source.bucket, job.source.prefix, { signal: o.signal })
+      const destPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
+      const plan = diffListings(source, listObjects(dst, job.destination.bucket, destPrefix, { signal: o.signal }), {
+        sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap,
+      })
+      await forEachPool(plan, 16, async (p) => {
+        if (p.action === 'copy' && p.reason === 'missing') return void (tally.missing++, say(`missing ${JSON.stringify(p.destKey)}`, { key: p.key, status: 'missing' }))
+        if (p.action === 'copy') (tally.differs++, say(`differs ${JSON.stringify(p.destKey)} (${p.reason})`, { key: p.key, status: p.reason }))
+        if (!p.key.endsWith('.zip')) return
+        const published = await readSidecar(src, job.source.bucket, p.key, o.signal)
+        if (!published) return void tally.noSidecar++
+        let actual = await storedSha256(dst, job.destination.bucket, p.destKey, o.signal)
+        if (!actual) {
+          tally.read++
+          const r = await dst.send(new GetObjectCommand({ Bucket: job.destination.bucket, Key: p.destKey }), { abortSignal: o.signal })
+          const hash = createHash('sha256')
+          for await (const chunk of r.Body as Readable) hash.update(chunk)
+          actual = hash.digest('hex')
+        }
+        if (actual === published) return void tally.matched++
+        tally.mismatched++
+        say(`MISMATCH ${JSON.stringify(p.destKey)}: the sidecar says ${published}, the destination has ${actual}`, { key: p.key, status: 'mismatch', sidecar: published, actual })
+      }, o.signal)
+    } finally {
+      src.destroy()
+      if (dst !== src) dst.destroy()
+    }
+    say(
+      `checked: ${int(tally.matched)} match their sidecar, ${int(tally.mismatched)} mismatch, ${int(tally.missing)} missing, ${int(tally.differs)} differ from the source, ${int(tally.noSidecar)} without sidecar; ${int(tally.read)} read to hash; requests: ${requests(counter.counts)}`,
+      { status: 'summary', ...tally, requests: counter.counts },
+    )
+    if (tally.mismatched) code = ExitCode.verifyMismatch
+    else if ((tally.missing || tally.differs) && code === ExitCode.ok) code = ExitCode.itemsFailed
+  }
+  return code
+}

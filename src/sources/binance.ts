@@ -1,0 +1,172 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { listObjects, type ListedObject } from '../storage/list.ts'
+import { compareKeys } from '../storage/keys.ts'
+import { DATA_TYPES, fileStem, hasIntervals, INTERVALS, MARKETS, seriesPrefix, BINANCE_BUCKET, type Frequency, type Market } from './binance-layout.ts'
+import { dateLabels, parseDate } from './dates.ts'
+
+/** A selection of the Binance archive: what a team wants, checked against the archive's layout. */
+export interface BinanceSelector {
+  kind: 'binance'
+  market: Market
+  frequency: Frequency
+  dataType: string
+  /** Symbol folders, or '*' for every symbol the archive lists. */
+  symbols: string[] | '*'
+  /** Kline types only: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo. */
+  intervals?: string[]
+  /** ISO date, 'today', 'yesterday' or '-30d'. Without `from`, gaps are counted from each series' first file. */
+  from?: string
+  /** Default 'yesterday'. */
+  to?: string
+  /** Copy the `.CHECKSUM` sidecars too (default true). */
+  sidecars?: boolean
+  /** The archive's bucket (default data.binance.vision); point `connection` at another server to test. */
+  bucket?: string
+  /** A connection name; default: the public archive, anonymous, ap-northeast-1. */
+  connection?: string
+}
+
+export type BinanceOptions = Omit<BinanceSelector, 'kind'>
+
+export const binance = {
+  /** The Binance public archive as a source: `binance.archive({ market, frequency, dataType, symbols, ... })`. */
+  archive: (options: BinanceOptions): BinanceSelector => ({ kind: 'binance', ...options }),
+  /**
+   * A key mapping to Hive-style partitions: data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01-01.zip →
+   * market=spot/type=klines/symbol=BTCUSDT/interval=1m/date=2024-01-01/BTCUSDT-1m-2024-01-01.zip.
+   */
+  hiveKeys: () => (key: string): string => {
+    const m = /^data\/(spot|futures\/um|futures\/cm|option)\/(?:daily|monthly)\/([^/]+)\/([^/]+)\/(?:([^/]+)\/)?([^/]+)$/.exec(key)
+    if (!m) return `unmatched/${key}`
+    const [, market, type, symbol, interval, file] = m
+    const date = /-(\d{4}-\d{2}(?:-\d{2})?)\.zip/.exec(file!)?.[1] ?? 'unknown'
+    return `market=${market!.replace('/', '-')}/type=${type}/symbol=${symbol}/${interval ? `interval=${interval}/` : ''}date=${date}/${file}`
+  },
+}
+
+/** Checks a selector against the archive's layout; each problem names the rule. */
+export function validateSelector(s: Record<string, unknown>): string[] {
+  const p: string[] = []
+  const allowed = ['kind', 'market', 'frequency', 'dataType', 'symbols', 'intervals', 'from', 'to', 'sidecars', 'bucket', 'connection']
+  for (const k of Object.keys(s)) if (!allowed.includes(k)) p.push(`${k}: unknown field; expected one of ${allowed.slice(1).join(', ')}`)
+  if (!MARKETS.includes(s.market as Market)) return [...p, `market: expected one of ${MARKETS.join(', ')}, got ${JSON.stringify(s.market)}`]
+  const market = s.market as Market
+  if (s.frequency !== 'daily' && s.frequency !== 'monthly') p.push(`frequency: expected daily or monthly, got ${JSON.stringify(s.frequency)}`)
+  const types = DATA_TYPES[market]
+  const dataType = s.dataType as string
+  if (!types[dataType]) p.push(`dataType: ${market} publishes ${Object.keys(types).join(', ')}; got ${JSON.stringify(dataType)}`)
+  else if (typeof s.frequency === 'string' && !types[dataType]!.includes(s.frequency as Frequency)) {
+    p.push(`frequency: ${dataType} on ${market} is ${types[dataType]!.join(' and ')} only, not ${s.frequency}`)
+  }
+  if (s.symbols !== '*' && !(Array.isArray(s.symbols) && s.symbols.length && s.symbols.every((x) => typeof x === 'string' && /^[A-Z0-9_-]+$/.test(x)))) {
+    p.push(`symbols: expected a list of upper-case symbols such as ["BTCUSDT"] or '*', got ${JSON.stringify(s.symbols)}`)
+  }
+  if (dataType && types[dataType]) {
+    if (hasIntervals(dataType)) {
+      if (!Array.isArray(s.intervals) || !s.intervals.length) p.push(`intervals: ${dataType} are stored per interval; list some, e.g. ['1m', '1h']`)
+      else for (const i of s.intervals as string[]) {
+        if (i === '1M') p.push(`intervals: the monthly interval's folder is '1mo', not '1M'`)
+        else if (!INTERVALS.includes(i)) p.push(`intervals: ${JSON.stringify(i)} is not an archive interval (${INTERVALS.join(' ')})`)
+        else if (i === '1s' && market !== 'spot') p.push(`intervals: 1s klines exist for spot only, not ${market}`)
+      }
+    } else if (s.intervals !== undefined) p.push(`intervals: only kline types (${['klines', 'indexPriceKlines', 'markPriceKlines', 'premiumIndexKlines'].join(', ')}) have intervals; remove it for ${dataType}`)
+  }
+  const dates: Record<string, Date> = {}
+  for (const k of ['from', 'to'] as const) {
+    if (s[k] === undefined) continue
+    const d = typeof s[k] === 'string' ? parseDate(s[k] as string) : `expected a date string, got ${JSON.stringify(s[k])}`
+    if (typeof d === 'string') p.push(`${k}: ${d}`)
+    else dates[k] = d
+  }
+  if (dates.from && dates.to && dates.from > dates.to) p.push(`from: ${s.from} is after to: ${s.to}`)
+  if (s.sidecars !== undefined && typeof s.sidecars !== 'boolean') p.push('sidecars: expected true or false')
+  return p
+}
+
+export interface GapReport {
+  /** Files the selection expects that the source lacks: "SYMBOL[/INTERVAL] DATE". */
+  missing: string[]
+  /** Keys in the selected folders that do not follow the archive's naming. */
+  stray: string[]
+  expected: number
+}
+
+/** The prefix every key of the selection shares: data/{market}/{frequency}/{dataType}/ */
+export const selectionRoot = (s: BinanceSelector) => `data/${s.market}/${s.frequency}/${s.dataType}/`
+
+/**
+ * Streams the selected keys in key order, listing only the series folders the selection
+ * needs (four at a time ahead of the consumer), and fills `report` with gaps and strays.
+ */
+export async function* listBinance(client: S3Client, s: BinanceSelector, report: GapReport, signal: AbortSignal): AsyncGenerator<ListedObject> {
+  const bucket = s.bucket ?? BINANCE_BUCKET
+  const symbols = s.symbols === '*' ? await listSymbols(client, bucket, selectionRoot(s), signal) : [...s.symbols]
+  const intervals = hasIntervals(s.dataType) ? s.intervals ?? [] : [undefined]
+  const series = symbols.flatMap((symbol) => intervals.map((interval) => ({ symbol, interval, prefix: seriesPrefix(s.market, s.frequency, s.dataType, symbol, interval) })))
+  series.sort((a, b) => compareKeys(a.prefix, b.prefix))
+  const from = s.from ? (parseDate(s.from) as Date) : undefined
+  const to = parseDate(s.to ?? 'yesterday') as Date
+  const dateRe = s.frequency === 'daily' ? '\\d{4}-\\d{2}-\\d{2}' : '\\d{4}-\\d{2}'
+
+  const collect = async (x: (typeof series)[number]) => {
+    const stem = fileStem(s.dataType, x.symbol, x.interval)
+    const label = (d: Date) => (s.frequency === 'daily' ? d.toISOString().slice(0, 10) : d.toISOString().slice(0, 7))
+    const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(${dateRe})\\.zip(\\.CHECKSUM)?$`)
+    const kept: ListedObject[] = []
+    const seen = new Set<string>()
+    const lo = from ? label(from) : undefined
+    const hi = label(to)
+    for await (const o of listObjects(client, bucket, x.prefix, { signal, pageSize: 1000, firstPageSize: 1000 })) {
+      const name = o.key.slice(x.prefix.length)
+      const m = pattern.exec(name)
+      if (!m) {
+        report.stray.push(o.key)
+        kept.push(o)
+        continue
+      }
+      const date = m[1]!
+      if ((lo && date < lo) || date > hi) continue
+      if (m[2]) {
+        if (s.sidecars !== false) kept.push(o)
+      } else {
+        seen.add(date)
+        kept.push(o)
+      }
+    }
+    const first = lo ?? [...seen].sort()[0]
+    if (first) {
+      const expected = dateLabels(parseDate(first) as Date, to, s.frequency)
+      report.expected += expected.length
+      for (const d of expected) if (!seen.has(d)) report.missing.push(`${x.symbol}${x.interval ? `/${x.interval}` : ''} ${d}`)
+    }
+    return kept
+  }
+  // Several series listed at once, yielded in order: the stream stays sorted.
+  const ahead: Promise<ListedObject[]>[] = []
+  let next = 0
+  const fill = () => {
+    while (ahead.length < 4 && next < series.length) {
+      const p = collect(series[next++]!)
+      p.catch(() => {})
+      ahead.push(p)
+    }
+  }
+  fill()
+  while (ahead.length) {
+    const objects = await ahead.shift()!
+    fill()
+    yield* objects
+  }
+}
+
+/** The archive's symbol folders under a data type (ListObjectsV2 with a delimiter). */
+async function listSymbols(client: S3Client, bucket: string, root: string, signal: AbortSignal): Promise<string[]> {
+  const out: string[] = []
+  let token: string | undefined
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
+    for (const p of page.CommonPrefixes ?? []) out.push(p.Prefix!.slice(root.length, -1))
+    token = page.IsTruncated ? page.NextContinuationToken : undefined
+  } while (token)
+  return out
+}
