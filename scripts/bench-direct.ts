@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { putAll } from './lib/seed.ts'
-import { startVersitygw, TOOLS_BIN } from './lib/local-server.ts'
+import { freePort, startVersitygw } from '../src/bench/local-server.ts'
+import { TOOLS_BIN } from '../test/helpers/paths.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
-import { freePort } from '../test/helpers/s3-server.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' } } })

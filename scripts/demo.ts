@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generatedKlines, putAll, realSamples } from './lib/seed.ts'
-import { startVersitygw } from './lib/local-server.ts'
+import { startVersitygw } from '../src/bench/local-server.ts'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true' // the CLI shows it; the seeding need not
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

@@ -9,6 +9,7 @@ const sync = async (o: any) => (await import('./commands/sync.ts')).sync(o)
 const init = async (o: any) => (await import('./commands/init.ts')).init(o)
 const doctor = async (o: any) => (await import('./commands/doctor.ts')).doctor(o)
 const verify = async (o: any) => (await import('./commands/verify.ts')).verify(o)
+const bench = async (o: any) => (await import('./commands/bench.ts')).bench(o)
 import { VERSION } from '../version.ts'
 
 const selection = (y: Argv) =>
@@ -46,6 +47,16 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
       done(sync({ ...a, jobs: a.jobs, dryRun: true, listItems: true, signal })))
     .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', selection, (a: any) =>
       done(verify({ ...a, signal })))
+    .command('bench [jobs..]', 'direct vs traditional (and s5cmd, aws, rclone where installed) on one sample; writes a report', (y) =>
+      selection(y)
+        .option('local', { type: 'boolean', describe: 'no cloud account: start a local S3 server (versitygw) and seed a Binance-layout sample' })
+        .option('out', { type: 'string', describe: 'write report.json, report.md and report.svg here' })
+        .option('rounds', { type: 'number', describe: 'rounds per mode, interleaved (default 3)' })
+        .option('objects', { type: 'number', describe: 'sample size (default 100 with --local, else 200)' })
+        .option('size', { type: 'string', describe: 'object size with --local, e.g. 5MB (default 1MB)' })
+        .option('latency', { type: 'number', describe: '--local: simulated round-trip time in ms (toxiproxy)' })
+        .option('bandwidth', { type: 'number', describe: '--local: simulated bandwidth each way in Mbit/s (toxiproxy)' }), (a: any) =>
+      done(bench({ ...a, signal })))
     .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
       done(doctor({ ...a, signal })))
@@ -53,7 +64,7 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
     .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 130 interrupted.')
-    .demandCommand(1, 'name a command: sync, plan, verify, init or doctor')
+    .demandCommand(1, 'name a command: sync, plan, verify, bench, init or doctor')
     .strict()
     .version(VERSION)
     .help()

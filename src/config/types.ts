@@ -96,6 +96,8 @@ export interface ResolvedJob {
   stripPrefix: string
   keyMap?: (key: string) => string
   quarantine?: string
+  /** Internal (bench samples): only source keys it accepts take part. */
+  sourceFilter?: (key: string) => boolean
   destination: ResolvedLocation
   include: string[]
   exclude: string[]

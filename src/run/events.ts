@@ -1,3 +1,5 @@
+import type { BenchReport } from '../bench/types.ts'
+
 /** Every event a run emits has one of these shapes; renderers and plugins subscribe. */
 export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned'
 
@@ -57,6 +59,7 @@ export type LakesyncEvent =
   | ({ type: 'item' } & ItemResult)
   | { type: 'warning'; job?: string; message: string }
   | { type: 'gaps'; job: string; expected: number; missing: string[]; stray: string[] }
+  | { type: 'bench-end'; report: BenchReport; out?: string }
   | ({ type: 'job-end' } & JobSummary)
 
 export type EventOf<T extends LakesyncEvent['type']> = Extract<LakesyncEvent, { type: T }>

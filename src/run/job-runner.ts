@@ -50,9 +50,10 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
 
     // The first page of each listing is the preflight: no extra requests before copying starts.
     const gaps: GapReport | undefined = job.source.binance ? { missing: [], stray: [], expected: 0 } : undefined
-    const sourceListing = job.source.binance
+    const listing = job.source.binance
       ? listBinance(sourceClient, job.source.binance, gaps!, signal)
       : listObjects(sourceClient, job.source.bucket, job.source.prefix, { signal })
+    const sourceListing = job.sourceFilter ? only(listing, job.sourceFilter) : listing
     // Unmapped keys keep their order, so the destination is listed only where the source's keys land.
     const destListPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
     const plan = diffListings(
@@ -137,4 +138,8 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     })
     summary.peakDiskBytes = metrics.peakDiskBytes
   }
+}
+
+async function* only<T extends { key: string }>(listing: AsyncIterable<T>, accept: (key: string) => boolean): AsyncGenerator<T> {
+  for await (const o of listing) if (accept(o.key)) yield o
 }

@@ -16,6 +16,7 @@ export function plainRenderer(write: (line: string) => void, options: { verbose?
         return
       case 'warning': return write(`warning: ${e.job ? `${e.job}: ` : ''}${e.message}`)
       case 'gaps': return gapLines(e).forEach((l) => write(l))
+      case 'bench-end': return
       case 'job-end': return summaryLines(e).forEach((l) => write(l))
       default: { const never: never = e; return never }
     }

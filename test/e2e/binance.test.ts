@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli } from '../helpers/cli.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
-import { parseAccessLog } from '../helpers/access-log.ts'
+import { parseAccessLog } from '../../src/bench/measure.ts'
 import { generatedKlines, putAll, realSamples, withSidecar } from '../../scripts/lib/seed.ts'
 import type { LakesyncEvent } from '../../src/run/events.ts'
 

@@ -1,0 +1,111 @@
+// A local test bed for the demo and `lakesync bench --local`: versitygw (the production S3
+// server built by `npm run setup`), optionally behind toxiproxy simulating a WAN link.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { connect, createServer } from 'node:net'
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { findTool } from './tools.ts'
+
+export interface LocalServer {
+  /** What clients use: the proxy when a WAN link is simulated, else the server itself. */
+  endpoint: string
+  credentials: { accessKeyId: string; secretAccessKey: string }
+  client: S3Client
+  accessLog?: string
+  createBuckets(...names: string[]): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface WanLink {
+  /** Round-trip time added, in milliseconds. */
+  rttMs: number
+  /** Bandwidth each way, in Mbit/s. */
+  mbits: number
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string) {
+  for (let i = 0; i < 300; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), r(true)))
+      s.on('error', () => r(false))
+    })
+    if (up) return
+    if (child.exitCode !== null) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${what} did not start on port ${port}`)
+}
+
+function cleanEnv() {
+  const env = { ...process.env }
+  delete env.AWS_CA_BUNDLE
+  return env
+}
+
+/** Starts versitygw on `port` (or a free one), with its access log when asked, behind toxiproxy when `wan` is set. */
+export async function startVersitygw(port?: number, options: { accessLog?: string; wan?: WanLink } = {}): Promise<LocalServer> {
+  const versitygw = await findTool('versitygw')
+  if (!versitygw) throw new Error('versitygw not found: run `npm run setup` in a checkout, or put it on PATH (LAKESYNC_VERSITYGW)')
+  const credentials = { accessKeyId: 'LAKESYNCLOCAL', secretAccessKey: `local-${process.pid}-${Date.now()}` }
+  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-vgw-'))
+  const serverPort = options.wan ? await freePort() : port ?? (await freePort())
+  const children: ChildProcess[] = []
+  const server = spawn(versitygw, [
+    '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--port', `127.0.0.1:${serverPort}`,
+    ...(options.accessLog ? ['--access-log', options.accessLog] : []), 'posix', dir,
+  ], { env: cleanEnv(), stdio: 'ignore' })
+  children.push(server)
+  await waitForPort(serverPort, server, 'versitygw (is the port taken?)')
+  let endpoint = `http://127.0.0.1:${serverPort}`
+  if (options.wan) endpoint = await startWanProxy(serverPort, port ?? (await freePort()), options.wan, children)
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
+  return {
+    endpoint, credentials, client, accessLog: options.accessLog,
+    async createBuckets(...names) {
+      for (const Bucket of names) await client.send(new CreateBucketCommand({ Bucket }))
+    },
+    async stop() {
+      client.destroy()
+      for (const c of children.reverse()) {
+        if (c.exitCode !== null) continue
+        const exited = new Promise((r) => c.once('exit', r))
+        c.kill('SIGTERM')
+        await exited
+      }
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** toxiproxy between clients and the server: half the RTT each way, and the bandwidth each way. */
+async function startWanProxy(upstreamPort: number, listenPort: number, wan: WanLink, children: ChildProcess[]): Promise<string> {
+  const toxiproxy = await findTool('toxiproxy-server')
+  if (!toxiproxy) throw new Error('toxiproxy-server not found: run `npm run setup -- --bench` in a checkout, or put it on PATH')
+  const apiPort = await freePort()
+  const proxy = spawn(toxiproxy, ['-host', '127.0.0.1', '-port', String(apiPort)], { env: cleanEnv(), stdio: 'ignore' })
+  children.push(proxy)
+  await waitForPort(apiPort, proxy, 'toxiproxy')
+  const api = async (p: string, body: object) => {
+    const r = await fetch(`http://127.0.0.1:${apiPort}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+    if (!r.ok) throw new Error(`toxiproxy ${p}: ${r.status} ${await r.text()}`)
+  }
+  await api('/proxies', { name: 's3', listen: `127.0.0.1:${listenPort}`, upstream: `127.0.0.1:${upstreamPort}`, enabled: true })
+  for (const stream of ['upstream', 'downstream']) {
+    await api('/proxies/s3/toxics', { name: `latency-${stream}`, type: 'latency', stream, attributes: { latency: Math.round(wan.rttMs / 2), jitter: 0 } })
+    await api('/proxies/s3/toxics', { name: `bandwidth-${stream}`, type: 'bandwidth', stream, attributes: { rate: Math.round((wan.mbits * 1000) / 8) } })
+  }
+  return `http://127.0.0.1:${listenPort}`
+}
