@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { cpus, release, totalmem, type } from 'node:os'
 import type { ResolvedJob } from '../config/types.ts'
@@ -134,7 +134,6 @@ export async function seedBenchSample(client: S3Client, bucket: string, objects:
     const date = new Date(Date.UTC(2024, 0, 1) + Math.floor(i / 10) * 86_400_000).toISOString().slice(0, 10)
     return `${prefix}${sym}/1m/${sym}-1m-${date}.zip`
   })
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3')
   await forEachPool(keys, 8, async (key) => {
     const body = Buffer.alloc(size)
     for (let o = 0; o < size; o += block.length) block.copy(body, o)

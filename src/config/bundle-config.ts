@@ -1,51 +1,64 @@
-import { build, type Plugin as EsbuildPlugin } from 'esbuild'
-import { writeFile, rm } from 'node:fs/promises'
+import { readFileSync, statSync } from 'node:fs'
+import { builtinModules, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import vm from 'node:vm'
+import { transform } from 'sucrase'
 import * as api from '../index.ts'
 import * as plugins from '../../plugins/index.ts'
 
-const API_KEY = Symbol.for('lakesync.api')
-const modules: Record<string, Record<string, unknown>> = { lakesync: api, 'lakesync/plugins': plugins }
+/** What `import ... from 'lakesync'` gives a config: this running lakesync, also inside the single binary. */
+const LAKESYNC_MODULES: Record<string, unknown> = { lakesync: api, 'lakesync/plugins': plugins }
+const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']
 
 /**
- * `import ... from 'lakesync'` in a user config resolves to this running lakesync, not to a copy
- * in some node_modules: the single binary has none, and plugins must share one instance.
+ * Loads a TypeScript or JavaScript config with no build step and nothing written to disk:
+ * each file (the config and the relative modules it imports) has its types stripped and its
+ * imports turned into requires (sucrase), then runs in this process. `lakesync` and
+ * `lakesync/plugins` resolve to the running lakesync; node: modules and the team's own
+ * packages resolve as usual from the config's folder.
  */
-const lakesyncModules: EsbuildPlugin = {
-  name: 'lakesync-modules',
-  setup(b) {
-    b.onResolve({ filter: /^lakesync(\/plugins)?$/ }, (args) => ({ path: args.path, namespace: 'lakesync' }))
-    b.onLoad({ filter: /.*/, namespace: 'lakesync' }, (args) => {
-      const names = Object.keys(modules[args.path]!).filter((n) => n !== 'default')
-      const lines = names.map((n) => `export const ${n} = m[${JSON.stringify(n)}];`)
-      return { contents: `const m = globalThis[Symbol.for('lakesync.api')][${JSON.stringify(args.path)}];\n${lines.join('\n')}`, loader: 'js' }
+export function loadConfigModule(file: string): unknown {
+  const modules = new Map<string, { exports: any }>()
+  const load = (file: string): any => {
+    const cached = modules.get(file)
+    if (cached) return cached.exports
+    const source = readFileSync(file, 'utf8')
+    const module = { exports: {} as any }
+    modules.set(file, module)
+    if (file.endsWith('.json')) return (module.exports = JSON.parse(source))
+    const ts = /\.[cm]?ts$/.test(file)
+    const { code } = transform(source.replace(/\bimport\.meta\.(url|filename|dirname)\b/g, '__importMeta.$1'), {
+      transforms: ts ? ['typescript', 'imports'] : ['imports'],
+      filePath: file,
+      production: true,
+      keepUnusedImports: false,
     })
-  },
+    const nodeRequire = createRequire(file)
+    const require = (spec: string) => {
+      if (spec in LAKESYNC_MODULES) return LAKESYNC_MODULES[spec]
+      if (spec.startsWith('node:') || builtinModules.includes(spec)) return nodeRequire(spec)
+      if (spec.startsWith('.') || path.isAbsolute(spec)) return load(resolveRelative(file, spec))
+      return nodeRequire(spec)
+    }
+    const importMeta = { url: pathToFileURL(file).href, filename: file, dirname: path.dirname(file) }
+    const fn = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', '__importMeta'], { filename: file })
+    fn(module.exports, require, module, file, path.dirname(file), importMeta)
+    return module.exports
+  }
+  const exported = load(path.resolve(file))
+  return exported && typeof exported === 'object' && 'default' in exported ? exported.default : exported
 }
 
-/** Loads a TypeScript or JavaScript config with no build step: bundle its relative imports, then import it. */
-export async function loadConfigModule(file: string): Promise<unknown> {
-  ;(globalThis as any)[API_KEY] = modules
-  const result = await build({
-    entryPoints: [file],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    plugins: [lakesyncModules],
-    logLevel: 'silent',
-    sourcemap: 'inline',
-  })
-  // Written beside the config so the config's own bare imports resolve from its node_modules.
-  const out = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.mjs`)
-  await writeFile(out, result.outputFiles[0]!.text)
-  try {
-    const mod = await import(pathToFileURL(out).href)
-    return mod.default
-  } finally {
-    await rm(out, { force: true })
+/** "./connections" or "./connections.js" → connections.ts (TypeScript's own resolution), or an index file. */
+function resolveRelative(from: string, spec: string): string {
+  const base = path.resolve(path.dirname(from), spec)
+  const stem = base.replace(/\.[cm]?js$/, '')
+  const candidates = [base, ...EXTENSIONS.map((e) => stem + e), ...EXTENSIONS.map((e) => path.join(base, `index${e}`))]
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) return c
+    } catch {}
   }
+  throw new Error(`cannot find module ${JSON.stringify(spec)} imported from ${path.basename(from)}`)
 }

@@ -69,9 +69,8 @@ export async function loadConfig(options: { file?: string; cwd?: string }): Prom
 }
 
 function firstLine(error: unknown): string {
-  // esbuild reports syntax errors in a list with their location.
-  const first = (error as any)?.errors?.[0]
-  if (first?.text) return first.location ? `line ${first.location.line}:${first.location.column}: ${first.text}` : first.text
   const message = error instanceof Error ? error.message : String(error)
-  return message.split('\n').find((l) => l.trim()) ?? message
+  const line = message.split('\n').find((l) => l.trim()) ?? message
+  if (/await is only valid/.test(line)) return `${line}; config files cannot use top-level await: export defineConfig(async () => ({ ... })) instead`
+  return line
 }
