@@ -46,6 +46,8 @@ try {
   const tools: Record<string, (round: number) => Promise<number>> = {
     'lakesync sync (s5cmd engine)': async (round) =>
       timed(process.execPath, [path.join(root, 'dist/lib/lakesync.mjs'), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers)]),
+    'lakesync sync --verify none': async (round) =>
+      timed(process.execPath, [path.join(root, 'dist/lib/lakesync.mjs'), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync-nv/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers), '--verify', 'none']),
     'raw s5cmd run (same cp lines)': async (round) => {
       const file = path.join(work, `batch-${round}.txt`)
       const lines = keys.map((key) => batchLine({ key, destKey: `r${round}/s5cmd/${key.slice('data/'.length)}` }, 'bench-src', 'bench-dst'))

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises'
 
 await rm('dist/lib', { recursive: true, force: true })
 await build({
-  entryPoints: { lakesync: 'src/cli/main.ts' },
+  entryPoints: { lakesync: 'src/cli/run.ts' },
   outdir: 'dist/lib',
   outExtension: { '.js': '.mjs' },
   bundle: true,

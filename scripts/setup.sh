@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what lakesync's tests, demo and benchmarks need; idempotent and fast when done.
-#   npm dependencies, and into .tools/bin (git-ignored): s5cmd, versitygw and toxiproxy built from the
+#   npm dependencies, and into .tools/bin (git-ignored): s5cmd and versitygw built from the
 #   Go module proxy at pinned versions. moto_server comes with the machine image (Python moto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,6 @@ mkdir -p "$BIN"
 
 S5CMD_VERSION=v2.3.0
 VERSITYGW_VERSION=v1.8.0
-TOXIPROXY_VERSION=v2.12.0
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -41,8 +40,6 @@ go_build() { # name module package version
 go_build s5cmd github.com/peak/s5cmd/v2 github.com/peak/s5cmd/v2 "$S5CMD_VERSION"
 go_build versitygw github.com/versity/versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION"
 
-# The WAN simulation of `lakesync bench --local --latency/--bandwidth`.
-go_build toxiproxy-server github.com/Shopify/toxiproxy/v2 github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION"
 
 command -v moto_server >/dev/null || log "warning: moto_server not found (pip install 'moto[server]'); the moto half of the suite will be skipped"
 log "ready: $("$BIN/s5cmd" version), versitygw $VERSITYGW_VERSION"

@@ -1,5 +1,5 @@
 // A local test bed for the demo and `lakesync bench --local`: versitygw (the production S3
-// server built by `npm run setup`), optionally behind toxiproxy simulating a WAN link.
+// server built by `npm run setup`), optionally behind a proxy simulating a WAN link.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,6 +7,7 @@ import path from 'node:path'
 import { connect, createServer } from 'node:net'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { findTool } from './tools.ts'
+import { WanProxy } from './wan-proxy.ts'
 
 export interface LocalServer {
   /** What clients use: the proxy when a WAN link is simulated, else the server itself. */
@@ -62,15 +63,14 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
   const credentials = { accessKeyId: 'LAKESYNCLOCAL', secretAccessKey: `local-${process.pid}-${Date.now()}` }
   const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-vgw-'))
   const serverPort = options.wan ? await freePort() : port ?? (await freePort())
-  const children: ChildProcess[] = []
   const server = spawn(versitygw, [
     '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--port', `127.0.0.1:${serverPort}`,
     ...(options.accessLog ? ['--access-log', options.accessLog] : []), 'posix', dir,
   ], { env: cleanEnv(), stdio: 'ignore' })
-  children.push(server)
   await waitForPort(serverPort, server, 'versitygw (is the port taken?)')
   let endpoint = `http://127.0.0.1:${serverPort}`
-  if (options.wan) endpoint = await startWanProxy(serverPort, port ?? (await freePort()), options.wan, children)
+  const stops: (() => Promise<void>)[] = []
+  if (options.wan) endpoint = await startWanProxy(serverPort, port ?? (await freePort()), options.wan, stops)
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
   return {
     endpoint, credentials, client, accessLog: options.accessLog,
@@ -79,10 +79,10 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
     },
     async stop() {
       client.destroy()
-      for (const c of children.reverse()) {
-        if (c.exitCode !== null) continue
-        const exited = new Promise((r) => c.once('exit', r))
-        c.kill('SIGTERM')
+      for (const stop of stops) await stop()
+      if (server.exitCode === null) {
+        const exited = new Promise((r) => server.once('exit', r))
+        server.kill('SIGTERM')
         await exited
       }
       await rm(dir, { recursive: true, force: true })
@@ -90,22 +90,10 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
   }
 }
 
-/** toxiproxy between clients and the server: half the RTT each way, and the bandwidth each way. */
-async function startWanProxy(upstreamPort: number, listenPort: number, wan: WanLink, children: ChildProcess[]): Promise<string> {
-  const toxiproxy = await findTool('toxiproxy-server')
-  if (!toxiproxy) throw new Error('toxiproxy-server not found: run `npm run setup -- --bench` in a checkout, or put it on PATH')
-  const apiPort = await freePort()
-  const proxy = spawn(toxiproxy, ['-host', '127.0.0.1', '-port', String(apiPort)], { env: cleanEnv(), stdio: 'ignore' })
-  children.push(proxy)
-  await waitForPort(apiPort, proxy, 'toxiproxy')
-  const api = async (p: string, body: object) => {
-    const r = await fetch(`http://127.0.0.1:${apiPort}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-    if (!r.ok) throw new Error(`toxiproxy ${p}: ${r.status} ${await r.text()}`)
-  }
-  await api('/proxies', { name: 's3', listen: `127.0.0.1:${listenPort}`, upstream: `127.0.0.1:${upstreamPort}`, enabled: true })
-  for (const stream of ['upstream', 'downstream']) {
-    await api('/proxies/s3/toxics', { name: `latency-${stream}`, type: 'latency', stream, attributes: { latency: Math.round(wan.rttMs / 2), jitter: 0 } })
-    await api('/proxies/s3/toxics', { name: `bandwidth-${stream}`, type: 'bandwidth', stream, attributes: { rate: Math.round((wan.mbits * 1000) / 8) } })
-  }
+/** The WAN proxy between clients and the server (see wan-proxy.ts for why not toxiproxy). */
+async function startWanProxy(upstreamPort: number, listenPort: number, wan: WanLink, stops: (() => Promise<void>)[]): Promise<string> {
+  const proxy = new WanProxy(upstreamPort, wan.rttMs, wan.mbits)
+  await proxy.listen(listenPort)
+  stops.push(() => proxy.close())
   return `http://127.0.0.1:${listenPort}`
 }

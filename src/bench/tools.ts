@@ -2,7 +2,7 @@ import { access, constants } from 'node:fs/promises'
 import path from 'node:path'
 import { checkoutToolsDir } from '../engines/find-s5cmd.ts'
 
-const ENV: Record<string, string> = { versitygw: 'LAKESYNC_VERSITYGW', 'toxiproxy-server': 'LAKESYNC_TOXIPROXY', s5cmd: 'LAKESYNC_S5CMD' }
+const ENV: Record<string, string> = { versitygw: 'LAKESYNC_VERSITYGW', s5cmd: 'LAKESYNC_S5CMD' }
 
 /** A helper binary: its LAKESYNC_* variable, then PATH, then the checkout's .tools/bin. */
 export async function findTool(name: string, env = process.env): Promise<string | undefined> {

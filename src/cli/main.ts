@@ -54,8 +54,8 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('rounds', { type: 'number', describe: 'rounds per mode, interleaved (default 3)' })
         .option('objects', { type: 'number', describe: 'sample size (default 100 with --local, else 200)' })
         .option('size', { type: 'string', describe: 'object size with --local, e.g. 5MB (default 1MB)' })
-        .option('latency', { type: 'number', describe: '--local: simulated round-trip time in ms (toxiproxy)' })
-        .option('bandwidth', { type: 'number', describe: '--local: simulated bandwidth each way in Mbit/s (toxiproxy)' }), (a: any) =>
+        .option('latency', { type: 'number', describe: '--local: simulated round-trip time in ms' })
+        .option('bandwidth', { type: 'number', describe: '--local: simulated link bandwidth each way in Mbit/s, shared by all connections' }), (a: any) =>
       done(bench({ ...a, signal })))
     .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
@@ -91,7 +91,7 @@ export function reportError(error: unknown, verbose: boolean): number {
   return ExitCode.itemsFailed
 }
 
-async function main() {
+export async function main() {
   registerEnvSecrets()
   const controller = new AbortController()
   // Every in-flight request listens on the run's signal.
@@ -108,5 +108,3 @@ async function main() {
   if (controller.signal.aborted) code = ExitCode.interrupted
   process.exitCode = code
 }
-
-await main()

@@ -9,7 +9,6 @@ import { PluginContainer } from '../../plugins/container.ts'
 import { startVersitygw, type LocalServer } from '../../bench/local-server.ts'
 import { runBench, seedBenchSample } from '../../bench/run-bench.ts'
 import { benchTable } from '../../bench/format.ts'
-import { findTool } from '../../bench/tools.ts'
 import { out, registerSecret } from '../../util/redact.ts'
 import { autoMode, benchReport, fallback } from '../../../plugins/index.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
@@ -69,7 +68,6 @@ export async function bench(o: BenchOptions): Promise<number> {
       job = config.jobs[0]!
       plugins = new PluginContainer([autoMode(), fallback(), benchReport()])
       versions.versitygw = 'v1.8.0'
-      if (wan) versions.toxiproxy = (await $({ nothrow: true, quiet: true })`${(await findTool('toxiproxy-server'))!} -version`).stdout.trim().split(/\s+/).pop() ?? '?'
     } else {
       const selected = await selectJobs(o)
       if (selected.config.jobs.length !== 1) throw new ConfigError([`bench runs one job; name it (jobs: ${selected.config.jobs.map((j) => j.name).join(', ')})`])

