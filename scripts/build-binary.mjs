@@ -38,6 +38,8 @@ await build({
   external: ['typescript'],
   define: { 'import.meta.url': '__lakesyncImportMetaUrl' },
   banner: { js: "const __lakesyncImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
+  alias: { 'zx/core': './node_modules/zx/build/core.cjs' },
   logLevel: 'warning',
 })
 writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({

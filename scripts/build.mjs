@@ -19,5 +19,7 @@ await build({
   keepNames: true,
   legalComments: 'none',
   banner: { js: "import { createRequire as __lakesyncCreateRequire } from 'node:module'; const require = __lakesyncCreateRequire(import.meta.url);" },
+  // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
+  alias: { 'zx/core': './node_modules/zx/build/core.cjs' },
   logLevel: 'warning',
 })

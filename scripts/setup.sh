@@ -41,5 +41,14 @@ go_build s5cmd github.com/peak/s5cmd/v2 github.com/peak/s5cmd/v2 "$S5CMD_VERSION
 go_build versitygw github.com/versity/versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION"
 
 
+# Deno, for the suite that runs the CLI under Deno: a registry package that ships the binary.
+DENO_VERSION=2.9.6
+if [ ! -x "$TOOLS/deno/node_modules/@deno/linux-x64-glibc/deno" ]; then
+  log "installing deno $DENO_VERSION (npm registry)"
+  mkdir -p "$TOOLS/deno" && echo '{"private":true}' > "$TOOLS/deno/package.json"
+  (cd "$TOOLS/deno" && npm install --no-save --no-audit --no-fund --ignore-scripts --loglevel=error "@deno/linux-x64-glibc@$DENO_VERSION")
+fi
+ln -sf "$TOOLS/deno/node_modules/@deno/linux-x64-glibc/deno" "$BIN/deno"
+
 command -v moto_server >/dev/null || log "warning: moto_server not found (pip install 'moto[server]'); the moto half of the suite will be skipped"
 log "ready: $("$BIN/s5cmd" version), versitygw $VERSITYGW_VERSION"

@@ -1,4 +1,4 @@
-import { $ } from 'zx'
+import { sh } from '../util/sh.ts'
 import type { ConnectionConfig } from '../config/types.ts'
 import { isBatchSafeKey } from '../storage/keys.ts'
 import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
@@ -42,7 +42,7 @@ export function createS5cmdEngine(binary: string): Engine {
       const src = job.source.bucket
       const dst = job.destination.bucket
       const { env, flags } = s5cmdConnection(job.destination.connection)
-      const proc = $({ env, signal, nothrow: true, quiet: true })`${binary} --json --numworkers ${job.concurrency} ${flags} run`
+      const proc = sh({ env, signal, nothrow: true, quiet: true })`${binary} --json --numworkers ${job.concurrency} ${flags} run`
       // In flight, by the source URL (successes) and by the command text s5cmd prints (failures).
       const bySource = new Map<string, CopyItem>()
       const byCommand = new Map<string, CopyItem>()

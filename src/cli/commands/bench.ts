@@ -1,4 +1,4 @@
-import { $ } from 'zx'
+import { sh } from '../../util/sh.ts'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -75,7 +75,7 @@ export async function bench(o: BenchOptions): Promise<number> {
       plugins = selected.plugins.plugins.some((p) => p.name === 'lakesync:bench-report') ? selected.plugins : new PluginContainer([...selected.plugins.plugins, benchReport()])
     }
     const s5cmd = await findS5cmd()
-    if (s5cmd) versions.s5cmd = (await $({ nothrow: true, quiet: true })`${s5cmd.path} version`).stdout.trim()
+    if (s5cmd) versions.s5cmd = (await sh({ nothrow: true, quiet: true })`${s5cmd.path} version`).stdout.trim()
     const report = await runBench({
       job, objects, rounds, plugins, s5cmd, signal: o.signal, wan, versions,
       command: `lakesync ${process.argv.slice(2).join(' ')}`,

@@ -1,4 +1,4 @@
-import { $ } from 'zx'
+import { sh } from '../../util/sh.ts'
 import { ExitCode, LakesyncError } from '../../errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { chooseEngine } from '../../run/mode.ts'
@@ -12,7 +12,7 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
   let worst: number = ExitCode.ok
   const s5 = await findS5cmd()
   if (s5) {
-    const v = await $({ nothrow: true, quiet: true })`${s5.path} version`
+    const v = await sh({ nothrow: true, quiet: true })`${s5.path} version`
     out.line(`ok    s5cmd ${v.stdout.trim()} at ${s5.path} (found via ${s5.from})`)
   } else out.line('warn  s5cmd not found: the sdk engine will be used (install: npm run setup, or put s5cmd on PATH, or set LAKESYNC_S5CMD)')
   const { config } = await selectJobs(o)
