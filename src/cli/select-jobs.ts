@@ -27,6 +27,8 @@ export interface SelectionOptions {
   multipartThreshold?: number
   partSize?: number
   partConcurrency?: number
+  delete?: boolean
+  maxDelete?: number
 }
 
 export interface Selection {
@@ -84,6 +86,7 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     Object.entries({
       mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize,
       traditional: o.traditional, include: o.include, exclude: o.exclude, multipartThreshold: o.multipartThreshold, partSize: o.partSize, partConcurrency: o.partConcurrency,
+      delete: o.delete, maxDelete: o.maxDelete,
     }).filter(([, v]) => v !== undefined),
   )
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))

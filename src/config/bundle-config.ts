@@ -47,7 +47,12 @@ export function loadConfigModule(file: string): unknown {
     return module.exports
   }
   const exported = load(path.resolve(file))
-  return exported && typeof exported === 'object' && 'default' in exported ? exported.default : exported
+  if (exported && typeof exported === 'object') {
+    if ('default' in exported) return exported.default
+    // A module with no exports at all exports nothing (not an empty config).
+    if (!Object.keys(exported).length) return undefined
+  }
+  return exported
 }
 
 /** "./connections" or "./connections.js" → connections.ts (TypeScript's own resolution), or an index file. */

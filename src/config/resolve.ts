@@ -15,6 +15,8 @@ export const DEFAULTS = {
   partSize: 64 * 1024 ** 2,
   partConcurrency: 8,
   retries: 5,
+  delete: false,
+  maxDelete: 1000,
 } as const
 
 /** The connection used where a location names none: the AWS chain plus AWS_ENDPOINT_URL. */
@@ -34,6 +36,9 @@ export function resolveConfig(config: UserConfig, file?: string): ResolvedConfig
     const resolved = resolveJob(name, job, config, connections)
     const overlap = overlapProblem(resolved)
     if (overlap) problems.push(`${file ? `${file}: ` : ''}jobs.${name}: ${overlap}`)
+    if (resolved.delete && (resolved.source.binance || resolved.keyMap)) {
+      problems.push(`${file ? `${file}: ` : ''}jobs.${name}.delete: deleting is for prefix-to-prefix jobs; a Binance selection or a keyMap cannot tell which destination objects it owns`)
+    }
     jobs.push(Object.freeze(resolved))
   }
   if (problems.length) throw new ConfigError(problems)
@@ -71,6 +76,8 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     partSize: job.partSize ?? d.partSize,
     partConcurrency: job.partConcurrency ?? d.partConcurrency,
     retries: job.retries ?? d.retries,
+    delete: job.delete ?? d.delete,
+    maxDelete: job.maxDelete ?? d.maxDelete,
   }
 }
 

@@ -52,6 +52,10 @@ export interface JobOptions {
   retries?: number
   /** Where a copy that fails its checksum is moved (a prefix in the destination bucket); default: deleted. */
   quarantine?: string
+  /** Delete destination objects absent at the source (never ones the filters exclude). */
+  delete?: boolean
+  /** With `delete`: at most this many deletions per run (default 1000); beyond it the run stops deleting and fails. */
+  maxDelete?: number
 }
 
 export interface JobConfig extends JobOptions {
@@ -111,6 +115,8 @@ export interface ResolvedJob {
   partSize: number
   partConcurrency: number
   retries: number
+  delete: boolean
+  maxDelete: number
 }
 
 export interface ResolvedConfig {

@@ -55,7 +55,7 @@ export function validateConfig(raw: unknown): string[] {
 }
 
 type Add = (path: string, message: string) => void
-const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries', 'quarantine']
+const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries', 'quarantine', 'delete', 'maxDelete']
 const ENUMS: Record<string, string[]> = {
   mode: ['auto', 'direct', 'traditional'],
   engine: ['auto', 's5cmd', 'sdk'],
@@ -70,6 +70,7 @@ const RANGES: Record<string, [number, number]> = {
   partSize: [5 * MiB, 5 * 1024 ** 3],
   partConcurrency: [1, 64],
   retries: [0, 20],
+  maxDelete: [0, 100_000_000],
 }
 
 function checkOptions(o: unknown, path: string, add: Add, strict = true) {
@@ -80,6 +81,7 @@ function checkOptions(o: unknown, path: string, add: Add, strict = true) {
       add(`${path}.${key}`, `expected one of ${values.join(', ')}, got ${describe(o[key])}`)
     }
   }
+  if (o.delete !== undefined && typeof o.delete !== 'boolean') add(`${path}.delete`, `expected true or false, got ${describe(o.delete)}`)
   if (o.quarantine !== undefined && !(typeof o.quarantine === 'string' && /^[^/].*\/$/.test(o.quarantine))) {
     add(`${path}.quarantine`, `expected a prefix ending with "/", such as "quarantine/", got ${describe(o.quarantine)}`)
   }

@@ -8,13 +8,16 @@ export type SkipReason = 'unchanged' | 'same-size'
 export type PlanItem =
   | { action: 'copy'; key: string; destKey: string; size: number; etag: string; reason: CopyReason }
   | { action: 'skip'; key: string; destKey: string; size: number; etag: string; reason: SkipReason }
+  /** Only with `extras`: a destination object no source object maps to (`key` is the destination key). */
+  | { action: 'delete'; key: string; destKey: string; size: number; etag: string; reason: 'absent-at-source' }
 
-export const REASON_TEXT: Record<CopyReason | SkipReason, string> = {
+export const REASON_TEXT: Record<PlanItem['reason'], string> = {
   missing: 'missing at destination',
   'size-differs': 'size differs',
   'etag-differs': 'content differs (ETag)',
   unchanged: 'unchanged (same size and ETag)',
   'same-size': 'same size (multipart ETag cannot be compared)',
+  'absent-at-source': 'absent at the source',
 }
 
 export interface DiffOptions {
@@ -25,6 +28,8 @@ export interface DiffOptions {
   exclude?: string[]
   /** Rewrites the relative key. Order is then not kept, so the destination listing is indexed in memory. */
   mapKey?: (relativeKey: string) => string
+  /** Also yield destination objects that no source object maps to (and that the filters select). */
+  extras?: boolean
 }
 
 /** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
@@ -54,12 +59,27 @@ export async function* diffListings(
   let n = first.value
   let d = firstDest.value
   const destRel = () => (d.value as ListedObject).key.slice(options.destPrefix.length)
+  // Destination objects passed over without a source match; excluded keys are never extras.
+  const extra = (o: ListedObject): PlanItem | undefined =>
+    options.extras && selected(o.key.slice(options.destPrefix.length))
+      ? { action: 'delete', key: o.key, destKey: o.key, size: o.size, etag: o.etag, reason: 'absent-at-source' }
+      : undefined
   for (; !n.done; n = await src.next()) {
     const s = n.value
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
-    while (!d.done && compareKeys(destRel(), rel) < 0) d = await dest.next()
-    yield decide(s, options.destPrefix + rel, !d.done && destRel() === rel ? d.value : undefined)
+    while (!d.done && compareKeys(destRel(), rel) < 0) {
+      const x = extra(d.value)
+      if (x) yield x
+      d = await dest.next()
+    }
+    const match = !d.done && destRel() === rel
+    yield decide(s, options.destPrefix + rel, match ? d.value : undefined)
+    if (match) d = await dest.next()
+  }
+  for (; !d.done; d = await dest.next()) {
+    const x = extra(d.value)
+    if (x) yield x
   }
   await dest.return?.()
 }

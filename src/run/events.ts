@@ -1,7 +1,7 @@
 import type { BenchReport } from '../bench/types.ts'
 
 /** Every event a run emits has one of these shapes; renderers and plugins subscribe. */
-export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned'
+export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned' | 'deleted'
 
 export interface ItemResult {
   job: string
@@ -40,6 +40,9 @@ export interface JobSummary {
   peakDiskBytes: number
   /** Peak resident memory of this process so far. */
   peakRssBytes: number
+  /** Destination objects deleted as absent at the source (--delete); and whether --max-delete stopped it. */
+  deleted: number
+  deleteLimitReached?: boolean
   /** Copies whose SHA-256 did not match their sidecar (exit code 3). */
   mismatches: number
   /** Binance sources: files expected, missing at the source, and stray keys. */

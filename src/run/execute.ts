@@ -36,7 +36,7 @@ export function backoffMs(attempt: number, code?: string): number {
  * final outcome: failures are retried, rerouted to a traditional copy, or reported, as the
  * plugins decide; successes are verified in windows before they are reported.
  */
-export async function executePlan(plan: AsyncIterable<PlanItem>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
+export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
   let reporting: Promise<void> = Promise.resolve()
   let fatal: unknown
   const serial = (fn: () => Promise<void>) => {

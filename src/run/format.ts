@@ -25,6 +25,7 @@ export function summaryLines(s: JobSummary): string[] {
     `  why: ${reasons || 'nothing listed'}`,
     `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
     ...(split(s) ? [`  ${split(s)}`] : []),
+    ...(s.deleted || s.deleteLimitReached ? [`  deleted ${int(s.deleted)} absent at the source${s.deleteLimitReached ? '; STOPPED at --max-delete, more remain (exit 1)' : ''}`] : []),
     ...(s.mismatches ? [`  CHECKSUM MISMATCHES: ${int(s.mismatches)} (exit code 3); each is listed above and was taken out of its mirrored key`] : []),
     `  bytes through this host: ${bytes(s.bytesThroughHost)}${s.peakDiskBytes ? `, peak local disk ${bytes(s.peakDiskBytes)}` : ''}; ${s.seconds.toFixed(2)} s`,
   ]

@@ -2,7 +2,7 @@ import type { ResolvedJob } from '../config/types.ts'
 import { formatS3Url } from '../config/location.ts'
 import { createS3Client, connectionKey, RequestCounter } from '../storage/client.ts'
 import { listObjects } from '../storage/list.ts'
-import { diffListings, REASON_TEXT, type PlanItem } from '../plan/diff.ts'
+import { diffListings, REASON_TEXT } from '../plan/diff.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
@@ -11,6 +11,7 @@ import { preflighted } from './preflight.ts'
 import { executePlan, type Routes } from './execute.ts'
 import { decideMode, routesFor } from './mode.ts'
 import { verifySizes } from './verify-size.ts'
+import { applyDeletions, type CopyOrSkip } from './delete.ts'
 import { verifyChecksums } from '../verify/checksum.ts'
 import { listBinance, type GapReport } from '../sources/binance.ts'
 
@@ -32,7 +33,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const destClient = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? sourceClient : createS3Client(job.destination.connection, { counter })
   const summary: JobSummary = {
     job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
-    requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0,
+    requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0, deleted: 0,
   }
   const count = (reason: string) => (summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1)
   const item = async (e: Omit<ItemResult, 'job'>) => {
@@ -56,11 +57,25 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     const sourceListing = job.sourceFilter ? only(listing, job.sourceFilter) : listing
     // Unmapped keys keep their order, so the destination is listed only where the source's keys land.
     const destListPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
-    const plan = diffListings(
+    const diffed = diffListings(
       preflighted(sourceListing, job.source, 'source', signal),
       preflighted(listObjects(destClient, job.destination.bucket, destListPrefix, { signal }), job.destination, 'destination', signal),
-      { sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap },
+      { sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap, extras: job.delete },
     )
+    const plan = applyDeletions(diffed, {
+      client: destClient, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
+      onDeleted: async (d, r) => {
+        if (r.deleted) summary.deleted++
+        else if (!r.planned) summary.failed++
+        else summary.planned++
+        count(d.reason)
+        await item({ key: d.key, destKey: d.destKey, size: d.size, action: r.deleted ? 'deleted' : r.planned ? 'planned' : 'failed', reason: r.planned ? 'would delete: absent at the source' : r.error ?? 'absent at the source', ...(r.error ? { error: `delete failed: ${r.error}` } : {}) })
+      },
+      onLimit: async () => {
+        summary.deleteLimitReached = true
+        await emit({ type: 'warning', job: job.name, message: `--max-delete ${job.maxDelete} reached: more destination objects are absent at the source and were not deleted; check the source, then raise --max-delete` })
+      },
+    })
     if (options.dryRun) {
       for await (const p of plan) {
         count(p.reason)
@@ -85,7 +100,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   await plugins.notify('afterJob', summary)
   return summary
 
-  async function execute(plan: AsyncIterable<PlanItem>, routes: Routes) {
+  async function execute(plan: AsyncIterable<CopyOrSkip>, routes: Routes) {
     const batches = new Map<number, { copied: number; failed: number; bytes: number }>()
     const metrics = { peakDiskBytes: 0 }
     const onOutcome = async (o: CopyOutcome, batch: number | undefined) => {

@@ -51,5 +51,5 @@ export async function sync(o: SyncOptions): Promise<number> {
   }
   if (o.signal.aborted) return ExitCode.interrupted
   if (summaries.some((s) => s.mismatches > 0)) return ExitCode.verifyMismatch
-  return summaries.some((s) => s.failed > 0) ? ExitCode.itemsFailed : ExitCode.ok
+  return summaries.some((s) => s.failed > 0 || s.deleteLimitReached) ? ExitCode.itemsFailed : ExitCode.ok
 }
