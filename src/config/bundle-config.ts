@@ -50,9 +50,16 @@ export function loadConfigModule(file: string): unknown {
   if (exported && typeof exported === 'object') {
     if ('default' in exported) return exported.default
     // A module with no exports at all exports nothing (not an empty config).
-    if (!Object.keys(exported).length) return undefined
+    if (!Object.keys(exported).length) throw new ExportsNothing()
   }
+  if (exported === undefined) throw new ExportsNothing()
   return exported
+}
+
+export class ExportsNothing extends Error {
+  constructor() {
+    super('exports nothing; expected export default defineConfig({ jobs: {...} })')
+  }
 }
 
 /** "./connections" or "./connections.js" → connections.ts (TypeScript's own resolution), or an index file. */

@@ -2,7 +2,7 @@ import { cosmiconfig } from 'cosmiconfig'
 import path from 'node:path'
 import { access } from 'node:fs/promises'
 import { ConfigError } from '../errors.ts'
-import { loadConfigModule } from './bundle-config.ts'
+import { ExportsNothing, loadConfigModule } from './bundle-config.ts'
 import { validateConfig } from './validate.ts'
 import type { UserConfig } from './types.ts'
 
@@ -48,6 +48,7 @@ export async function loadConfig(options: { file?: string; cwd?: string }): Prom
   } catch (error) {
     if (error instanceof ConfigError) throw error
     const file = (error as any)?.filepath ?? options.file ?? 'config'
+    if (error instanceof ExportsNothing) throw new ConfigError([`${shown(file)}: ${error.message}`])
     throw new ConfigError([`${shown(file)}: failed to load: ${firstLine(error)}`], 'fix the error in the config file; run with --verbose for the stack')
   }
   if (!result) return undefined
