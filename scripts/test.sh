@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing (npm deps, s5cmd, versitygw), then runs the unit
-# and end-to-end suites. The e2e suites start and stop their own S3 servers on loopback ports.
+# The test command: installs what is missing (npm deps, s5cmd, versitygw, deno), then runs the
+# unit and end-to-end suites. The e2e suites start and stop their own S3 servers on loopback
+# ports. Afterwards every CLI output and run journal of the suite is searched for the test
+# credentials: none may appear.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 npx tsc --noEmit
-node --import tsx --test --test-concurrency=2 test/unit/*.test.ts test/e2e/*.test.ts
+evidence=$(mktemp -d)
+trap 'rm -rf "$evidence"' EXIT
+export LAKESYNC_STATE_DIR="$evidence/state" LAKESYNC_TEST_OUTPUT_LOG="$evidence/outputs.log"
+[ $# -gt 0 ] || set -- test/unit/*.test.ts test/e2e/*.test.ts
+node --import tsx --test --test-concurrency=2 "$@"
+# Test servers' secrets all start with this; the errors suite's wrong secret with the other.
+if grep -rlE 'lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value' "$evidence"; then
+  echo "secrets: FAILED: a test credential appears in the files above"
+  exit 1
+fi
+echo "secrets: no test credential in $(wc -l < "$evidence/outputs.log") lines of CLI output nor in $(find "$evidence/state" -name '*.jsonl' 2>/dev/null | wc -l) run journals"

@@ -10,6 +10,7 @@ const init = async (o: any) => (await import('./commands/init.ts')).init(o)
 const doctor = async (o: any) => (await import('./commands/doctor.ts')).doctor(o)
 const verify = async (o: any) => (await import('./commands/verify.ts')).verify(o)
 const bench = async (o: any) => (await import('./commands/bench.ts')).bench(o)
+const runs = async (o: any) => (await import('./commands/runs.ts')).runs(o)
 import { VERSION } from '../version.ts'
 
 const selection = (y: Argv) =>
@@ -59,6 +60,8 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('latency', { type: 'number', describe: '--local: simulated round-trip time in ms' })
         .option('bandwidth', { type: 'number', describe: '--local: simulated link bandwidth each way in Mbit/s, shared by all connections' }), (a: any) =>
       done(bench({ ...a, signal })))
+    .command('runs', 'list past runs and their outcome, from the run journals', (y) =>
+      y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' }), (a: any) => done(runs(a)))
     .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
       done(doctor({ ...a, signal })))
@@ -66,7 +69,7 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
     .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 130 interrupted.')
-    .demandCommand(1, 'name a command: sync, plan, verify, bench, init or doctor')
+    .demandCommand(1, 'name a command: sync, plan, verify, bench, runs, init or doctor')
     .strict()
     .version(VERSION)
     .help()

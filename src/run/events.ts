@@ -8,6 +8,8 @@ export interface ItemResult {
   key: string
   destKey: string
   size: number
+  /** The source object's ETag when it was planned. */
+  etag?: string
   action: ItemAction
   /** Why it was copied or skipped (planner reason), or the error for failures. */
   reason: string

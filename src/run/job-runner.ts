@@ -81,7 +81,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         count(p.reason)
         if (p.action === 'skip') summary.skipped++
         else (summary.planned++, (summary.bytesCopied += p.size))
-        await item({ key: p.key, destKey: p.destKey, size: p.size, action: p.action === 'skip' ? 'skipped' : 'planned', reason: REASON_TEXT[p.reason] })
+        await item({ key: p.key, destKey: p.destKey, size: p.size, etag: p.etag, action: p.action === 'skip' ? 'skipped' : 'planned', reason: REASON_TEXT[p.reason] })
       }
     } else {
       await execute(plan, routes)
@@ -118,7 +118,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         if (b) b.failed++
       }
       await item({
-        key: o.item.key, destKey: o.item.destKey, size: o.item.size, engine: o.engine,
+        key: o.item.key, destKey: o.item.destKey, size: o.item.size, etag: o.item.etag, engine: o.engine,
         action: o.ok ? 'copied' : 'failed',
         reason: o.ok ? REASON_TEXT[o.item.reason] + (o.note ? `; ${o.note}` : '') : o.error ?? 'failed',
         ...(o.ok ? {} : { error: o.error }),
@@ -129,7 +129,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       onSkip: async (p) => {
         summary.skipped++
         count(p.reason)
-        await item({ key: p.key, destKey: p.destKey, size: p.size, action: 'skipped', reason: REASON_TEXT[p.reason] })
+        await item({ key: p.key, destKey: p.destKey, size: p.size, etag: p.etag, action: 'skipped', reason: REASON_TEXT[p.reason] })
       },
       onBatchStart: (batch, engine) => {
         batches.set(batch, { copied: 0, failed: 0, bytes: 0 })

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { CLI, ROOT, TOOLS_BIN } from './paths.ts'
 
 export interface CliResult {
@@ -11,6 +12,8 @@ export interface CliResult {
 export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number; signalWhen?: () => Promise<boolean> } = {}): Promise<CliResult> {
   const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('LAKESYNC_') && v !== undefined) env[k] = v
+  // The suite's journals and outputs are kept where scripts/test.sh greps them for secrets.
+  if (process.env.LAKESYNC_STATE_DIR) env.LAKESYNC_STATE_DIR = process.env.LAKESYNC_STATE_DIR
   if (options.pathWithTools) env.PATH = `${TOOLS_BIN}:${env.PATH}`
   Object.assign(env, options.env)
   return new Promise((resolve, reject) => {
@@ -27,6 +30,9 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
       child.on('close', () => clearInterval(poll))
     }
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.on('close', (code) => {
+      if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ lakesync ${args.join(' ')}\n${stdout}${stderr}`)
+      resolve({ code, stdout, stderr })
+    })
   })
 }

@@ -1,0 +1,21 @@
+import { ExitCode } from '../../errors.ts'
+import { listRuns, stateDir } from '../../run/journal.ts'
+import { int } from '../../run/format.ts'
+import { out } from '../../util/redact.ts'
+
+const OUTCOME: Record<number, string> = { 0: 'ok', 1: 'items failed', 2: 'usage error', 3: 'checksum mismatch', 4: 'preflight failed', 130: 'interrupted' }
+
+/** `lakesync runs`: past runs from their journals, newest first, with their outcome. */
+export async function runs(o: { json?: boolean; limit?: number }): Promise<number> {
+  const all = (await listRuns()).slice(0, o.limit ?? 20)
+  if (o.json) {
+    for (const r of all) out.line(JSON.stringify(r))
+    return ExitCode.ok
+  }
+  if (!all.length) out.line(`no runs recorded yet in ${stateDir()}`)
+  for (const r of all) {
+    const outcome = r.exitCode === undefined ? 'incomplete (killed?)' : OUTCOME[r.exitCode] ?? `exit ${r.exitCode}`
+    out.line(`${r.startedAt}  ${outcome.padEnd(20)} copied ${int(r.copied)}, skipped ${int(r.skipped)}, failed ${int(r.failed)}${r.deleted ? `, deleted ${int(r.deleted)}` : ''}  [${r.jobs.join(', ')}]  ${r.file}`)
+  }
+  return ExitCode.ok
+}

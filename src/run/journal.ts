@@ -1,0 +1,99 @@
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import type { ResolvedJob } from '../config/types.ts'
+import type { LakesyncEvent } from './events.ts'
+import { redact } from '../util/redact.ts'
+
+/** Where run journals go: LAKESYNC_STATE_DIR, else $XDG_STATE_HOME/lakesync, else ~/.local/state/lakesync. */
+export function stateDir(env = process.env): string {
+  return env.LAKESYNC_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state'), 'lakesync')
+}
+
+/** A job as the journal records it: where and how, never credentials. */
+function describeJob(job: ResolvedJob) {
+  const side = (l: ResolvedJob['source']) => ({ url: `s3://${l.bucket}/${l.prefix}`, connection: l.connectionName, endpoint: l.connection.endpoint, region: l.connection.region, profile: l.connection.profile, anonymous: l.connection.anonymous })
+  const { source, destination, keyMap, sourceFilter, ...options } = job
+  return { ...options, source: { ...side(source), ...(source.binance ? { binance: source.binance } : {}) }, destination: side(destination), keyMap: Boolean(keyMap) }
+}
+
+/**
+ * The audit record of a run, appended as JSON lines: a header with the resolved jobs, one line
+ * per item (key, action and reason, engine, size, source ETag, checksum, error), each job's
+ * summary, and the outcome. A run killed at any point leaves the lines written so far.
+ */
+export class Journal {
+  private closed = false
+
+  private constructor(readonly file: string, private readonly out: WriteStream) {
+    // A journal that cannot be written (disk full) must not take the run down with it.
+    out.on('error', () => (this.closed = true))
+  }
+
+  static async open(command: string, jobs: readonly ResolvedJob[], dir = stateDir()): Promise<Journal> {
+    const runs = path.join(dir, 'runs')
+    await mkdir(runs, { recursive: true })
+    const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`
+    const journal = new Journal(path.join(runs, `${id}.jsonl`), createWriteStream(path.join(runs, `${id}.jsonl`), { flags: 'a' }))
+    journal.write({ type: 'run', id, startedAt: new Date().toISOString(), command, jobs: jobs.map(describeJob) })
+    return journal
+  }
+
+  record(e: LakesyncEvent) {
+    if (e.type === 'item' || e.type === 'job-end' || e.type === 'decision' || e.type === 'gaps' || e.type === 'warning') this.write({ ...e, at: new Date().toISOString() })
+  }
+
+  async close(exitCode: number) {
+    this.write({ type: 'run-end', exitCode, finishedAt: new Date().toISOString() })
+    this.closed = true
+    await new Promise((r) => this.out.end(r))
+  }
+
+  /** Late events (copies settling after an interrupt) after close are dropped, not written. */
+  private write(record: object) {
+    if (!this.closed) this.out.write(redact(JSON.stringify(record)) + '\n')
+  }
+}
+
+export interface RunInfo {
+  id: string
+  file: string
+  startedAt: string
+  command: string
+  jobs: string[]
+  exitCode?: number
+  copied: number
+  skipped: number
+  failed: number
+  deleted: number
+}
+
+/** Past runs, newest first, from their journals; a run without its end line was killed. */
+export async function listRuns(dir = stateDir()): Promise<RunInfo[]> {
+  const runs = path.join(dir, 'runs')
+  const files = (await readdir(runs).catch(() => [])).filter((f) => f.endsWith('.jsonl')).sort().reverse()
+  const out: RunInfo[] = []
+  for (const f of files) {
+    const info: RunInfo = { id: f.replace(/\.jsonl$/, ''), file: path.join(runs, f), startedAt: '', command: '', jobs: [], copied: 0, skipped: 0, failed: 0, deleted: 0 }
+    for (const line of (await readFile(path.join(runs, f), 'utf8')).split('\n')) {
+      if (!line) continue
+      let r: any
+      try {
+        r = JSON.parse(line)
+      } catch {
+        continue // a line cut short by a kill
+      }
+      if (r.type === 'run') Object.assign(info, { startedAt: r.startedAt, command: r.command, jobs: r.jobs.map((j: { name: string }) => j.name) })
+      if (r.type === 'item') {
+        if (r.action === 'copied') info.copied++
+        else if (r.action === 'skipped') info.skipped++
+        else if (r.action === 'failed') info.failed++
+        else if (r.action === 'deleted') info.deleted++
+      }
+      if (r.type === 'run-end') info.exitCode = r.exitCode
+    }
+    out.push(info)
+  }
+  return out
+}

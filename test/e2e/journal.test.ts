@@ -1,0 +1,60 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
+import { runCli } from '../helpers/cli.ts'
+import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+import { CLI } from '../helpers/paths.ts'
+
+describe('run journal and `lakesync runs`', () => {
+  let server: S3TestServer
+  let state: string
+  before(async () => {
+    server = await startS3Server('versitygw')
+    await server.createBucket('src-bucket')
+    await server.createBucket('dst-bucket')
+    const client = server.client()
+    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 60 }))
+    client.destroy()
+    state = await mkdtemp(path.join(tmpdir(), 'lakesync-state-'))
+  })
+  after(() => server?.stop())
+  const env = () => ({ ...server.env, LAKESYNC_STATE_DIR: state })
+  const args = (to: string) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', server.endpoint]
+
+  test('every run appends a journal: the resolved job, one record per item, the outcome; no credential', async () => {
+    const r = await runCli(args('journal'), { env: env() })
+    assert.equal(r.code, 0, r.stderr)
+    const [file] = await readdir(path.join(state, 'runs'))
+    const text = await readFile(path.join(state, 'runs', file!), 'utf8')
+    assert.ok(!text.includes(server.secretAccessKey))
+    const records = text.trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(records[0].type, 'run')
+    assert.equal(records[0].jobs[0].source.url, 's3://src-bucket/')
+    assert.equal(records[0].jobs[0].destination.endpoint, server.endpoint)
+    const items = records.filter((x) => x.type === 'item')
+    assert.equal(items.length, 240)
+    assert.ok(items.every((x) => x.action === 'copied' && /^"?[0-9a-f]{32}"?$/.test(x.etag) && x.engine && x.reason && typeof x.size === 'number'))
+    assert.deepEqual(records.at(-1).type, 'run-end')
+    assert.equal(records.at(-1).exitCode, 0)
+  })
+
+  test('`lakesync runs` lists runs with their outcome; a killed run shows as incomplete', async () => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args('killed'), '--engine', 'sdk', '--concurrency', '1'], { env: { ...process.env, ...env() }, stdio: 'ignore' })
+    const closed = new Promise((r) => child.once('close', r))
+    // Killed once its journal exists, mid-run.
+    for (let i = 0; i < 200 && (await readdir(path.join(state, 'runs'))).length < 2; i++) await new Promise((r) => setTimeout(r, 25))
+    await new Promise((r) => setTimeout(r, 300))
+    child.kill('SIGKILL')
+    await closed
+    const r = await runCli(['runs'], { env: env() })
+    assert.equal(r.code, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n')
+    assert.equal(lines.length, 2)
+    assert.match(lines[0]!, /incomplete \(killed\?\)/)
+    assert.match(lines[1]!, /ok\s+copied 240, skipped 0, failed 0/)
+  })
+})
