@@ -31,6 +31,7 @@ const selection = (y: Argv) =>
     .option('batch-size', { type: 'number', describe: 'plan items per s5cmd batch' })
     .option('delete', { type: 'boolean', describe: 'delete destination objects absent at the source (never ones the filters exclude)' })
     .option('max-delete', { type: 'number', describe: 'with --delete: stop after this many deletions, exit 1 (default 1000)' })
+    .option('max-rps', { type: 'number', describe: 'at most this many S3 requests per second, all engines together' })
     .option('traditional', { choices: ['stream', 'staged'] as const, describe: 'traditional copies: stream (GET piped into the upload) or staged (temp file)' })
     .option('multipart-threshold', { type: 'number', describe: 'bytes above which objects are copied in parts (default 5 GiB)' })
     .option('part-size', { type: 'number', describe: 'bytes per part of a multipart copy or upload (default 64 MiB)' })

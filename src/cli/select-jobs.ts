@@ -29,6 +29,7 @@ export interface SelectionOptions {
   partConcurrency?: number
   delete?: boolean
   maxDelete?: number
+  maxRps?: number
 }
 
 export interface Selection {
@@ -86,7 +87,7 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     Object.entries({
       mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize,
       traditional: o.traditional, include: o.include, exclude: o.exclude, multipartThreshold: o.multipartThreshold, partSize: o.partSize, partConcurrency: o.partConcurrency,
-      delete: o.delete, maxDelete: o.maxDelete,
+      delete: o.delete, maxDelete: o.maxDelete, maxRps: o.maxRps,
     }).filter(([, v]) => v !== undefined),
   )
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))

@@ -78,6 +78,7 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     retries: job.retries ?? d.retries,
     delete: job.delete ?? d.delete,
     maxDelete: job.maxDelete ?? d.maxDelete,
+    ...((job.maxRps ?? (d as JobOptions).maxRps) ? { maxRps: job.maxRps ?? (d as JobOptions).maxRps } : {}),
   }
 }
 

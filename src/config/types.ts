@@ -56,6 +56,8 @@ export interface JobOptions {
   delete?: boolean
   /** With `delete`: at most this many deletions per run (default 1000); beyond it the run stops deleting and fails. */
   maxDelete?: number
+  /** At most this many S3 requests per second, all engines together (default: no limit). */
+  maxRps?: number
 }
 
 export interface JobConfig extends JobOptions {
@@ -117,6 +119,7 @@ export interface ResolvedJob {
   retries: number
   delete: boolean
   maxDelete: number
+  maxRps?: number
 }
 
 export interface ResolvedConfig {

@@ -55,7 +55,7 @@ export function validateConfig(raw: unknown): string[] {
 }
 
 type Add = (path: string, message: string) => void
-const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries', 'quarantine', 'delete', 'maxDelete']
+const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries', 'quarantine', 'delete', 'maxDelete', 'maxRps']
 const ENUMS: Record<string, string[]> = {
   mode: ['auto', 'direct', 'traditional'],
   engine: ['auto', 's5cmd', 'sdk'],
@@ -71,6 +71,7 @@ const RANGES: Record<string, [number, number]> = {
   partConcurrency: [1, 64],
   retries: [0, 20],
   maxDelete: [0, 100_000_000],
+  maxRps: [1, 100_000],
 }
 
 function checkOptions(o: unknown, path: string, add: Add, strict = true) {

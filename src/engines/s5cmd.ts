@@ -81,6 +81,7 @@ export function createS5cmdEngine(binary: string): Engine {
       stdin.on('error', () => {}) // s5cmd exiting early surfaces at close()
       return {
         async submit(item) {
+          await ctx.limiter?.take() // one cp line is one CopyObject
           bySource.set(s3Url(src, item.key), item)
           byCommand.set(command(item), item)
           if (!stdin.write(batchLine(item, src, dst) + '\n')) await new Promise((r) => stdin.once('drain', r))

@@ -2,6 +2,7 @@ import type { ResolvedJob } from '../config/types.ts'
 import type { PlanItem } from '../plan/diff.ts'
 import type { RequestCounter } from '../storage/client.ts'
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { RateLimiter } from '../util/rate.ts'
 
 export type CopyItem = Extract<PlanItem, { action: 'copy' }>
 
@@ -33,6 +34,8 @@ export interface EngineContext {
   tempDir?: string
   /** Measures engines report as they go. */
   metrics: { peakDiskBytes: number }
+  /** --max-rps: engines that send requests outside the SDK (s5cmd) take a turn per request. */
+  limiter?: RateLimiter
 }
 
 /** A stream of copies: items go in as they are planned, outcomes come out as they finish. */

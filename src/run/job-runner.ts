@@ -11,6 +11,7 @@ import { preflighted } from './preflight.ts'
 import { executePlan, type Routes } from './execute.ts'
 import { decideMode, routesFor } from './mode.ts'
 import { verifySizes } from './verify-size.ts'
+import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from './delete.ts'
 import { verifyChecksums } from '../verify/checksum.ts'
 import { listBinance, type GapReport } from '../sources/binance.ts'
@@ -29,8 +30,9 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const { signal, emit, plugins } = options
   const started = performance.now()
   const counter = new RequestCounter()
-  const sourceClient = createS3Client(job.source.connection, { counter })
-  const destClient = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? sourceClient : createS3Client(job.destination.connection, { counter })
+  const limiter = job.maxRps ? new RateLimiter(job.maxRps) : undefined
+  const sourceClient = createS3Client(job.source.connection, { counter, limiter })
+  const destClient = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? sourceClient : createS3Client(job.destination.connection, { counter, limiter })
   const summary: JobSummary = {
     job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
     requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0, deleted: 0,
@@ -125,7 +127,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         ...(o.sha256 ? { sha256: o.sha256 } : {}),
       })
     }
-    await executePlan(plan, routes, { job, signal, counter, destClient, sourceClient, metrics, tempDir: options.tempDir }, {
+    await executePlan(plan, routes, { job, signal, counter, destClient, sourceClient, metrics, tempDir: options.tempDir, limiter }, {
       onSkip: async (p) => {
         summary.skipped++
         count(p.reason)

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3'
 import { fromIni } from '@aws-sdk/credential-providers'
 import type { ConnectionConfig } from '../config/types.ts'
 import type { RequestCounts } from '../run/events.ts'
+import type { RateLimiter } from '../util/rate.ts'
 
 /** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
 export class RequestCounter {
@@ -17,6 +18,8 @@ export class RequestCounter {
 export interface ClientOptions {
   counter?: RequestCounter
   maxAttempts?: number
+  /** Every request (each attempt) waits for its turn here: --max-rps. */
+  limiter?: RateLimiter
 }
 
 /** One S3 client per connection; anonymous connections send unsigned requests. */
@@ -37,11 +40,12 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
           ? { credentials: fromIni({ profile: conn.profile }) }
           : {}),
   })
-  const counter = options.counter
-  if (counter) {
+  const { counter, limiter } = options
+  if (counter || limiter) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        counter.add(String(context.commandName ?? 'unknown').replace(/Command$/, ''))
+        await limiter?.take()
+        counter?.add(String(context.commandName ?? 'unknown').replace(/Command$/, ''))
         return next(args)
       },
       { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
