@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { connect, createServer } from 'node:net'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
-import { findTool } from './tools.ts'
+import { findTool } from '../util/find-tool.ts'
 import { WanProxy } from './wan-proxy.ts'
 
 export interface LocalServer {
@@ -37,7 +37,8 @@ export async function freePort(): Promise<number> {
   })
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string) {
+/** Waits until something listens on the loopback port, or fails once `child` exits or 30 s pass. */
+export async function waitForPort(port: number, child: ChildProcess, what: string) {
   for (let i = 0; i < 300; i++) {
     const up = await new Promise<boolean>((r) => {
       const s = connect(port, '127.0.0.1', () => (s.end(), r(true)))

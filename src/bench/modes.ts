@@ -10,7 +10,7 @@ import { s5cmdConnection } from '../engines/s5cmd.ts'
 import { runJob } from '../run/job-runner.ts'
 import { connectionKey } from '../storage/client.ts'
 import type { ListedObject } from '../storage/list.ts'
-import { findTool } from './tools.ts'
+import { findTool } from '../util/find-tool.ts'
 
 /** What one run of one mode measured itself. */
 export interface RunFigures {

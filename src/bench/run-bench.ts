@@ -4,7 +4,7 @@ import { cpus, release, totalmem, type } from 'node:os'
 import type { ResolvedJob } from '../config/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
-import { createS3Client, connectionKey } from '../storage/client.ts'
+import { clientsFor } from '../storage/client.ts'
 import { listObjects, type ListedObject } from '../storage/list.ts'
 import { forEachPool } from '../util/pool.ts'
 import { VERSION } from '../version.ts'
@@ -34,8 +34,8 @@ export interface BenchRun {
  */
 export async function runBench(b: BenchRun): Promise<BenchReport> {
   const { job } = b
-  const source = createS3Client(job.source.connection)
-  const dest = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? source : createS3Client(job.destination.connection)
+  const clients = clientsFor(job.source.connection, job.destination.connection)
+  const { source, dest } = clients
   const root = `${job.destination.prefix}lakesync-bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`
   try {
     const sample: ListedObject[] = []
@@ -81,8 +81,7 @@ export async function runBench(b: BenchRun): Promise<BenchReport> {
     return report
   } finally {
     await deletePrefix(dest, job.destination.bucket, root).catch(() => {})
-    source.destroy()
-    if (dest !== source) dest.destroy()
+    clients.destroy()
   }
 }
 

@@ -2,8 +2,8 @@ import picomatch from 'picomatch'
 import { compareKeys } from '../storage/keys.ts'
 import type { ListedObject } from '../storage/list.ts'
 
-export type CopyReason = 'missing' | 'size-differs' | 'etag-differs'
-export type SkipReason = 'unchanged' | 'same-size'
+export type CopyReason = 'missing' | 'size-differs' | 'etag-differs' | 'republished'
+export type SkipReason = 'unchanged' | 'same-size' | 'unchanged-journal'
 
 export type PlanItem =
   | { action: 'copy'; key: string; destKey: string; size: number; etag: string; reason: CopyReason }
@@ -17,6 +17,8 @@ export const REASON_TEXT: Record<PlanItem['reason'], string> = {
   'etag-differs': 'content differs (ETag)',
   unchanged: 'unchanged (same size and ETag)',
   'same-size': 'same size (multipart ETag cannot be compared)',
+  republished: 'source re-published (its ETag changed since the last copy, per the journal)',
+  'unchanged-journal': 'unchanged (same size and the source ETag the journal recorded)',
   'absent-at-source': 'absent at the source',
 }
 
@@ -30,6 +32,8 @@ export interface DiffOptions {
   mapKey?: (relativeKey: string) => string
   /** Also yield destination objects that no source object maps to (and that the filters select). */
   extras?: boolean
+  /** The source ETag a destination key was last copied from (the run journal), for multipart ETags. */
+  lastCopied?: Map<string, string>
 }
 
 /** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
@@ -74,7 +78,7 @@ export async function* diffListings(
       d = await dest.next()
     }
     const match = !d.done && destRel() === rel
-    yield decide(s, options.destPrefix + rel, match ? d.value : undefined)
+    yield decide(s, options.destPrefix + rel, match ? d.value : undefined, options.lastCopied)
     if (match) d = await dest.next()
   }
   for (; !d.done; d = await dest.next()) {
@@ -93,18 +97,23 @@ async function* diffMapped(source: AsyncIterable<ListedObject>, destination: Asy
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
     const destKey = options.destPrefix + mapKey(rel)
-    yield decide(s, destKey, index.get(destKey))
+    yield decide(s, destKey, index.get(destKey), options.lastCopied)
   }
 }
 
-/** The rules: missing → copy; size differs → copy; single-part ETags differ → copy; else skip. */
-function decide(s: ListedObject, destKey: string, other: ListedObject | undefined): PlanItem {
+/**
+ * The rules: missing → copy; size differs → copy; single-part ETags differ → copy; a multipart
+ * source ETag other than the one the journal recorded for the last copy → copy; else skip.
+ */
+function decide(s: ListedObject, destKey: string, other: ListedObject | undefined, lastCopied?: Map<string, string>): PlanItem {
   const base = { key: s.key, destKey, size: s.size, etag: s.etag }
   if (!other) return { ...base, action: 'copy', reason: 'missing' }
   if (other.size !== s.size) return { ...base, action: 'copy', reason: 'size-differs' }
   if (singlePart(s.etag) && singlePart(other.etag)) {
     return sameEtag(other.etag, s.etag) ? { ...base, action: 'skip', reason: 'unchanged' } : { ...base, action: 'copy', reason: 'etag-differs' }
   }
+  const remembered = lastCopied?.get(destKey)
+  if (remembered) return sameEtag(remembered, s.etag) ? { ...base, action: 'skip', reason: 'unchanged-journal' } : { ...base, action: 'copy', reason: 'republished' }
   return { ...base, action: 'skip', reason: 'same-size' }
 }
 

@@ -110,6 +110,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     }).catch((e) => (fatal ??= e, final(o)))
   }
   function onOutcome(o: CopyOutcome) {
+    if (o.ok && !handlers.verify) return final(o)
     if (o.ok) {
       toVerify.push(o)
       if (toVerify.length >= VERIFY_WINDOW) flushVerify()

@@ -1,6 +1,6 @@
 import type { ResolvedJob } from '../config/types.ts'
 import { formatS3Url } from '../config/location.ts'
-import { createS3Client, connectionKey, RequestCounter } from '../storage/client.ts'
+import { clientsFor, RequestCounter } from '../storage/client.ts'
 import { listObjects } from '../storage/list.ts'
 import { diffListings, REASON_TEXT } from '../plan/diff.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
@@ -11,6 +11,7 @@ import { preflighted } from './preflight.ts'
 import { executePlan, type Routes } from './execute.ts'
 import { decideMode, routesFor } from './mode.ts'
 import { verifySizes } from './verify-size.ts'
+import { lastCopiedEtags } from './etag-memory.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from './delete.ts'
 import { verifyChecksums } from '../verify/checksum.ts'
@@ -31,8 +32,8 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const started = performance.now()
   const counter = new RequestCounter()
   const limiter = job.maxRps ? new RateLimiter(job.maxRps) : undefined
-  const sourceClient = createS3Client(job.source.connection, { counter, limiter })
-  const destClient = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? sourceClient : createS3Client(job.destination.connection, { counter, limiter })
+  const clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter })
+  const { source: sourceClient, dest: destClient } = clients
   const summary: JobSummary = {
     job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
     requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0, deleted: 0,
@@ -62,7 +63,10 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     const diffed = diffListings(
       preflighted(sourceListing, job.source, 'source', signal),
       preflighted(listObjects(destClient, job.destination.bucket, destListPrefix, { signal }), job.destination, 'destination', signal),
-      { sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap, extras: job.delete },
+      {
+        sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap, extras: job.delete,
+        lastCopied: await lastCopiedEtags(job),
+      },
     )
     const plan = applyDeletions(diffed, {
       client: destClient, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
@@ -93,8 +97,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
     }
   } finally {
-    sourceClient.destroy()
-    if (destClient !== sourceClient) destClient.destroy()
+    clients.destroy()
   }
   summary.seconds = (performance.now() - started) / 1000
   summary.peakRssBytes = process.resourceUsage().maxRSS * 1024

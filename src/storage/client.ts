@@ -54,6 +54,13 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   return client
 }
 
+/** The source and destination clients of a job: one client when both sides share a connection. */
+export function clientsFor(source: ConnectionConfig, destination: ConnectionConfig, options: ClientOptions = {}): { source: S3Client; dest: S3Client; destroy(): void } {
+  const src = createS3Client(source, options)
+  const dest = connectionKey(source) === connectionKey(destination) ? src : createS3Client(destination, options)
+  return { source: src, dest, destroy: () => (src.destroy(), dest !== src && dest.destroy()) }
+}
+
 /** A stable identity for "same endpoint and same principal": s5cmd needs that for both sides. */
 export function connectionKey(conn: ConnectionConfig): string {
   const who = conn.anonymous ? 'anonymous' : conn.credentials ? `key:${conn.credentials.accessKeyId}` : `profile:${conn.profile ?? ''}`

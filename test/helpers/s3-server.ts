@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { TOOLS_BIN } from './paths.ts'
+import { freePort, waitForPort } from '../../src/bench/local-server.ts'
+
+export { freePort }
 
 const execFileAsync = promisify(execFile)
 
@@ -27,30 +29,6 @@ export interface S3TestServer {
   /** versitygw with `iam: true`: a second account, and bucket ownership. */
   createUser(accessKeyId: string, secretAccessKey: string): Promise<void>
   changeBucketOwner(bucket: string, owner: string): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-async function waitForPort(port: number, child: ChildProcess, deadline = Date.now() + 30_000) {
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`S3 server exited with code ${child.exitCode} before listening`)
-    const ok = await new Promise<boolean>((res) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), res(true)))
-      s.on('error', () => res(false))
-    })
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`S3 server did not listen on ${port} within 30 s`)
 }
 
 /** Starts a real S3 server on a free loopback port; stop() ends it and removes its data. */
@@ -78,7 +56,7 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
     return child
   }
   let child = start()
-  await waitForPort(port, child)
+  await waitForPort(port, child, kind)
   const endpoint = `http://127.0.0.1:${port}`
   const env = {
     AWS_ACCESS_KEY_ID: accessKeyId,
@@ -115,7 +93,7 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
     async restart() {
       await stopChild()
       child = start()
-      await waitForPort(port, child)
+      await waitForPort(port, child, kind)
     },
   }
   return server

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import type { Readable } from 'node:stream'
 import { ExitCode } from '../../errors.ts'
-import { createS3Client, connectionKey, RequestCounter } from '../../storage/client.ts'
+import { clientsFor, RequestCounter } from '../../storage/client.ts'
 import { listObjects } from '../../storage/list.ts'
 import { diffListings } from '../../plan/diff.ts'
 import { listBinance } from '../../sources/binance.ts'
@@ -22,8 +22,8 @@ export async function verify(o: SelectionOptions & { signal: AbortSignal; json?:
   let code: number = ExitCode.ok
   for (const job of config.jobs) {
     const counter = new RequestCounter()
-    const src = createS3Client(job.source.connection, { counter })
-    const dst = connectionKey(job.source.connection) === connectionKey(job.destination.connection) ? src : createS3Client(job.destination.connection, { counter })
+    const clients = clientsFor(job.source.connection, job.destination.connection, { counter })
+    const { source: src, dest: dst } = clients
     const tally = { matched: 0, mismatched: 0, missing: 0, differs: 0, noSidecar: 0, read: 0 }
     const say = (line: string, data?: object) => out.line(o.json ? JSON.stringify({ job: job.name, ...data }) : `${job.name}: ${line}`)
     try {
@@ -52,8 +52,7 @@ export async function verify(o: SelectionOptions & { signal: AbortSignal; json?:
         say(`MISMATCH ${JSON.stringify(p.destKey)}: the sidecar says ${published}, the destination has ${actual}`, { key: p.key, status: 'mismatch', sidecar: published, actual })
       }, o.signal)
     } finally {
-      src.destroy()
-      if (dst !== src) dst.destroy()
+      clients.destroy()
     }
     say(
       `checked: ${int(tally.matched)} match their sidecar, ${int(tally.mismatched)} mismatch, ${int(tally.missing)} missing, ${int(tally.differs)} differ from the source, ${int(tally.noSidecar)} without sidecar; ${int(tally.read)} read to hash; requests: ${requests(counter.counts)}`,
