@@ -57,7 +57,7 @@ function cleanEnv() {
   return env
 }
 
-/** Starts versitygw on `port` (or a free one), with its access log when asked, behind toxiproxy when `wan` is set. */
+/** Starts versitygw on `port` (or a free one), with its access log when asked, behind the WAN proxy when `wan` is set. */
 export async function startVersitygw(port?: number, options: { accessLog?: string; wan?: WanLink } = {}): Promise<LocalServer> {
   const versitygw = await findTool('versitygw')
   if (!versitygw) throw new Error('versitygw not found: run `npm run setup` in a checkout, or put it on PATH (LAKESYNC_VERSITYGW)')
