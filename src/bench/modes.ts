@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,6 +10,7 @@ import { runJob } from '../run/job-runner.ts'
 import { connectionKey } from '../storage/client.ts'
 import type { ListedObject } from '../storage/list.ts'
 import { findTool } from '../util/find-tool.ts'
+import { exec } from '../util/exec.ts'
 
 /** What one run of one mode measured itself. */
 export interface RunFigures {
@@ -105,16 +105,4 @@ export async function peerModes(ctx: ModeContext): Promise<BenchMode[]> {
     })
   }
   return modes
-}
-
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
 import { selectionRoot, type BinanceSelector } from '../sources/binance.ts'
-import type { JobOptions, ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
+import type { ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
 
 export const DEFAULTS = {
   mode: 'auto',
@@ -14,7 +14,7 @@ export const DEFAULTS = {
   multipartThreshold: 5 * 1024 ** 3,
   partSize: 64 * 1024 ** 2,
   partConcurrency: 8,
-  retries: 5,
+  retries: 8,
   delete: false,
   maxDelete: 1000,
 } as const
@@ -53,34 +53,25 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     const { bucket, prefix } = parseS3Url(url) as BucketPrefix
     return { bucket, prefix, connectionName, connection: connections[connectionName]! }
   }
-  const d = { ...DEFAULTS, ...config.defaults }
   const source: ResolvedJob['source'] = typeof job.source !== 'string' && job.source.kind === 'binance'
     ? binanceSide(job.source, job.source.connection ?? job.connection, connections)
     : side(job.source)
+  const { source: _source, destination, connection: _connection, include, exclude, keyMap, ...own } = job
+  // Defaults, then the config's defaults, then the job's own options (unset ones do not count).
+  const options = { ...DEFAULTS, ...withoutUndefined(config.defaults ?? {}), ...withoutUndefined(own) }
   return {
     name,
     source,
     stripPrefix: source.binance ? '' : source.prefix,
-    ...(job.keyMap ? { keyMap: job.keyMap } : {}),
-    ...((job.quarantine ?? (d as JobOptions).quarantine) ? { quarantine: job.quarantine ?? (d as JobOptions).quarantine } : {}),
-    destination: side(job.destination),
-    include: job.include ?? [],
-    exclude: job.exclude ?? [],
-    mode: job.mode ?? d.mode,
-    engine: job.engine ?? d.engine,
-    traditional: job.traditional ?? d.traditional,
-    concurrency: job.concurrency ?? d.concurrency,
-    verify: job.verify ?? d.verify,
-    batchSize: job.batchSize ?? d.batchSize,
-    multipartThreshold: job.multipartThreshold ?? d.multipartThreshold,
-    partSize: job.partSize ?? d.partSize,
-    partConcurrency: job.partConcurrency ?? d.partConcurrency,
-    retries: job.retries ?? d.retries,
-    delete: job.delete ?? d.delete,
-    maxDelete: job.maxDelete ?? d.maxDelete,
-    ...((job.maxRps ?? (d as JobOptions).maxRps) ? { maxRps: job.maxRps ?? (d as JobOptions).maxRps } : {}),
+    destination: side(destination),
+    include: include ?? [],
+    exclude: exclude ?? [],
+    ...(keyMap ? { keyMap } : {}),
+    ...options,
   }
 }
+
+const withoutUndefined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 
 /** A Binance selection lists under its root folder, on its connection or the public archive's. */
 function binanceSide(sel: BinanceSelector, connectionName: string | undefined, connections: Record<string, ConnectionConfig>): ResolvedJob['source'] {

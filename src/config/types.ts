@@ -48,7 +48,7 @@ export interface JobOptions {
   partSize?: number
   /** Parts in flight per multipart object. Default 8. */
   partConcurrency?: number
-  /** Retries of throttled or failed requests per object. Default 5. */
+  /** Retries per object of throttled, 5xx and network failures (each after a backoff). Default 8. */
   retries?: number
   /** Where a copy that fails its checksum is moved (a prefix in the destination bucket); default: deleted. */
   quarantine?: string

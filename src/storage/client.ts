@@ -15,6 +15,9 @@ export class RequestCounter {
   }
 }
 
+const noop = () => {}
+const QUIET = { trace: noop, debug: noop, info: noop, warn: noop, error: noop }
+
 export interface ClientOptions {
   counter?: RequestCounter
   maxAttempts?: number
@@ -29,6 +32,9 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     forcePathStyle: conn.pathStyle ?? Boolean(conn.endpoint),
     maxAttempts: options.maxAttempts ?? 5,
+    // The SDK warns on the console (e.g. a streamed upload it cannot retry itself); lakesync
+    // retries and reports per item, so those lines would only be noise in its output.
+    logger: QUIET,
     // Third-party S3 servers reject the SDK's newer default checksum headers on some calls.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

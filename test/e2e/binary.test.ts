@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { exec } from '../../src/util/exec.ts'
 import { copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -9,19 +10,6 @@ import { snapshot } from '../helpers/buckets.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { ROOT, TOOLS_BIN } from '../helpers/paths.ts'
 import { VERSION } from '../../src/version.ts'
-
-interface Run { code: number | null; stdout: string; stderr: string }
-function exec(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe('the single binary and Deno', { concurrency: false }, () => {
   let server: S3TestServer
