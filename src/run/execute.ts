@@ -136,32 +136,39 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
       endBatchIfDone(b.no)
     })
 
-  for await (const item of plan) {
-    if (ctx.signal.aborted || fatal) break
-    if (item.action === 'skip') {
-      serial(() => handlers.onSkip(item))
-      continue
+  try {
+    for await (const item of plan) {
+      if (ctx.signal.aborted || fatal) break
+      if (item.action === 'skip') {
+        serial(() => handlers.onSkip(item))
+        continue
+      }
+      open++
+      if (!routes.primary.accepts(item, ctx.job)) {
+        await session(routes.direct ?? routes.traditional ?? routes.primary).submit(item)
+        continue
+      }
+      if (!batch) {
+        const no = ++batchNo
+        serial(() => handlers.onBatchStart(no, routes.primary.name))
+        batch = { session: routes.primary.open(ctx, onOutcome), no, size: 0 }
+        batchOpen.set(no, 0)
+      }
+      batchOf.set(item, batch.no)
+      batchOpen.set(batch.no, batchOpen.get(batch.no)! + 1)
+      await batch.session.submit(item)
+      if (++batch.size >= ctx.job.batchSize) {
+        // At most one older batch drains while the next one fills.
+        await draining.shift()
+        draining.push(closeBatch(batch))
+        batch = undefined
+      }
     }
-    open++
-    if (!routes.primary.accepts(item, ctx.job)) {
-      await session(routes.direct ?? routes.traditional ?? routes.primary).submit(item)
-      continue
-    }
-    if (!batch) {
-      const no = ++batchNo
-      serial(() => handlers.onBatchStart(no, routes.primary.name))
-      batch = { session: routes.primary.open(ctx, onOutcome), no, size: 0 }
-      batchOpen.set(no, 0)
-    }
-    batchOf.set(item, batch.no)
-    batchOpen.set(batch.no, batchOpen.get(batch.no)! + 1)
-    await batch.session.submit(item)
-    if (++batch.size >= ctx.job.batchSize) {
-      // At most one older batch drains while the next one fills.
-      await draining.shift()
-      draining.push(closeBatch(batch))
-      batch = undefined
-    }
+  } catch (error) {
+    // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
+    await Promise.allSettled([...(batch ? [batch.session.close()] : []), ...draining, ...[...sessions.values()].map((s) => s.close())])
+    await reporting
+    throw error
   }
   if (batch) draining.push(closeBatch(batch))
   planDone = true
