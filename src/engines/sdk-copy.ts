@@ -1,5 +1,5 @@
 import { CopyObjectCommand } from '@aws-sdk/client-s3'
-import { Slots } from '../util/slots.ts'
+import { pooledSession } from './pooled-session.ts'
 import { classify, describeS3Error } from '../storage/errors.ts'
 import { encodeCopySource } from './copy-source.ts'
 import { multipartCopy } from './multipart-copy.ts'
@@ -14,7 +14,6 @@ export const sdkEngine: Engine = {
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, destClient, signal } = ctx
-    const slots = new Slots(job.concurrency)
     const copy = async (item: CopyItem): Promise<CopyOutcome> => {
       try {
         if (item.size > job.multipartThreshold) await multipartCopy(item, ctx)
@@ -35,12 +34,6 @@ export const sdkEngine: Engine = {
         return { item, ok: false, engine: 'sdk', error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }
       }
     }
-    return {
-      async submit(item) {
-        await slots.take()
-        copy(item).then(onOutcome).finally(() => slots.give())
-      },
-      close: () => slots.idle(),
-    }
+    return pooledSession(job.concurrency, copy, onOutcome)
   },
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { Slots } from '../util/slots.ts'
+import { pooledSession } from './pooled-session.ts'
 import { classify, describeS3Error } from '../storage/errors.ts'
 import { getSource, HashingStream, upload } from './transfer.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
@@ -24,7 +24,6 @@ export const stagedEngine: Engine = {
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, signal } = ctx
-    const slots = new Slots(job.concurrency)
     const dir = mkdtemp(path.join(ctx.tempDir ?? tmpdir(), 'lakesync-staged-')).then((d) => (liveDirs.add(d), d))
     let onDisk = 0
     let n = 0
@@ -46,17 +45,10 @@ export const stagedEngine: Engine = {
         onDisk -= item.size
       }
     }
-    return {
-      async submit(item) {
-        await slots.take()
-        copy(item).then(onOutcome).finally(() => slots.give())
-      },
-      async close() {
-        await slots.idle()
-        const d = await dir
-        await rm(d, { recursive: true, force: true })
-        liveDirs.delete(d)
-      },
-    }
+    return pooledSession(job.concurrency, copy, onOutcome, async () => {
+      const d = await dir
+      await rm(d, { recursive: true, force: true })
+      liveDirs.delete(d)
+    })
   },
 }

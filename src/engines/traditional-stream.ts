@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream'
 import { Slots } from '../util/slots.ts'
+import { pooledSession } from './pooled-session.ts'
 import { classify, describeS3Error } from '../storage/errors.ts'
 import { getSource, HashingStream, STREAM_PART_SIZE, upload } from './transfer.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
@@ -17,7 +18,6 @@ export const streamEngine: Engine = {
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, signal } = ctx
-    const slots = new Slots(job.concurrency)
     const large = new Slots(LARGE_AT_ONCE)
     const copy = async (item: CopyItem): Promise<CopyOutcome> => {
       const isLarge = item.size > STREAM_PART_SIZE
@@ -35,12 +35,6 @@ export const streamEngine: Engine = {
         if (isLarge) large.give()
       }
     }
-    return {
-      async submit(item) {
-        await slots.take()
-        copy(item).then(onOutcome).finally(() => slots.give())
-      },
-      close: () => slots.idle(),
-    }
+    return pooledSession(job.concurrency, copy, onOutcome)
   },
 }
