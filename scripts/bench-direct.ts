@@ -2,6 +2,7 @@
 // `aws s3 sync`, side by side on one local versitygw, rounds interleaved. Prints a Markdown
 // table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64).
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
@@ -34,6 +35,7 @@ try {
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LAKESYNC_S5CMD: path.join(TOOLS_BIN, 's5cmd'),
+    LAKESYNC_STATE_DIR: path.join(work, 'state'),
   }
   delete env.AWS_CA_BUNDLE
   const timed = (cmd: string, args: string[]) => {
@@ -43,11 +45,15 @@ try {
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`)
     return s
   }
+  // Users run the single binary (Node 24 with a code cache); without it, the bundle on this Node.
+  const binary = path.join(root, 'dist/lakesync')
+  const lakesync = existsSync(binary) ? [binary] : [process.execPath, path.join(root, 'dist/lib/lakesync.mjs')]
+  console.error(`lakesync: ${lakesync.join(' ')}`)
   const tools: Record<string, (round: number) => Promise<number>> = {
     'lakesync sync (s5cmd engine)': async (round) =>
-      timed(process.execPath, [path.join(root, 'dist/lib/lakesync.mjs'), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers)]),
+      timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers)]),
     'lakesync sync --verify none': async (round) =>
-      timed(process.execPath, [path.join(root, 'dist/lib/lakesync.mjs'), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync-nv/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers), '--verify', 'none']),
+      timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync-nv/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers), '--verify', 'none']),
     'raw s5cmd run (same cp lines)': async (round) => {
       const file = path.join(work, `batch-${round}.txt`)
       const lines = keys.map((key) => batchLine({ key, destKey: `r${round}/s5cmd/${key.slice('data/'.length)}` }, 'bench-src', 'bench-dst'))

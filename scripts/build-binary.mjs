@@ -36,6 +36,7 @@ await build({
   legalComments: 'none',
   // cosmiconfig's own TypeScript loader is never used (lakesync brings one): keep typescript out.
   external: ['typescript'],
+  mainFields: ['module', 'main'],
   define: { 'import.meta.url': '__lakesyncImportMetaUrl' },
   banner: { js: "const __lakesyncImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.

@@ -32,8 +32,8 @@ export interface DiffOptions {
   mapKey?: (relativeKey: string) => string
   /** Also yield destination objects that no source object maps to (and that the filters select). */
   extras?: boolean
-  /** The source ETag a destination key was last copied from (the run journal), for multipart ETags. */
-  lastCopied?: Map<string, string>
+  /** The source ETag a destination key was last copied from (the run journal), for multipart ETags; read while the listings start. */
+  lastCopied?: Map<string, string> | Promise<Map<string, string>>
 }
 
 /** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
@@ -57,9 +57,11 @@ export async function* diffListings(
   const src = source[Symbol.asyncIterator]()
   const dest = destination[Symbol.asyncIterator]()
   // Both listings start at once; a source problem is reported before a destination one.
-  const [first, firstDest] = await Promise.allSettled([src.next(), dest.next()])
+  const [first, firstDest, memory] = await Promise.allSettled([src.next(), dest.next(), options.lastCopied])
   if (first.status === 'rejected') throw first.reason
   if (firstDest.status === 'rejected') throw firstDest.reason
+  if (memory.status === 'rejected') throw memory.reason
+  const lastCopied = memory.value
   let n = first.value
   let d = firstDest.value
   const destRel = () => (d.value as ListedObject).key.slice(options.destPrefix.length)
@@ -78,7 +80,7 @@ export async function* diffListings(
       d = await dest.next()
     }
     const match = !d.done && destRel() === rel
-    yield decide(s, options.destPrefix + rel, match ? d.value : undefined, options.lastCopied)
+    yield decide(s, options.destPrefix + rel, match ? d.value : undefined, lastCopied)
     if (match) d = await dest.next()
   }
   for (; !d.done; d = await dest.next()) {
@@ -93,11 +95,12 @@ async function* diffMapped(source: AsyncIterable<ListedObject>, destination: Asy
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
   const index = new Map<string, ListedObject>()
   for await (const d of destination) index.set(d.key, d)
+  const lastCopied = await options.lastCopied
   for await (const s of source) {
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
     const destKey = options.destPrefix + mapKey(rel)
-    yield decide(s, destKey, index.get(destKey), options.lastCopied)
+    yield decide(s, destKey, index.get(destKey), lastCopied)
   }
 }
 

@@ -15,6 +15,8 @@ export interface ModeContext {
   job: ResolvedJob
   /** Both sides on one endpoint (a server-side copy is possible at all). */
   sameEndpoint: boolean
+  /** Both sides use one identity, so the copy reads the source as the listing does: no probe needed. */
+  sameIdentity: boolean
   s5cmdAvailable: boolean
   probe: {
     /** Whether the destination's identity may read the source (a server-side copy needs that). */

@@ -18,7 +18,8 @@ export async function lastCopiedEtags(job: ResolvedJob, dir = stateDir()): Promi
   for (const f of files) {
     const file = path.join(runs, f)
     if (!(await headerMatches(file, (j) => j.name === job.name && j.source.url === source && j.destination.url === destination))) continue
-    for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    // An unreadable journal only costs its memory: never fail a run over it.
+    for (const line of (await readFile(file, 'utf8').catch(() => '')).split('\n')) {
       if (!line.includes('"type":"item"') || !line.includes('"action":"copied"')) continue
       let r: any
       try {

@@ -24,6 +24,9 @@ export interface ExecuteHandlers {
 }
 
 const VERIFY_WINDOW = 1000
+// Once the plan is complete, copies are verified in smaller windows as they land, so the check
+// left after the last copy is short.
+const TAIL_WINDOW = 200
 
 /** Exponential backoff with full jitter; SlowDown asks for a longer pause. */
 export function backoffMs(attempt: number, code?: string): number {
@@ -113,7 +116,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     if (o.ok && !handlers.verify) return final(o)
     if (o.ok) {
       toVerify.push(o)
-      if (toVerify.length >= VERIFY_WINDOW) flushVerify()
+      if (toVerify.length >= (planDone ? TAIL_WINDOW : VERIFY_WINDOW)) flushVerify()
       else settle()
       return
     }

@@ -65,7 +65,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       preflighted(listObjects(destClient, job.destination.bucket, destListPrefix, { signal }), job.destination, 'destination', signal),
       {
         sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap, extras: job.delete,
-        lastCopied: await lastCopiedEtags(job),
+        lastCopied: lastCopiedEtags(job),
       },
     )
     const plan = applyDeletions(diffed, {

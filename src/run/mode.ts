@@ -1,6 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../config/types.ts'
 import { PreflightError } from '../errors.ts'
+import { isAccessRefused, preflightError } from './preflight.ts'
 import type { ModeDecision } from '../plugins/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import { connectionKey } from '../storage/client.ts'
@@ -16,15 +17,22 @@ export const sameEndpoint = (job: ResolvedJob) => (job.source.connection.endpoin
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
 export async function destinationCanReadSource(destClient: S3Client, job: ResolvedJob, signal: AbortSignal): Promise<boolean> {
+  const refused = (error: unknown) => {
+    if (signal.aborted) throw error
+    return isAccessRefused(error)
+  }
+  let key: string | undefined
   try {
     const page = await destClient.send(new ListObjectsV2Command({ Bucket: job.source.bucket, Prefix: job.source.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
-    const key = page.Contents?.[0]?.Key
-    if (key) await destClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal })
-    return true
+    key = page.Contents?.[0]?.Key
   } catch (error) {
-    if (signal.aborted) throw error
-    return false
+    // Only a refusal answers the question; an unreachable endpoint or a missing bucket is a preflight failure.
+    if (refused(error)) return false
+    throw preflightError(error, `source s3://${job.source.bucket}/${job.source.prefix}`, job.source)
   }
+  if (!key) return true
+  // A key deleted since it was listed says nothing either way; the copies will tell.
+  return destClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal }).then(() => true, (error) => !refused(error))
 }
 
 /** The job's mode: as requested, or for `auto` what the plugins decide from the probe. */
@@ -35,7 +43,7 @@ export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5c
   else {
     let probed: Promise<boolean> | undefined
     const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(destClient, job, signal)) }
-    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, s5cmdAvailable: Boolean(s5cmd), probe })
+    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, sameIdentity: connectionKey(job.source.connection) === connectionKey(job.destination.connection), s5cmdAvailable: Boolean(s5cmd), probe })
     decision = chosen
       ? { ...chosen.value, by: chosen.plugin }
       : same ? { mode: 'direct', reason: 'both sides on one endpoint' } : { mode: 'traditional', reason: 'different endpoints' }

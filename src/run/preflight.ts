@@ -16,6 +16,10 @@ export async function checkLocation(client: S3Client, loc: ResolvedLocation, rol
   }
 }
 
+export function isAccessRefused(error: unknown): boolean {
+  return AUTH_CODES.has(errorCode(error) ?? '') || (error as any)?.$metadata?.httpStatusCode === 403
+}
+
 export function preflightError(error: unknown, where: string, loc: ResolvedLocation): PreflightError {
   const code = errorCode(error) ?? ''
   const endpoint = loc.connection.endpoint ?? 'AWS S3'
@@ -26,7 +30,7 @@ export function preflightError(error: unknown, where: string, loc: ResolvedLocat
   if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|getaddrinfo|connect/.test(String((error as any)?.message))) {
     return new PreflightError(`${where}: endpoint ${endpoint} is unreachable (${code || 'network error'})`, 'check the endpoint URL and that the S3 server is running', { cause: error })
   }
-  if (AUTH_CODES.has(code) || status === 403) {
+  if (isAccessRefused(error)) {
     return new PreflightError(`${where}: access refused by ${endpoint} (${code || 'HTTP 403'})`, `check the credentials of connection "${loc.connectionName}" (env, profile or config) and the bucket policy`, { cause: error })
   }
   return new PreflightError(`${where}: ${describeS3Error(error)}`, undefined, { cause: error })

@@ -1,4 +1,5 @@
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { listPage } from '../storage/list.ts'
 import type { ResolvedJob } from '../config/types.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import { compareKeys } from '../storage/keys.ts'
@@ -8,7 +9,7 @@ import { forEachPool } from '../util/pool.ts'
 /**
  * Nothing is reported copied unless the destination holds it with the source's size.
  * A window of copies is checked by listing the destination across the window's key range
- * (a page covers up to 1,000 keys); keys the listing budget did not reach are HEADed.
+ * (pages sized to the window, up to 1,000 keys); keys the listing budget did not reach are HEADed.
  */
 export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<CopyOutcome[]> {
   const sorted = [...outcomes].sort((a, b) => compareKeys(a.item.destKey, b.item.destKey))
@@ -17,15 +18,15 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
   // A proper prefix of the first key sorts just before it: listing starts at the window.
   let startAfter: string | undefined = sorted[0]!.item.destKey.slice(0, -1) || undefined
   let reached = ''
-  const pages = sorted.length >= 20 ? Math.ceil(sorted.length / 1000) + 1 : 0
+  // Pages sized to the window, so the server lists little beyond it: copies land in about key
+  // order, give or take the copies in flight. Other keys in the range take the next pages.
+  const pageSize = Math.min(1000, Math.ceil(sorted.length * 1.1) + job.concurrency)
+  const pages = sorted.length >= 20 ? Math.ceil((2 * sorted.length) / pageSize) + 1 : 0
   for (let page = 0; page < pages; page++) {
-    const r = await client.send(
-      new ListObjectsV2Command({ Bucket: job.destination.bucket, Prefix: job.destination.prefix || undefined, StartAfter: startAfter }),
-      { abortSignal: signal },
-    )
-    for (const o of r.Contents ?? []) sizes.set(o.Key!, o.Size ?? 0)
-    reached = r.IsTruncated ? r.Contents?.at(-1)?.Key ?? reached : last
-    if (!r.IsTruncated || compareKeys(reached, last) >= 0) {
+    const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: job.destination.prefix || undefined, StartAfter: startAfter, MaxKeys: pageSize }, signal)
+    for (const o of r.objects) sizes.set(o.key, o.size)
+    reached = r.truncated ? r.objects.at(-1)?.key ?? reached : last
+    if (!r.truncated || compareKeys(reached, last) >= 0) {
       reached = last
       break
     }

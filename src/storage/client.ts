@@ -46,6 +46,9 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
           ? { credentials: fromIni({ profile: conn.profile }) }
           : {}),
   })
+  // With any logger but the SDK's own no-op one, its logger middleware copies every response
+  // through a redaction filter (a fifth of a listing's CPU); lakesync logs nothing through it.
+  client.middlewareStack.remove('loggerMiddleware')
   const { counter, limiter } = options
   if (counter || limiter) {
     client.middlewareStack.add(

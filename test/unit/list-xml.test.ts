@@ -1,0 +1,74 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { parseListBucketResult } from '../../src/storage/list-xml.ts'
+import { listPage } from '../../src/storage/list.ts'
+
+// The fast reader must agree with the SDK's own deserializer. The seam is the HTTP handler:
+// both read the same response body, as a server would send it.
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+
+function body(keys: string[], options: { truncated?: boolean; token?: string; raw?: (key: string) => string } = {}) {
+  const contents = keys
+    .map((k, i) => `<Contents><Key>${(options.raw ?? escapeXml)(k)}</Key><LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>&quot;${i.toString(16).padStart(32, '0')}&quot;</ETag><Size>${i * 1000}</Size><Owner><ID>o</ID></Owner><StorageClass>STANDARD</StorageClass></Contents>`)
+    .join('')
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>${options.truncated ?? false}</IsTruncated>${contents}${options.token ? `<NextContinuationToken>${escapeXml(options.token)}</NextContinuationToken>` : ''}</ListBucketResult>`
+}
+
+function serving(xml: string) {
+  return new S3Client({
+    region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true, credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    requestHandler: { handle: async () => ({ response: { statusCode: 200, headers: {}, body: new TextEncoder().encode(xml) } }) } as any,
+  })
+}
+
+async function sdkPage(xml: string) {
+  const out = await serving(xml).send(new ListObjectsV2Command({ Bucket: 'b' }))
+  return { objects: (out.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size!, etag: o.ETag! })), truncated: Boolean(out.IsTruncated), ...(out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}) }
+}
+
+const awkward = [
+  'plain/key.zip', 'space in key', 'plus+sign', 'percent%20', 'hash#', 'question?', 'star*', `quotes "double" 'single'`, 'dollar$HOME',
+  'amp & lt < gt >', 'unicode é 中文 😀', 'tab\there', 'x'.repeat(900), '&amp; literally', 'semi;colon', ' leading and trailing ',
+]
+
+test('the fast reader reads awkward keys, sizes, ETags and the token exactly as the SDK does', async () => {
+  const keys = [...awkward].sort()
+  const xml = body(keys, { truncated: true, token: 'tok/en+=&' })
+  const fast = parseListBucketResult(xml)
+  assert.ok(fast, 'a plain ListBucketResult is read by the fast reader')
+  const sdk = await sdkPage(xml)
+  assert.deepEqual(fast, sdk)
+  assert.deepEqual(fast.objects.map((o) => o.key), keys)
+  assert.equal(fast.nextToken, 'tok/en+=&')
+})
+
+test('numeric character references decode like the SDK (control characters, CR)', async () => {
+  const xml = body(['a&#x1;b', 'c&#13;d'], { raw: (k) => k })
+  const fast = parseListBucketResult(xml)
+  assert.ok(fast)
+  assert.deepEqual(fast.objects.map((o) => o.key), ['a\u0001b', 'c\rd'])
+  assert.deepEqual(fast, await sdkPage(xml))
+  // Astral references decode to their character (the SDK's parser drops them).
+  assert.deepEqual(parseListBucketResult(body(['e&#128512;f'], { raw: (k) => k }))?.objects.map((o) => o.key), ['e😀f'])
+})
+
+test('anything unusual is left to the SDK: prefixes, unknown entities, raw CR, namespace prefixes, miscounts', () => {
+  const withPrefixes = body(['a']).replace('<KeyCount>1</KeyCount>', '<KeyCount>2</KeyCount>').replace('</ListBucketResult>', '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes></ListBucketResult>')
+  assert.equal(parseListBucketResult(withPrefixes), undefined)
+  assert.equal(parseListBucketResult(body(['a&nbsp;b'], { raw: (k) => k })), undefined)
+  assert.equal(parseListBucketResult(body(['a\rb'], { raw: (k) => k })), undefined)
+  assert.equal(parseListBucketResult(body(['a']).replace(/<(\/?)Contents>/g, '<$1s3:Contents>')), undefined)
+  assert.equal(parseListBucketResult(body(['a'], { truncated: true })), undefined, 'truncated without a token')
+  assert.equal(parseListBucketResult('<Error><Code>NoSuchBucket</Code></Error>'), undefined)
+})
+
+test('listPage reads pages with the fast reader, and falls back to the SDK when it declines', async () => {
+  const plain = body(['a', 'b c'], { truncated: true, token: 't' })
+  assert.deepEqual(await listPage(serving(plain), { Bucket: 'b' }), await sdkPage(plain))
+  const unusual = body(['x\ry'], { raw: (k) => k })
+  assert.equal(parseListBucketResult(unusual), undefined)
+  const page = await listPage(serving(unusual), { Bucket: 'b' })
+  assert.equal(page.objects.length, 1, 'the SDK read the body the fast reader declined')
+  assert.deepEqual(page, await sdkPage(unusual))
+})
