@@ -55,9 +55,12 @@ export async function* listObjects(
   prefix: string,
   options: { signal?: AbortSignal; pageSize?: number; firstPageSize?: number } = {},
 ): AsyncGenerator<ListedObject> {
-  // A small first page lets copying start while the server lists the rest.
+  // Pages grow (100, 400, then the page size): copying starts with the first small page, and
+  // the second arrives before the first is copied.
+  const sizes = [options.firstPageSize ?? 100, Math.min(options.pageSize ?? 1000, 4 * (options.firstPageSize ?? 100))]
+  let pages = 0
   const fetch = (token?: string) =>
-    listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: token ? options.pageSize : (options.firstPageSize ?? 100) }, options.signal)
+    listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: sizes[pages++] ?? options.pageSize }, options.signal)
   let previous: string | undefined
   let next: Promise<ListPage> | undefined = fetch()
   while (next) {
