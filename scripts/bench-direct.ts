@@ -1,6 +1,7 @@
 // `npm run bench`: lakesync (s5cmd engine) against raw `s5cmd run` of the same cp lines and
 // `aws s3 sync`, side by side on one local versitygw, rounds interleaved. Prints a Markdown
-// table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64).
+// table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64)
+// --skip NAME (repeatable; a tool whose name starts with NAME, e.g. --skip aws).
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -15,7 +16,7 @@ import { TOOLS_BIN } from '../test/helpers/paths.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' } } })
+const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] } } })
 const objects = Number(values.objects)
 const rounds = Number(values.rounds)
 const workers = Number(values.workers)
@@ -62,7 +63,7 @@ try {
     },
     'aws s3 sync': async (round) => timed('aws', ['--endpoint-url', server.endpoint, 's3', 'sync', 's3://bench-src/data/', `s3://bench-dst/r${round}/aws/`, '--only-show-errors']),
   }
-  const names = Object.keys(tools)
+  const names = Object.keys(tools).filter((n) => !values.skip.some((s) => n.startsWith(s)))
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
   for (let round = 0; round < rounds; round++) {
     // Rotate the order each round so no tool always runs first.
@@ -74,13 +75,16 @@ try {
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  const base = median(times['raw s5cmd run (same cp lines)']!)
+  const raw = times['raw s5cmd run (same cp lines)']!
+  const base = median(raw)
+  // Rounds run close together in time, so the ratio within a round is steadier than a ratio of medians on a noisy host.
+  const paired = (t: number[]) => median(t.map((x, i) => x / raw[i]!))
   console.log(`\n${objects} objects of 1–100 KB, ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback; ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
-  console.log('| tool | median s | min s | max s | objects/s | vs raw s5cmd |')
-  console.log('|---|---|---|---|---|---|')
+  console.log('| tool | median s | min s | max s | objects/s | vs raw s5cmd (medians) | vs raw s5cmd (median of per-round ratios) |')
+  console.log('|---|---|---|---|---|---|---|')
   for (const n of names) {
     const t = times[n]!
-    console.log(`| ${n} | ${median(t).toFixed(2)} | ${Math.min(...t).toFixed(2)} | ${Math.max(...t).toFixed(2)} | ${Math.round(objects / median(t))} | ${(median(t) / base).toFixed(2)}× |`)
+    console.log(`| ${n} | ${median(t).toFixed(2)} | ${Math.min(...t).toFixed(2)} | ${Math.max(...t).toFixed(2)} | ${Math.round(objects / median(t))} | ${(median(t) / base).toFixed(2)}× | ${paired(t).toFixed(2)}× |`)
   }
 } finally {
   await server.stop()

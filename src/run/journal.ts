@@ -25,6 +25,7 @@ function describeJob(job: ResolvedJob) {
  */
 export class Journal {
   private closed = false
+  private pending: string[] = []
 
   private constructor(readonly file: string, private readonly out: WriteStream) {
     // A journal that cannot be written (disk full) must not take the run down with it.
@@ -46,13 +47,22 @@ export class Journal {
 
   async close(exitCode: number) {
     this.write({ type: 'run-end', exitCode, finishedAt: new Date().toISOString() })
+    this.flush()
     this.closed = true
     await new Promise((r) => this.out.end(r))
   }
 
   /** Late events (copies settling after an interrupt) after close are dropped, not written. */
   private write(record: object) {
-    if (!this.closed) this.out.write(redact(JSON.stringify(record)) + '\n')
+    if (this.closed) return
+    // Lines of one tick leave in one write (thousands of items a second otherwise mean as many writes).
+    if (!this.pending.length) setImmediate(() => this.flush())
+    this.pending.push(redact(JSON.stringify(record)))
+  }
+
+  private flush() {
+    if (this.pending.length) this.out.write(this.pending.join('\n') + '\n')
+    this.pending = []
   }
 }
 
