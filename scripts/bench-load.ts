@@ -4,7 +4,7 @@
 // (the single binary when built, as users run it; else the bundle on this Node).
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -23,6 +23,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 const rssOf = async (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? 0) * 1024
 
 const server = await startVersitygw(await freePort())
+let state = ''
 try {
   await server.createBuckets('load-src', 'load-dst')
   const t0 = performance.now()
@@ -32,7 +33,7 @@ try {
   const binary = path.join(root, 'dist/lakesync')
   const lakesync = existsSync(binary) ? [binary] : [process.execPath, path.join(root, 'dist/lib/lakesync.mjs')]
   console.error(`lakesync: ${lakesync.join(' ')}`)
-  const state = await mkdtemp(path.join(tmpdir(), 'lakesync-load-state-'))
+  state = await mkdtemp(path.join(tmpdir(), 'lakesync-load-state-'))
   console.log(`| engine | objects | wall s | requests | requests/s | peak RSS lakesync (Node) | peak RSS s5cmd (and its shell) |`)
   console.log('|---|---|---|---|---|---|---|')
   for (const engine of ['s5cmd', 'sdk']) {
@@ -61,4 +62,5 @@ try {
   }
 } finally {
   await server.stop()
+  if (state) await rm(state, { recursive: true, force: true })
 }

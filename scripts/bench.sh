@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `npm run bench`: the figures of docs/BENCHMARKS.md, from the built bundle.
-#   1. lakesync vs raw s5cmd vs aws s3 sync on 2,000 small objects (scripts/bench-direct.ts)
+# `npm run bench`: the figures of docs/BENCHMARKS.md.
+#   1. lakesync (the single binary, as users run it) vs raw s5cmd vs aws s3 sync on 2,000 small
+#      objects (scripts/bench-direct.ts)
 #   2. `lakesync bench --local` on 200 × 5 MB, reached directly and behind a simulated WAN link
 # Reports land in docs/bench/; pass --quick for a short smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 node scripts/build.mjs
+node scripts/build-binary.mjs
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true PATH="$PWD/.tools/bin:$PATH"
 if [ "${1:-}" = "--quick" ]; then objects=20; rounds=1; small=200; else objects=200; rounds=3; small=2000; fi
 npx tsx scripts/bench-direct.ts --objects "$small" --rounds "$rounds"

@@ -54,7 +54,8 @@ writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({
   // factor hold RSS near 160 MB at no measurable cost in time.
   execArgv: GC_FLAGS,
 }))
-run(nodeBin, ['--experimental-sea-config', path.join(work, 'sea-config.json')])
+// The code cache is only accepted under the V8 flags it was made with: make it with the binary's own.
+run(nodeBin, [...GC_FLAGS, '--experimental-sea-config', path.join(work, 'sea-config.json')])
 copyFileSync(nodeBin, out)
 chmodSync(out, 0o755)
 run(process.execPath, [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), out, 'NODE_SEA_BLOB', path.join(work, 'sea-prep.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'])
