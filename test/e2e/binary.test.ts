@@ -61,6 +61,8 @@ export default defineConfig({
     assert.throws(() => execFileSync('sh', ['-c', 'command -v node'], { env: env([tools]) }), 'no node on PATH')
     const version = await run(['--version'])
     assert.equal(version.stdout.trim(), VERSION)
+    // A V8 warning here (e.g. "Code cache data rejected" when the cache and the binary's flags differ) reaches every user.
+    assert.equal(version.stderr, '', 'the binary starts without warnings')
     const plan = await run(['plan'])
     assert.equal(plan.code, 0, plan.stderr)
     assert.match(plan.stdout, /would copy 40 /)
