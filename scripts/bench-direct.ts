@@ -3,19 +3,17 @@
 // table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64)
 // --skip NAME (repeatable; a tool whose name starts with NAME, e.g. --skip aws).
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { putAll } from './lib/seed.ts'
 import { freePort, startVersitygw } from '../src/bench/local-server.ts'
 import { TOOLS_BIN } from '../test/helpers/paths.ts'
+import { lakesyncCommand } from './lib/lakesync-command.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] } } })
 const objects = Number(values.objects)
 const rounds = Number(values.rounds)
@@ -46,9 +44,7 @@ try {
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`)
     return s
   }
-  // Users run the single binary (Node 24 with a code cache); without it, the bundle on this Node.
-  const binary = path.join(root, 'dist/lakesync')
-  const lakesync = existsSync(binary) ? [binary] : [process.execPath, path.join(root, 'dist/lib/lakesync.mjs')]
+  const lakesync = lakesyncCommand()
   console.error(`lakesync: ${lakesync.join(' ')}`)
   const tools: Record<string, (round: number) => Promise<number>> = {
     'lakesync sync (s5cmd engine)': async (round) =>

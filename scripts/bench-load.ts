@@ -3,19 +3,17 @@
 // Run: npm run build && npm run build:binary && npx tsx scripts/bench-load.ts [--objects 50000]
 // (the single binary when built, as users run it; else the bundle on this Node).
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { freePort, startVersitygw } from '../src/bench/local-server.ts'
 import { forEachPool } from '../src/util/pool.ts'
 import { treeRss } from '../src/bench/measure.ts'
 import { TOOLS_BIN } from '../test/helpers/paths.ts'
+import { lakesyncCommand } from './lib/lakesync-command.ts'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const { values } = parseArgs({ options: { objects: { type: 'string', default: '50000' } } })
 const objects = Number(values.objects)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
@@ -30,8 +28,7 @@ try {
   const keys = Array.from({ length: objects }, (_, i) => `data/spot/daily/trades/SYM${i % 50}/SYM${i % 50}-trades-${String(i).padStart(7, '0')}.zip`)
   await forEachPool(keys, 64, async (Key) => void (await server.client.send(new PutObjectCommand({ Bucket: 'load-src', Key, Body: Key }))))
   console.error(`seeded ${objects} objects in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
-  const binary = path.join(root, 'dist/lakesync')
-  const lakesync = existsSync(binary) ? [binary] : [process.execPath, path.join(root, 'dist/lib/lakesync.mjs')]
+  const lakesync = lakesyncCommand()
   console.error(`lakesync: ${lakesync.join(' ')}`)
   state = await mkdtemp(path.join(tmpdir(), 'lakesync-load-state-'))
   console.log(`| engine | objects | wall s | requests | requests/s | peak RSS lakesync (Node) | peak RSS s5cmd (and its shell) |`)
