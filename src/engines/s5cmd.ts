@@ -6,6 +6,12 @@ import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from
 import { COPY_OBJECT_LIMIT } from './copy-source.ts'
 import { classify } from '../storage/errors.ts'
 
+/** LAKESYNC_S5CMD_STALL_SECONDS: how long s5cmd may go without a result while copies are in flight (default 600). */
+function stallSeconds(env = process.env): number {
+  const n = Number(env.LAKESYNC_S5CMD_STALL_SECONDS)
+  return Number.isFinite(n) && n > 0 ? n : 600
+}
+
 /** Environment and global flags that give s5cmd the connection's endpoint and identity. */
 export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { env: NodeJS.ProcessEnv; flags: string[] } {
   const childEnv: NodeJS.ProcessEnv = { ...env, AWS_REGION: conn.region ?? env.AWS_REGION ?? 'us-east-1' }
@@ -63,7 +69,20 @@ export function createS5cmdEngine(binary: string): Engine {
         stream.on('end', () => rest && onLine(rest))
       }
       let firstError = ''
+      // s5cmd sets no request timeout: one connection the server accepts and never answers holds
+      // its worker, and a run of such connections holds the run. With copies in flight and no
+      // result for this long, s5cmd is stopped and its unanswered items retried by the SDK engine.
+      const stallMs = stallSeconds() * 1000
+      let lastResult = Date.now()
+      let stalled = false
+      const watchdog = setInterval(() => {
+        if (stalled || !bySource.size || Date.now() - lastResult < stallMs) return
+        stalled = true
+        void proc.kill('SIGKILL')
+      }, Math.min(5000, stallMs / 4))
+      watchdog.unref()
       const onLine = (line: string) => {
+        lastResult = Date.now()
         const r = parseS5cmdLine(line)
         if (!r) return
         if (r.ok) {
@@ -93,16 +112,26 @@ export function createS5cmdEngine(binary: string): Engine {
           if (!corked) (corked = true), stdin.cork(), process.nextTick(uncork)
           if (!stdin.write(batchLine(item, src, dst) + '\n')) {
             uncork()
-            await new Promise((r) => stdin.once('drain', r))
+            // A stopped s5cmd never drains: its closed stdin ends the wait too.
+            await new Promise<void>((resolve) => {
+              const done = () => (stdin.off('drain', done), stdin.off('close', done), resolve())
+              stdin.on('drain', done).on('close', done)
+            })
           }
         },
         async close() {
           uncork()
           stdin.end()
           const out = await proc
-          // Anything s5cmd did not answer for fails with its own message (or its exit code).
-          const reason = signal.aborted ? 'interrupted' : firstError || `s5cmd exited with code ${out.exitCode} without a result for this item`
-          for (const item of [...bySource.values()]) settle(item, { ok: false, error: reason })
+          clearInterval(watchdog)
+          // Anything s5cmd did not answer for fails with its own message (or its exit code);
+          // after a stall, as a timeout, which the fallback plugin retries.
+          const reason = signal.aborted
+            ? 'interrupted'
+            : stalled
+              ? `s5cmd gave no result for ${stallMs / 1000} s and was stopped`
+              : firstError || `s5cmd exited with code ${out.exitCode} without a result for this item`
+          for (const item of [...bySource.values()]) settle(item, { ok: false, error: reason, ...(stalled && !signal.aborted ? { code: 'TimeoutError' } : {}) })
         },
       }
     },

@@ -50,6 +50,25 @@ for (const kind of serverKinds()) {
       })
     }
 
+    test('server-side copies accepted and never answered: s5cmd is stopped after the stall limit and the items are copied by the SDK engine', { skip: kind === 'moto' && 's5cmd via the fault proxy to moto stalled once; runs on versitygw', timeout: 300_000 }, async () => {
+      const proxy = await startFaultProxy(server.port, { hangCopyOnce: 0.05 })
+      try {
+        const prefix = 'hung-copies/'
+        const started = performance.now()
+        const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', proxy.endpoint, '--engine', 's5cmd', '--json'], {
+          env: { ...server.env, LAKESYNC_S5CMD_STALL_SECONDS: '3' },
+        })
+        assert.equal(r.code, 0, r.stderr)
+        assert.ok(proxy.injected.hangs > 0, `injected ${JSON.stringify(proxy.injected)}`)
+        const end = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
+        assert.ok(end.engines.sdk >= proxy.injected.hangs, `the hung copies were finished by the SDK engine: ${JSON.stringify(end.engines)}`)
+        assert.ok(performance.now() - started < 120_000, 'the run ends instead of waiting on the silent connections')
+        await identical(prefix)
+      } finally {
+        await proxy.close()
+      }
+    })
+
     test('killed with SIGKILL at 10 points, then run again: the mirror is complete and identical', { timeout: 300_000 }, async () => {
       const prefix = 'killed/'
       const args = ['--import', import.meta.resolve('tsx'), CLI, 'sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', server.endpoint, '--engine', 'sdk', '--concurrency', '2']

@@ -9,14 +9,22 @@ export interface Faults {
   /** Share of requests delayed by `spikeMs` first. */
   latencySpike?: number
   spikeMs?: number
+  /** Share of server-side copies (CopyObject) accepted and never answered, once per key. */
+  hangCopyOnce?: number
 }
 
 /** An HTTP proxy on loopback in front of an S3 server that injects faults, for the fault suite. */
 export async function startFaultProxy(upstreamPort: number, faults: Faults, seed = 42) {
   let state = seed
   const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
-  const injected = { slowDown: 0, resets: 0, spikes: 0 }
+  const injected = { slowDown: 0, resets: 0, spikes: 0, hangs: 0 }
+  const hung = new Set<string>()
   const server = http.createServer(async (req, res) => {
+    if (faults.hangCopyOnce && req.method === 'PUT' && req.headers['x-amz-copy-source'] && !hung.has(req.url!) && random() < faults.hangCopyOnce) {
+      hung.add(req.url!)
+      injected.hangs++
+      return // the connection stays open and silent until the client gives up on it
+    }
     if (faults.latencySpike && random() < faults.latencySpike) {
       injected.spikes++
       await new Promise((r) => setTimeout(r, faults.spikeMs ?? 500))
