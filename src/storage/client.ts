@@ -25,6 +25,11 @@ export interface ClientOptions {
   limiter?: RateLimiter
 }
 
+function secondsFromEnv(name: string, fallback: number, env = process.env): number {
+  const n = Number(env[name])
+  return Number.isFinite(n) && n > 0 ? n : fallback
+}
+
 /** One S3 client per connection; anonymous connections send unsigned requests. */
 export function createS3Client(conn: ConnectionConfig, options: ClientOptions = {}): S3Client {
   const client = new S3Client({
@@ -32,6 +37,10 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     forcePathStyle: conn.pathStyle ?? Boolean(conn.endpoint),
     maxAttempts: options.maxAttempts ?? 5,
+    // A request the server accepts and then leaves silent fails after this much inactivity
+    // (a TimeoutError, retried) instead of holding a copy forever. Generous: a large single-part
+    // copy can be silent for minutes on servers that send no keep-alive bytes.
+    requestHandler: { socketTimeout: secondsFromEnv('LAKESYNC_SOCKET_TIMEOUT_SECONDS', 600) * 1000, connectionTimeout: 30_000 },
     // The SDK warns on the console (e.g. a streamed upload it cannot retry itself); lakesync
     // retries and reports per item, so those lines would only be noise in its output.
     logger: QUIET,

@@ -69,6 +69,23 @@ for (const kind of serverKinds()) {
       }
     })
 
+    test('sdk engine: copies accepted and never answered time out after the socket idle limit and are retried', { timeout: 300_000 }, async () => {
+      const proxy = await startFaultProxy(server.port, { hangCopyOnce: 0.05 })
+      try {
+        const prefix = 'hung-copies-sdk/'
+        const started = performance.now()
+        const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', proxy.endpoint, '--engine', 'sdk', '--mode', 'direct'], {
+          env: { ...server.env, LAKESYNC_SOCKET_TIMEOUT_SECONDS: '3' },
+        })
+        assert.equal(r.code, 0, r.stderr)
+        assert.ok(proxy.injected.hangs > 0, `injected ${JSON.stringify(proxy.injected)}`)
+        assert.ok(performance.now() - started < 120_000, 'the run ends instead of waiting on the silent connections')
+        await identical(prefix)
+      } finally {
+        await proxy.close()
+      }
+    })
+
     test('killed with SIGKILL at 10 points, then run again: the mirror is complete and identical', { timeout: 300_000 }, async () => {
       const prefix = 'killed/'
       const args = ['--import', import.meta.resolve('tsx'), CLI, 'sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', server.endpoint, '--engine', 'sdk', '--concurrency', '2']
