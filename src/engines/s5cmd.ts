@@ -5,12 +5,7 @@ import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 import { COPY_OBJECT_LIMIT } from './copy-source.ts'
 import { classify } from '../storage/errors.ts'
-
-/** LAKESYNC_S5CMD_STALL_SECONDS: how long s5cmd may go without a result while copies are in flight (default 600). */
-function stallSeconds(env = process.env): number {
-  const n = Number(env.LAKESYNC_S5CMD_STALL_SECONDS)
-  return Number.isFinite(n) && n > 0 ? n : 600
-}
+import { secondsFromEnv } from '../util/env.ts'
 
 /** Environment and global flags that give s5cmd the connection's endpoint and identity. */
 export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { env: NodeJS.ProcessEnv; flags: string[] } {
@@ -72,7 +67,7 @@ export function createS5cmdEngine(binary: string): Engine {
       // s5cmd sets no request timeout: one connection the server accepts and never answers holds
       // its worker, and a run of such connections holds the run. With copies in flight and no
       // result for this long, s5cmd is stopped and its unanswered items retried by the SDK engine.
-      const stallMs = stallSeconds() * 1000
+      const stallMs = secondsFromEnv('LAKESYNC_S5CMD_STALL_SECONDS', 600) * 1000
       let lastResult = Date.now()
       let stalled = false
       const watchdog = setInterval(() => {

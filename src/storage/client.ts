@@ -3,6 +3,7 @@ import { fromIni } from '@aws-sdk/credential-providers'
 import type { ConnectionConfig } from '../config/types.ts'
 import type { RequestCounts } from '../run/events.ts'
 import type { RateLimiter } from '../util/rate.ts'
+import { secondsFromEnv } from '../util/env.ts'
 
 /** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
 export class RequestCounter {
@@ -23,11 +24,6 @@ export interface ClientOptions {
   maxAttempts?: number
   /** Every request (each attempt) waits for its turn here: --max-rps. */
   limiter?: RateLimiter
-}
-
-function secondsFromEnv(name: string, fallback: number, env = process.env): number {
-  const n = Number(env[name])
-  return Number.isFinite(n) && n > 0 ? n : fallback
 }
 
 /** One S3 client per connection; anonymous connections send unsigned requests. */
