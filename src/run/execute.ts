@@ -132,7 +132,6 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
 
   let batchNo = 0
   let batch: { session: EngineSession; no: number; size: number } | undefined
-  const draining: Promise<void>[] = []
   const closeBatch = (b: { session: EngineSession; no: number }) =>
     b.session.close().then(() => {
       batchClosed.add(b.no)
@@ -163,20 +162,21 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
       if (++batch.size >= ctx.job.batchSize) {
         // A batch ends before the next starts: copies in flight never exceed the job's
         // concurrency, and one s5cmd runs at a time (its drain is ~0.1 s per 10,000 items).
-        await closeBatch(batch)
+        const full = batch
         batch = undefined
+        await closeBatch(full)
       }
     }
   } catch (error) {
     // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
-    await Promise.allSettled([...(batch ? [batch.session.close()] : []), ...draining, ...[...sessions.values()].map((s) => s.close())])
+    await Promise.allSettled([...(batch ? [batch.session.close()] : []), ...[...sessions.values()].map((s) => s.close())])
     await reporting
     throw error
   }
-  if (batch) draining.push(closeBatch(batch))
+  const lastBatch = batch && closeBatch(batch)
   planDone = true
   settle()
-  await Promise.all(draining)
+  await lastBatch
   if (!ctx.signal.aborted && !fatal) await finished
   for (const s of sessions.values()) await s.close()
   await reporting
