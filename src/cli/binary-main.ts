@@ -1,6 +1,5 @@
 // Entry of the single executable: the same CLI, started without top-level await (the binary's
 // main script is CommonJS).
-import './gc-tuning.ts'
 import { main } from './main.ts'
 
 void main()

@@ -4,13 +4,19 @@ import { hideBin } from 'yargs/helpers'
 import { ConfigError, ExitCode, LakesyncError } from '../errors.ts'
 import { PluginHookError } from '../plugins/container.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
+import { slowHeapGrowth } from './gc-tuning.ts'
 // Commands load when called, so `--help` and `--version` start fast.
-const sync = async (o: any) => (await import('./commands/sync.ts')).sync(o)
-const init = async (o: any) => (await import('./commands/init.ts')).init(o)
-const doctor = async (o: any) => (await import('./commands/doctor.ts')).doctor(o)
-const verify = async (o: any) => (await import('./commands/verify.ts')).verify(o)
-const bench = async (o: any) => (await import('./commands/bench.ts')).bench(o)
-const runs = async (o: any) => (await import('./commands/runs.ts')).runs(o)
+const loaded = async <T>(module: Promise<T>) => {
+  const m = await module
+  slowHeapGrowth()
+  return m
+}
+const sync = async (o: any) => (await loaded(import('./commands/sync.ts'))).sync(o)
+const init = async (o: any) => (await loaded(import('./commands/init.ts'))).init(o)
+const doctor = async (o: any) => (await loaded(import('./commands/doctor.ts'))).doctor(o)
+const verify = async (o: any) => (await loaded(import('./commands/verify.ts'))).verify(o)
+const bench = async (o: any) => (await loaded(import('./commands/bench.ts'))).bench(o)
+const runs = async (o: any) => (await loaded(import('./commands/runs.ts'))).runs(o)
 import { VERSION } from '../version.ts'
 
 const selection = (y: Argv) =>

@@ -1,5 +1,4 @@
 // Entry of the CLI from source and from the bundle: `tsx src/cli/run.ts`, bin/lakesync.mjs.
-import './gc-tuning.ts'
 import { main } from './main.ts'
 
 await main()
