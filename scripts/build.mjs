@@ -2,6 +2,7 @@
 // chunks (code splitting keeps `--version` and small runs from compiling the whole AWS SDK).
 // esbuild stays external: the config loader calls it to read TypeScript configs.
 import { build } from 'esbuild'
+import { lazyStringWidth } from './lib/lazy-string-width.mjs'
 import { rm } from 'node:fs/promises'
 
 await rm('dist/lib', { recursive: true, force: true })
@@ -21,5 +22,6 @@ await build({
   banner: { js: "import { createRequire as __lakesyncCreateRequire } from 'node:module'; const require = __lakesyncCreateRequire(import.meta.url);" },
   // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
   alias: { 'zx/core': './node_modules/zx/build/core.cjs' },
+  plugins: [lazyStringWidth],
   logLevel: 'warning',
 })

@@ -80,7 +80,9 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .strict()
     .version(VERSION)
     .help()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // yargs renders the help on every run (it keeps it for the command); wrapping costs start-up,
+    // so only when the help is shown.
+    .wrap(argv.includes('--help') ? Math.min(110, process.stdout.columns || 100) : null)
     .fail((message, error) => {
       throw error ?? new ConfigError([message], 'see lakesync --help')
     })

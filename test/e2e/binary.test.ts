@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { snapshot } from '../helpers/buckets.ts'
+import { runCli } from '../helpers/cli.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { ROOT, TOOLS_BIN } from '../helpers/paths.ts'
 import { VERSION } from '../../src/version.ts'
@@ -63,6 +64,10 @@ export default defineConfig({
     assert.equal(version.stdout.trim(), VERSION)
     // A V8 warning here (e.g. "Code cache data rejected" when the cache and the binary's flags differ) reaches every user.
     assert.equal(version.stderr, '', 'the binary starts without warnings')
+    // The binary measures help columns through the bundle's string-width front (scripts/lib).
+    const help = await run(['sync', '--help'])
+    assert.equal(help.stdout, (await runCli(['sync', '--help'])).stdout, 'the binary prints the help the source prints')
+    assert.match(help.stdout, /--from +ad-hoc job without a config/)
     const plan = await run(['plan'])
     assert.equal(plan.code, 0, plan.stderr)
     assert.match(plan.stdout, /would copy 40 /)
