@@ -29,6 +29,10 @@ export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { en
   return { env: childEnv, flags }
 }
 
+// s5cmd's output is read as it streams (below); zx would also keep all of it, ~350 bytes per
+// copy, until the batch ends.
+const discard = () => Object.assign([] as string[], { push: () => 0 })
+
 /**
  * One batch = one `s5cmd --json run` process fed `cp` lines on stdin as the planner produces
  * them, so copying starts with the first listed page and no batch waits for its slowest copy.
@@ -43,7 +47,7 @@ export function createS5cmdEngine(binary: string): Engine {
       const src = job.source.bucket
       const dst = job.destination.bucket
       const { env, flags } = s5cmdConnection(job.destination.connection)
-      const proc = sh({ env, signal, nothrow: true, quiet: true })`${binary} --json --numworkers ${job.concurrency} ${flags} run`
+      const proc = sh({ env, signal, nothrow: true, quiet: true, store: { stdout: discard(), stderr: discard(), stdall: discard() } })`${binary} --json --numworkers ${job.concurrency} ${flags} run`
       // In flight, by the source URL (successes) and by the command text s5cmd prints (failures).
       const bySource = new Map<string, CopyItem>()
       const byCommand = new Map<string, CopyItem>()

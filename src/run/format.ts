@@ -1,6 +1,7 @@
 import type { EventOf, JobSummary, RequestCounts } from './events.ts'
 
-export const int = (n: number) => n.toLocaleString('en-US')
+// Thousands separators without toLocaleString, whose first call loads ICU's number data (~8 ms).
+export const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 
 export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']

@@ -68,7 +68,8 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         lastCopied: lastCopiedEtags(job),
       },
     )
-    const plan = applyDeletions(diffed, {
+    // Without --delete the plan holds no deletions: no generator between it and the engines.
+    const plan = !job.delete ? (diffed as AsyncIterable<CopyOrSkip>) : applyDeletions(diffed, {
       client: destClient, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
       onDeleted: async (d, r) => {
         if (r.deleted) summary.deleted++
