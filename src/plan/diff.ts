@@ -17,8 +17,8 @@ export const REASON_TEXT: Record<PlanItem['reason'], string> = {
   'etag-differs': 'content differs (ETag)',
   unchanged: 'unchanged (same size and ETag)',
   'same-size': 'same size (multipart ETag cannot be compared)',
-  republished: 'source re-published (its ETag changed since the last copy, per the journal)',
-  'unchanged-journal': 'unchanged (same size and the source ETag the journal recorded)',
+  republished: 'source re-published (its ETag changed since the last copy)',
+  'unchanged-journal': 'unchanged (same size and the source ETag recorded at the last copy)',
   'absent-at-source': 'absent at the source',
 }
 
@@ -32,7 +32,7 @@ export interface DiffOptions {
   mapKey?: (relativeKey: string) => string
   /** Also yield destination objects that no source object maps to (and that the filters select). */
   extras?: boolean
-  /** The source ETag a destination key was last copied from (the run journal), for multipart ETags; read while the listings start. */
+  /** The source ETag a destination key was last copied from (src/run/etag-memory.ts), for multipart ETags; read while the listings start. */
   lastCopied?: Map<string, string> | Promise<Map<string, string>>
 }
 
@@ -106,7 +106,7 @@ async function* diffMapped(source: AsyncIterable<ListedObject>, destination: Asy
 
 /**
  * The rules: missing → copy; size differs → copy; single-part ETags differ → copy; a multipart
- * source ETag other than the one the journal recorded for the last copy → copy; else skip.
+ * source ETag other than the one recorded at the last copy (src/run/etag-memory.ts) → copy; else skip.
  */
 function decide(s: ListedObject, destKey: string, other: ListedObject | undefined, lastCopied?: Map<string, string>): PlanItem {
   const base = { key: s.key, destKey, size: s.size, etag: s.etag }

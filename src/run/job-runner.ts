@@ -11,7 +11,7 @@ import { preflighted } from './preflight.ts'
 import { executePlan, type Routes } from './execute.ts'
 import { decideMode, routesFor } from './mode.ts'
 import { verifySizes } from './verify-size.ts'
-import { lastCopiedEtags } from './etag-memory.ts'
+import { EtagMemory } from './etag-memory.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from './delete.ts'
 import { verifyChecksums } from '../verify/checksum.ts'
@@ -52,6 +52,8 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     summary.engine = routes.primary.name
     await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}` })
 
+    // Read while the listings start; the planner waits for it before its first decision.
+    const memory = EtagMemory.open(job, { write: !options.dryRun })
     // The first page of each listing is the preflight: no extra requests before copying starts.
     const gaps: GapReport | undefined = job.source.binance ? { missing: [], stray: [], expected: 0 } : undefined
     const listing = job.source.binance
@@ -65,7 +67,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       preflighted(listObjects(destClient, job.destination.bucket, destListPrefix, { signal }), job.destination, 'destination', signal),
       {
         sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap, extras: job.delete,
-        lastCopied: lastCopiedEtags(job),
+        lastCopied: memory.then((m) => m.known),
       },
     )
     // Without --delete the plan holds no deletions: no generator between it and the engines.
@@ -91,7 +93,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         await item({ key: p.key, destKey: p.destKey, size: p.size, etag: p.etag, action: p.action === 'skip' ? 'skipped' : 'planned', reason: REASON_TEXT[p.reason] })
       }
     } else {
-      await execute(plan, routes)
+      await execute(plan, routes, await memory)
     }
     if (gaps && !signal.aborted) {
       summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
@@ -106,7 +108,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   await plugins.notify('afterJob', summary)
   return summary
 
-  async function execute(plan: AsyncIterable<CopyOrSkip>, routes: Routes) {
+  async function execute(plan: AsyncIterable<CopyOrSkip>, routes: Routes, memory: EtagMemory) {
     const batches = new Map<number, { copied: number; failed: number; bytes: number }>()
     const metrics = { peakDiskBytes: 0 }
     const onOutcome = async (o: CopyOutcome, batch: number | undefined) => {
@@ -118,6 +120,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         summary.engines[o.engine] = (summary.engines[o.engine] ?? 0) + 1
         count(o.item.reason)
         if (b) (b.copied++, (b.bytes += o.item.size))
+        if (o.item.etag) memory.remember(o.item.destKey, o.item.etag)
       } else {
         summary.failed++
         if (o.code === 'ChecksumMismatch') summary.mismatches++
@@ -158,6 +161,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       }),
     })
     summary.peakDiskBytes = metrics.peakDiskBytes
+    await memory.flush()
   }
 }
 

@@ -43,16 +43,16 @@ describe('run journal and `lakesync runs`', () => {
     assert.equal(records.at(-1).exitCode, 0)
   })
 
-  test('a same-size source re-published as another multipart upload is recopied: the journal remembers its ETag', async () => {
+  test('a same-size source re-published as another multipart upload is recopied: its ETag at the last copy is remembered', async () => {
     const client = server.client()
     const upload = (fill: number) => new Upload({ client, params: { Bucket: 'src-bucket', Key: 'multi/big.bin', Body: Buffer.alloc(12 * 1024 * 1024, fill) }, partSize: 6 * 1024 * 1024 }).done()
     await upload(1)
     const sync = () => runCli([...args('multi'), '--engine', 'sdk', '--include', 'multi/**', '--json'], { env: env() })
     const reasons = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'item').map((e) => `${e.action}: ${e.reason}`)
     assert.deepEqual(reasons((await sync()).stdout), ['copied: missing at destination'])
-    assert.deepEqual(reasons((await sync()).stdout), ['skipped: unchanged (same size and the source ETag the journal recorded)'])
+    assert.deepEqual(reasons((await sync()).stdout), ['skipped: unchanged (same size and the source ETag recorded at the last copy)'])
     await upload(2)
-    assert.deepEqual(reasons((await sync()).stdout), ['copied: source re-published (its ETag changed since the last copy, per the journal)'])
+    assert.deepEqual(reasons((await sync()).stdout), ['copied: source re-published (its ETag changed since the last copy)'])
     client.destroy()
   })
 
