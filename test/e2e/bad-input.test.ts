@@ -70,9 +70,7 @@ const CASES: Case[] = [
 describe('bad-input corpus: every case ends with its exit code and one line naming the problem', () => {
   let server: S3TestServer
   before(async () => {
-    server = await startS3Server('versitygw')
-    await server.createBucket('src-bucket')
-    await server.createBucket('dst-bucket')
+    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
   })
   after(() => server?.stop())
 

@@ -68,9 +68,7 @@ for (const kind of serverKinds()) {
     before(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'lakesync-binance-'))
       accessLog = path.join(dir, 'access.log')
-      server = await startS3Server(kind, { accessLog })
-      await server.createBucket(ARCHIVE)
-      await server.createBucket('lake')
+      server = await startS3Server(kind, { accessLog, buckets: [ARCHIVE, 'lake'] })
       const client = server.client()
       const isRemoved = (key: string) => removed.some(([s, i, d]) => key.includes(`/${s}/${i}/${s}-${i}-${d}.zip`))
       await putAll(client, ARCHIVE, [

@@ -23,9 +23,7 @@ describe('the single binary and Deno', { concurrency: false }, () => {
   before(async () => {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-binary.mjs')], { stdio: 'ignore' })
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'ignore' })
-    server = await startS3Server('versitygw')
-    await server.createBucket('archive')
-    await server.createBucket('lake')
+    server = await startS3Server('versitygw', { buckets: ['archive', 'lake'] })
     const client = server.client()
     await putAll(client, 'archive', generatedKlines({ symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1h'], days: 10 }))
     client.destroy()

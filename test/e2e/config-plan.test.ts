@@ -13,9 +13,7 @@ for (const kind of serverKinds()) {
     let server: S3TestServer
     let dir: string
     before(async () => {
-      server = await startS3Server(kind)
-      await server.createBucket('src-bucket')
-      await server.createBucket('dst-bucket')
+      server = await startS3Server(kind, { buckets: ['src-bucket', 'dst-bucket'] })
       const client = server.client()
       await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1h'], days: 5 }))
       client.destroy()

@@ -11,9 +11,7 @@ for (const kind of serverKinds()) {
   describe(`sync --delete on ${kind}`, { concurrency: false }, () => {
     let server: S3TestServer
     before(async () => {
-      server = await startS3Server(kind)
-      await server.createBucket('src-bucket')
-      await server.createBucket('dst-bucket')
+      server = await startS3Server(kind, { buckets: ['src-bucket', 'dst-bucket'] })
       const client = server.client()
       for (const k of ['a.zip', 'b.zip', 'c.zip']) await put(client, 'src-bucket', `data/${k}`, k)
       for (const k of ['a.zip', 'b.zip', 'c.zip']) await put(client, 'dst-bucket', `mirror/${k}`, k)

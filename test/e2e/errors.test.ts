@@ -19,9 +19,7 @@ for (const kind of serverKinds()) {
       return r
     }
     before(async () => {
-      server = await startS3Server(kind)
-      await server.createBucket('src-bucket')
-      await server.createBucket('dst-bucket')
+      server = await startS3Server(kind, { buckets: ['src-bucket', 'dst-bucket'] })
     })
     after(async () => {
       await server?.stop()

@@ -14,9 +14,7 @@ for (const kind of serverKinds()) {
     let server: S3TestServer
     let source: Map<string, string>
     before(async () => {
-      server = await startS3Server(kind)
-      await server.createBucket('src-bucket')
-      await server.createBucket('dst-bucket')
+      server = await startS3Server(kind, { buckets: ['src-bucket', 'dst-bucket'] })
       const client = server.client()
       await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT', 'ETHUSDT', 'BNBUSDT'], intervals: ['1m'], days: 50 }))
       source = await snapshot(client, 'src-bucket')

@@ -14,9 +14,7 @@ describe('run journal and `lakesync runs`', () => {
   let server: S3TestServer
   let state: string
   before(async () => {
-    server = await startS3Server('versitygw')
-    await server.createBucket('src-bucket')
-    await server.createBucket('dst-bucket')
+    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
     const client = server.client()
     await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 60 }))
     client.destroy()

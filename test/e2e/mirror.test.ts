@@ -18,9 +18,7 @@ for (const kind of serverKinds()) {
       runCli(['sync', '--from', 's3://src-bucket/', '--to', to, '--endpoint', server.endpoint, '--json', ...extra], { env: server.env })
 
     before(async () => {
-      server = await startS3Server(kind)
-      await server.createBucket('src-bucket')
-      await server.createBucket('dst-bucket')
+      server = await startS3Server(kind, { buckets: ['src-bucket', 'dst-bucket'] })
       const client = server.client()
       const objects = [
         ...(await realSamples()),

@@ -44,10 +44,7 @@ for (const kind of serverKinds()) {
     let source: Map<string, string>
     let cfg: { dir: string; env: Record<string, string> }
     before(async () => {
-      ;[a, b] = await Promise.all([startS3Server(kind), startS3Server(kind)])
-      await a.createBucket('src-bucket')
-      await a.createBucket('src-copy')
-      await b.createBucket('dst-bucket')
+      ;[a, b] = await Promise.all([startS3Server(kind, { buckets: ['src-bucket', 'src-copy'] }), startS3Server(kind, { buckets: ['dst-bucket'] })])
       const client = a.client()
       await putAll(client, 'src-bucket', [
         ...generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m'], days: 40 }),

@@ -11,9 +11,7 @@ import path from 'node:path'
 describe('--max-rps', () => {
   let server: S3TestServer
   before(async () => {
-    server = await startS3Server('versitygw')
-    await server.createBucket('src-bucket')
-    await server.createBucket('dst-bucket')
+    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
     const client = server.client()
     await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m'], days: 100, minBytes: 100, maxBytes: 300 }))
     client.destroy()

@@ -31,8 +31,11 @@ export interface S3TestServer {
   changeBucketOwner(bucket: string, owner: string): Promise<void>
 }
 
-/** Starts a real S3 server on a free loopback port; stop() ends it and removes its data. */
-export async function startS3Server(kind: ServerKind, options: { accessLog?: string; iam?: boolean } = {}): Promise<S3TestServer> {
+/**
+ * Starts a real S3 server on a free loopback port, with `buckets` created; stop() ends it and
+ * removes its data.
+ */
+export async function startS3Server(kind: ServerKind, options: { accessLog?: string; iam?: boolean; buckets?: string[] } = {}): Promise<S3TestServer> {
   const port = await freePort()
   const adminPort = options.iam ? await freePort() : 0
   const accessKeyId = `LSTEST${kind.toUpperCase()}KEY`
@@ -96,6 +99,7 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
       await waitForPort(port, child, kind)
     },
   }
+  for (const bucket of options.buckets ?? []) await server.createBucket(bucket)
   return server
 }
 
