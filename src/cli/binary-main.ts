@@ -1,5 +1,5 @@
-// Entry of the single executable: the same CLI, started without top-level await (the binary's
-// main script is CommonJS).
+// Entry of the single executable's bundle (run by src/cli/binary-loader.ts): the same CLI,
+// started without top-level await (the bundle is CommonJS).
 import { main } from './main.ts'
 
 void main()

@@ -8,6 +8,9 @@ import { setFlagsFromString } from 'node:v8'
  * it, which cost ~80 ms of start-up when set before them.
  */
 export function slowHeapGrowth() {
+  // The binary's build runs lakesync to make its code cache, which V8 accepts only under the
+  // flags it was made with: the ones the binary starts with (src/cli/binary-loader.ts).
+  if (process.env.LAKESYNC_MAKE_CODE_CACHE) return
   try {
     setFlagsFromString('--heap-growing-percent=100')
   } catch {
