@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { appendFile, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises'
+import { access, appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ResolvedJob } from '../config/types.ts'
 import { stateDir } from './journal.ts'
@@ -9,10 +9,11 @@ import { stateDir } from './journal.ts'
  * from, for multipart ETags only (single-part ones are compared directly). With it, a same-size
  * object whose multipart ETag changed since it was copied is recognised as re-published.
  *
- * One append-only file per job (name, source and destination) under the state dir, so a run
- * reads what earlier runs copied without replaying their journals (which grow with every run),
- * and a killed run keeps what it appended. Without the file (journals of an older lakesync),
- * the journals are replayed once and the file is written from them.
+ * One append-only file per job (name, source and destination) under the state dir's `etags`
+ * folder, so a run reads what earlier runs copied without replaying their journals (which grow
+ * with every run), and a killed run keeps what it appended. A state dir without that folder
+ * (from a lakesync that kept this memory in its journals only) has its journals replayed once,
+ * for every job, to write it.
  */
 export class EtagMemory {
   private pending: string[] = []
@@ -20,20 +21,14 @@ export class EtagMemory {
   private constructor(readonly file: string, readonly known: Map<string, string>, private readonly write: boolean) {}
 
   static async open(job: ResolvedJob, options: { write: boolean; dir?: string }): Promise<EtagMemory> {
-    const dir = options.dir ?? stateDir()
-    const file = path.join(dir, 'etags', `${jobIdentity(job)}.jsonl`)
-    let known = await readMemory(file)
-    if (!known) {
-      known = await replayJournals(job, dir).catch(() => new Map<string, string>())
-      // Written even when empty, so the journals are not replayed again; an unwritable state
-      // dir only costs the memory.
-      if (options.write) {
-        await mkdir(path.dirname(file), { recursive: true })
-          .then(() => writeFile(file, [...known!].map(([key, etag]) => line(key, etag)).join(''), { flag: 'wx' }))
-          .catch(() => {})
-      }
-    }
-    return new EtagMemory(file, known, options.write)
+    const folder = path.join(options.dir ?? stateDir(), 'etags')
+    const id = jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)
+    const file = path.join(folder, `${id}.jsonl`)
+    if (await exists(folder)) return new EtagMemory(file, (await readMemory(file)) ?? new Map(), options.write)
+    const memories = await replayJournals(path.join(folder, '..', 'runs')).catch(() => new Map<string, Map<string, string>>())
+    // An unwritable state dir only costs the memory.
+    if (options.write) await writeFolder(folder, memories).catch(() => {})
+    return new EtagMemory(file, memories.get(id) ?? new Map(), options.write)
   }
 
   /** Records a copy whose source ETag is multipart; lines of one tick leave in one append. */
@@ -56,9 +51,19 @@ const isMultipart = (etag: string) => etag.includes('-')
 const line = (key: string, etag: string) => JSON.stringify({ key, etag }) + '\n'
 
 /** Name, source and destination: a job renamed or re-pointed starts a memory of its own. */
-function jobIdentity(job: ResolvedJob): string {
-  const id = JSON.stringify([job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`])
-  return createHash('sha256').update(id).digest('hex').slice(0, 24)
+function jobIdentity(name: string, source: string, destination: string): string {
+  return createHash('sha256').update(JSON.stringify([name, source, destination])).digest('hex').slice(0, 24)
+}
+
+const exists = (p: string) => access(p).then(() => true, () => false)
+
+/** A JSON line, or undefined for one cut short by a kill. */
+function parse(line: string): any {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return undefined
+  }
 }
 
 async function readMemory(file: string): Promise<Map<string, string> | undefined> {
@@ -70,51 +75,38 @@ async function readMemory(file: string): Promise<Map<string, string> | undefined
   }
   const known = new Map<string, string>()
   for (const l of text.split('\n')) {
-    try {
-      const { key, etag } = JSON.parse(l)
-      if (typeof key === 'string' && typeof etag === 'string') known.set(key, etag)
-    } catch {
-      // an empty line, or one cut short by a kill
-    }
+    const r = parse(l)
+    if (typeof r?.key === 'string' && typeof r.etag === 'string') known.set(r.key, r.etag)
   }
   return known
 }
 
-/** The memory as the journals hold it: oldest first, so later copies overwrite earlier ones. */
-async function replayJournals(job: ResolvedJob, dir: string): Promise<Map<string, string>> {
-  const runs = path.join(dir, 'runs')
-  const files = (await readdir(runs).catch(() => [])).filter((f) => f.endsWith('.jsonl')).sort()
-  const memory = new Map<string, string>()
-  const source = `s3://${job.source.bucket}/${job.source.prefix}`
-  const destination = `s3://${job.destination.bucket}/${job.destination.prefix}`
-  for (const f of files) {
-    const file = path.join(runs, f)
-    if (!(await headerMatches(file, (j) => j.name === job.name && j.source.url === source && j.destination.url === destination))) continue
+/** Every job's memory as the journals hold it, oldest first, so later copies overwrite earlier ones. */
+async function replayJournals(runs: string): Promise<Map<string, Map<string, string>>> {
+  const memories = new Map<string, Map<string, string>>()
+  for (const f of (await readdir(runs).catch(() => [])).filter((f) => f.endsWith('.jsonl')).sort()) {
     // An unreadable journal only costs its memory: never fail a run over it.
-    for (const l of (await readFile(file, 'utf8').catch(() => '')).split('\n')) {
+    const [first, ...lines] = (await readFile(path.join(runs, f), 'utf8').catch(() => '')).split('\n')
+    const header = parse(first!)
+    if (header?.type !== 'run' || !Array.isArray(header.jobs)) continue
+    const ids = new Map<string, string>(header.jobs.map((j: any) => [j.name, jobIdentity(j.name, j.source?.url, j.destination?.url)]))
+    for (const l of lines) {
       if (!l.includes('"type":"item"') || !l.includes('"action":"copied"')) continue
-      let r: any
-      try {
-        r = JSON.parse(l)
-      } catch {
-        continue // a line cut short by a kill
-      }
-      if (r.job === job.name && typeof r.etag === 'string' && isMultipart(r.etag)) memory.set(r.destKey, r.etag)
+      const r = parse(l)
+      const id = ids.get(r?.job)
+      if (!id || typeof r.etag !== 'string' || !isMultipart(r.etag)) continue
+      if (!memories.has(id)) memories.set(id, new Map())
+      memories.get(id)!.set(r.destKey, r.etag)
     }
   }
-  return memory
+  return memories
 }
 
-/** Reads just the header line of a journal. */
-async function headerMatches(file: string, match: (job: any) => boolean): Promise<boolean> {
-  const handle = await open(file, 'r').catch(() => undefined)
-  try {
-    const { buffer, bytesRead } = await handle!.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0)
-    const header = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0]!)
-    return header.type === 'run' && header.jobs.some(match)
-  } catch {
-    return false
-  } finally {
-    await handle?.close()
-  }
+/** Writes the folder whole, then renames it into place, so no run sees half of it. */
+async function writeFolder(folder: string, memories: Map<string, Map<string, string>>) {
+  const temp = `${folder}.${process.pid}.tmp`
+  await mkdir(temp, { recursive: true })
+  for (const [id, known] of memories) await writeFile(path.join(temp, `${id}.jsonl`), [...known].map(([key, etag]) => line(key, etag)).join(''))
+  // Another run may have written it first: theirs stands.
+  await rename(temp, folder).catch(() => rm(temp, { recursive: true, force: true }))
 }

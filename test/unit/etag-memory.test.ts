@@ -28,24 +28,25 @@ test('the memory keeps multipart ETags of copies across runs, the latest copy wi
   }
 })
 
-test('journals of an older lakesync are replayed once into the memory file', async () => {
+test('journals of an older lakesync are replayed once, for every job, into the memory files', async () => {
   const dir = await temp()
   try {
     await mkdir(path.join(dir, 'runs'))
-    const header = (name: string) => JSON.stringify({ type: 'run', jobs: [{ name, source: { url: 's3://src/data/' }, destination: { url: 's3://lake/raw/' } }] })
+    const header = (...names: string[]) => JSON.stringify({ type: 'run', jobs: names.map((name) => ({ name, source: { url: 's3://src/data/' }, destination: { url: 's3://lake/raw/' } })) })
     const copied = (name: string, destKey: string, etag: string) => JSON.stringify({ type: 'item', job: name, action: 'copied', destKey, etag })
     await writeFile(path.join(dir, 'runs', '2026-01-01.jsonl'), [header('daily'), copied('daily', 'raw/a.bin', '"old-2"'), ''].join('\n'))
-    await writeFile(path.join(dir, 'runs', '2026-01-02.jsonl'), [header('daily'), copied('daily', 'raw/a.bin', '"new-2"'), '{"type":"item","cut short'].join('\n'))
-    await writeFile(path.join(dir, 'runs', '2026-01-03.jsonl'), [header('other'), copied('other', 'raw/b.bin', '"x-2"'), ''].join('\n'))
+    await writeFile(path.join(dir, 'runs', '2026-01-02.jsonl'), [header('daily', 'other'), copied('daily', 'raw/a.bin', '"new-2"'), copied('other', 'raw/b.bin', '"x-2"'), '{"type":"item","cut short'].join('\n'))
+    await writeFile(path.join(dir, 'runs', '2026-01-03.jsonl'), '{"type":"run","jobs":[{"na') // killed while writing its header
 
     const dryRun = await EtagMemory.open(job('daily'), { write: false, dir })
     assert.deepEqual([...dryRun.known], [['raw/a.bin', '"new-2"']])
-    assert.deepEqual(await readdir(dir), ['runs'], 'a dry run writes no memory file')
+    assert.deepEqual(await readdir(dir), ['runs'], 'a dry run writes no memory')
 
     await EtagMemory.open(job('daily'), { write: true, dir })
     await rm(path.join(dir, 'runs'), { recursive: true })
-    const later = await EtagMemory.open(job('daily'), { write: true, dir })
-    assert.deepEqual([...later.known], [['raw/a.bin', '"new-2"']], 'read from the memory file, not the journals')
+    assert.deepEqual([...(await EtagMemory.open(job('daily'), { write: true, dir })).known], [['raw/a.bin', '"new-2"']], 'read from the memory files, not the journals')
+    assert.deepEqual([...(await EtagMemory.open(job('other'), { write: true, dir })).known], [['raw/b.bin', '"x-2"']], 'every job of the journals was replayed')
+    assert.equal((await EtagMemory.open(job('new'), { write: true, dir })).known.size, 0)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
