@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { access, appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ResolvedJob } from '../config/types.ts'
@@ -104,7 +104,7 @@ async function replayJournals(runs: string): Promise<Map<string, Map<string, str
 
 /** Writes the folder whole, then renames it into place, so no run sees half of it. */
 async function writeFolder(folder: string, memories: Map<string, Map<string, string>>) {
-  const temp = `${folder}.${process.pid}.tmp`
+  const temp = `${folder}.${randomUUID()}.tmp`
   await mkdir(temp, { recursive: true })
   for (const [id, known] of memories) await writeFile(path.join(temp, `${id}.jsonl`), [...known].map(([key, etag]) => line(key, etag)).join(''))
   // Another run may have written it first: theirs stands.

@@ -93,7 +93,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         await item({ key: p.key, destKey: p.destKey, size: p.size, etag: p.etag, action: p.action === 'skip' ? 'skipped' : 'planned', reason: REASON_TEXT[p.reason] })
       }
     } else {
-      await execute(plan, routes, await memory)
+      await execute(plan, routes, memory)
     }
     if (gaps && !signal.aborted) {
       summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
@@ -108,7 +108,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   await plugins.notify('afterJob', summary)
   return summary
 
-  async function execute(plan: AsyncIterable<CopyOrSkip>, routes: Routes, memory: EtagMemory) {
+  async function execute(plan: AsyncIterable<CopyOrSkip>, routes: Routes, memory: Promise<EtagMemory>) {
     const batches = new Map<number, { copied: number; failed: number; bytes: number }>()
     const metrics = { peakDiskBytes: 0 }
     const onOutcome = async (o: CopyOutcome, batch: number | undefined) => {
@@ -120,7 +120,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         summary.engines[o.engine] = (summary.engines[o.engine] ?? 0) + 1
         count(o.item.reason)
         if (b) (b.copied++, (b.bytes += o.item.size))
-        if (o.item.etag) memory.remember(o.item.destKey, o.item.etag)
+        if (o.item.etag) (await memory).remember(o.item.destKey, o.item.etag)
       } else {
         summary.failed++
         if (o.code === 'ChecksumMismatch') summary.mismatches++
@@ -161,7 +161,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       }),
     })
     summary.peakDiskBytes = metrics.peakDiskBytes
-    await memory.flush()
+    await (await memory).flush()
   }
 }
 
