@@ -28,14 +28,12 @@ if (!existsSync(nodeBin)) {
 
 rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
+// The CLI's bundle and the loader that runs it are both CommonJS scripts for the embedded Node.
+const script = { bundle: true, platform: 'node', format: 'cjs', target: 'node24', minify: true, logLevel: 'warning' }
 await build({
+  ...script,
   entryPoints: [path.join(root, 'src/cli/binary-main.ts')],
   outfile: path.join(work, 'lakesync.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node24',
-  minify: true,
   keepNames: true,
   legalComments: 'none',
   // cosmiconfig's own TypeScript loader is never used (lakesync brings one): keep typescript out.
@@ -49,18 +47,8 @@ await build({
   // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
   alias: { 'zx/core': './node_modules/zx/build/core.cjs' },
   plugins: [lazyStringWidth],
-  logLevel: 'warning',
 })
-await build({
-  entryPoints: [path.join(root, 'src/cli/binary-loader.ts')],
-  outfile: path.join(work, 'loader.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node24',
-  minify: true,
-  logLevel: 'warning',
-})
+await build({ ...script, entryPoints: [path.join(root, 'src/cli/binary-loader.ts')], outfile: path.join(work, 'loader.cjs') })
 
 // The warm-up: a dry run against a closed loopback port goes through argument parsing, config
 // resolution, the sync command's modules and the SDK's request path, then ends at preflight
