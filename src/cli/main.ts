@@ -105,13 +105,22 @@ export function reportError(error: unknown, verbose: boolean): number {
   return ExitCode.itemsFailed
 }
 
+// 128 + the signal's number, as shells report it: SIGHUP is an SSH session closing.
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: ExitCode.interrupted, SIGTERM: 143 } as const
+
 export async function main() {
   registerEnvSecrets()
+  discardOutputWhenClosed()
   const controller = new AbortController()
   // Every in-flight request listens on the run's signal.
   setMaxListeners(0, controller.signal)
-  process.once('SIGINT', () => controller.abort())
-  process.once('SIGTERM', () => controller.abort())
+  let signalled: keyof typeof SIGNAL_EXIT | undefined
+  for (const name of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
+    process.once(name, () => {
+      signalled ??= name
+      controller.abort()
+    })
+  }
   const argv = hideBin(process.argv)
   let code: number = ExitCode.ok
   try {
@@ -119,6 +128,26 @@ export async function main() {
   } catch (error) {
     code = controller.signal.aborted ? ExitCode.interrupted : reportError(error, argv.includes('--verbose') || argv.includes('-v'))
   }
-  if (controller.signal.aborted) code = ExitCode.interrupted
-  process.exitCode = code
+  if (signalled) code = SIGNAL_EXIT[signalled]
+  // The summary and journal are written: nothing left (a keep-alive socket, a timer, a
+  // retry's backoff) may hold the process after them.
+  await new Promise((r) => process.stdout.write('', r))
+  process.exit(code)
+}
+
+/**
+ * `lakesync sync | head -3`: once the reader is gone, output is dropped and the run goes on to
+ * its end (copies verified, journal closed, exit code as usual) instead of dying mid-copy.
+ */
+function discardOutputWhenClosed() {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+      stream.write = ((_chunk: unknown, encoding?: unknown, callback?: unknown) => {
+        const done = typeof encoding === 'function' ? encoding : callback
+        if (typeof done === 'function') process.nextTick(done as () => void)
+        return true
+      }) as typeof stream.write
+    })
+  }
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts'
+import { sameEndpointUrl } from '../config/endpoint.ts'
 import { resolveConfig } from '../config/resolve.ts'
 import { validateConfig } from '../config/validate.ts'
 import type { ConnectionConfig, EngineName, Mode, ResolvedConfig, UserConfig, VerifyLevel } from '../config/types.ts'
@@ -43,7 +44,7 @@ function adhocConfig(o: SelectionOptions): UserConfig {
   const dstEndpoint = o.destEndpoint ?? o.endpoint
   const source: ConnectionConfig = { ...(srcEndpoint ? { endpoint: srcEndpoint } : {}), ...(o.sourceAnonymous ? { anonymous: true } : {}) }
   const destination: ConnectionConfig = dstEndpoint ? { endpoint: dstEndpoint } : {}
-  const shared = srcEndpoint === dstEndpoint && !o.sourceAnonymous
+  const shared = sameEndpointUrl(srcEndpoint, dstEndpoint) && !o.sourceAnonymous
   return {
     connections: shared ? { adhoc: source } : { source, destination },
     jobs: {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts'
+import { hasUserinfo, redactUserinfo, sameEndpointUrl } from './endpoint.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
 import { selectionRoot, type BinanceSelector } from '../sources/binance.ts'
@@ -32,6 +33,10 @@ export function resolveConfig(config: UserConfig, file?: string): ResolvedConfig
   const connections = { default: defaultConnection(), ...config.connections }
   const jobs: ResolvedJob[] = []
   const problems: string[] = []
+  const envEndpoint = connections.default?.endpoint
+  if (envEndpoint && hasUserinfo(envEndpoint)) {
+    problems.push(`AWS_ENDPOINT_URL: ${redactUserinfo(envEndpoint)}: an endpoint must not carry user:password; remove it and give credentials through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile`)
+  }
   for (const [name, job] of Object.entries(config.jobs ?? {})) {
     const resolved = resolveJob(name, job, config, connections)
     const overlap = overlapProblem(resolved)
@@ -87,7 +92,7 @@ function binanceSide(sel: BinanceSelector, connectionName: string | undefined, c
 /** Copying a prefix into itself (or into a part of itself) would feed on its own output. */
 function overlapProblem(job: ResolvedJob): string | undefined {
   const { source: s, destination: d } = job
-  if (s.bucket !== d.bucket || (s.connection.endpoint ?? '') !== (d.connection.endpoint ?? '')) return
+  if (s.bucket !== d.bucket || !sameEndpointUrl(s.connection.endpoint, d.connection.endpoint)) return
   if (s.prefix === d.prefix) return `source and destination are the same place (s3://${s.bucket}/${s.prefix}); choose another destination prefix`
   if (d.prefix.startsWith(s.prefix)) return `destination s3://${d.bucket}/${d.prefix} lies inside the source s3://${s.bucket}/${s.prefix}, so it would copy into itself; choose a destination outside the source`
   if (s.prefix.startsWith(d.prefix)) return `source s3://${s.bucket}/${s.prefix} lies inside the destination s3://${d.bucket}/${d.prefix}; choose a destination that does not contain the source`

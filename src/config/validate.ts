@@ -1,5 +1,6 @@
 import { parseS3Url } from './location.ts'
 import { validateSelector } from '../sources/binance.ts'
+import { hasUserinfo, redactUserinfo } from './endpoint.ts'
 
 /** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
 export function validateConfig(raw: unknown): string[] {
@@ -43,6 +44,9 @@ export function validateConfig(raw: unknown): string[] {
     } else checkLocation(job.source, known, `${path}.source`, add)
     checkLocation(job.destination, known, `${path}.destination`, add)
     if (job.keyMap !== undefined && typeof job.keyMap !== 'function') add(`${path}.keyMap`, 'expected a function (key) => destination key, such as binance.hiveKeys()')
+    else if (typeof job.keyMap === 'function' && job.keyMap.constructor?.name === 'AsyncFunction') {
+      add(`${path}.keyMap`, 'an async function cannot be a keyMap: it is called once per key while the plan streams; return the destination key as a string')
+    }
     for (const f of ['include', 'exclude'] as const) {
       const v = job[f]
       if (v !== undefined && !(Array.isArray(v) && v.every((g) => typeof g === 'string' && g !== ''))) {
@@ -97,6 +101,10 @@ function checkOptions(o: unknown, path: string, add: Add, strict = true) {
 function checkConnection(c: unknown, path: string, add: Add) {
   if (!isObject(c)) return add(path, `expected a connection object, got ${describe(c)}`)
   unknownKeys(c, ['endpoint', 'region', 'profile', 'credentials', 'anonymous', 'pathStyle'], path, add)
+  if (typeof c.endpoint === 'string' && hasUserinfo(c.endpoint)) {
+    add(`${path}.endpoint`, `${redactUserinfo(c.endpoint)}: an endpoint must not carry user:password (it would show in logs and process lists); remove it and give credentials through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or the connection's credentials`)
+    return
+  }
   for (const k of ['endpoint', 'region', 'profile'] as const) {
     if (c[k] !== undefined && (typeof c[k] !== 'string' || c[k] === '')) add(`${path}.${k}`, `expected a non-empty string, got ${describe(c[k])}`)
   }

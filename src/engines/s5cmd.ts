@@ -5,7 +5,7 @@ import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 import { COPY_OBJECT_LIMIT } from './copy-source.ts'
 import { classify } from '../storage/errors.ts'
-import { secondsFromEnv } from '../util/env.ts'
+import { stallSeconds } from '../util/env.ts'
 
 /** Environment and global flags that give s5cmd the connection's endpoint and identity. */
 export function s5cmdConnection(conn: ConnectionConfig, env = process.env): { env: NodeJS.ProcessEnv; flags: string[] } {
@@ -71,7 +71,7 @@ export function createS5cmdEngine(binary: string): Engine {
       // s5cmd sets no request timeout: one connection the server accepts and never answers holds
       // its worker, and a run of such connections holds the run. With copies in flight and no
       // result for this long, s5cmd is stopped and its unanswered items retried by the SDK engine.
-      const stallMs = secondsFromEnv('LAKESYNC_S5CMD_STALL_SECONDS', 600) * 1000
+      const stallMs = stallSeconds('LAKESYNC_S5CMD_STALL_SECONDS') * 1000
       let lastResult = Date.now()
       let stalled = false
       const watchdog = setInterval(() => {

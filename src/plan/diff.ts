@@ -1,6 +1,8 @@
 import picomatch from 'picomatch'
 import { compareKeys } from '../storage/keys.ts'
 import type { ListedObject } from '../storage/list.ts'
+import { ConfigError } from '../errors.ts'
+import { printableKey } from '../util/printable.ts'
 
 export type CopyReason = 'missing' | 'size-differs' | 'etag-differs' | 'republished'
 export type SkipReason = 'unchanged' | 'same-size' | 'unchanged-journal'
@@ -90,18 +92,44 @@ export async function* diffListings(
   await dest.return?.()
 }
 
-/** With a key mapping the two orders differ: index the destination, then look each key up. */
+/**
+ * With a key mapping the two orders differ: index the destination, map every source key, then
+ * plan. The whole source is mapped before the first item leaves, so a keyMap that sends two
+ * source keys to one destination key (or returns no key) stops the job before any copy.
+ */
 async function* diffMapped(source: AsyncIterable<ListedObject>, destination: AsyncIterable<ListedObject>, options: DiffOptions, mapKey: (k: string) => string): AsyncGenerator<PlanItem> {
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
   const index = new Map<string, ListedObject>()
   for await (const d of destination) index.set(d.key, d)
   const lastCopied = await options.lastCopied
+  const mapped = new Map<string, ListedObject>()
+  const collisions: string[] = []
   for await (const s of source) {
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
-    const destKey = options.destPrefix + mapKey(rel)
-    yield decide(s, destKey, index.get(destKey), lastCopied)
+    const destKey = options.destPrefix + mappedKey(mapKey, rel)
+    const first = mapped.get(destKey)
+    if (first) collisions.push(`keyMap maps ${printableKey(first.key)} and ${printableKey(s.key)} both to ${printableKey(destKey)}`)
+    else mapped.set(destKey, s)
   }
+  if (collisions.length) {
+    const more = collisions.length > 10 ? [`… and ${collisions.length - 10} more collisions`] : []
+    throw new ConfigError([...collisions.slice(0, 10), ...more], 'give each source key its own destination key; nothing was copied')
+  }
+  for (const [destKey, s] of mapped) yield decide(s, destKey, index.get(destKey), lastCopied)
+}
+
+/** The keyMap's answer for one key, which must be a non-empty string. */
+function mappedKey(mapKey: (k: string) => string, rel: string): string {
+  let result: unknown
+  try {
+    result = mapKey(rel)
+  } catch (error) {
+    throw new ConfigError([`keyMap threw on key ${printableKey(rel)}: ${error instanceof Error ? error.message : String(error)}`], 'fix the keyMap function; nothing was copied')
+  }
+  if (typeof result === 'string' && result !== '') return result
+  const got = result instanceof Promise || typeof (result as any)?.then === 'function' ? 'a Promise (async keyMaps are not supported)' : JSON.stringify(result) ?? String(result)
+  throw new ConfigError([`keyMap returned ${got} for key ${printableKey(rel)}; it must return a non-empty string`], 'fix the keyMap function; nothing was copied')
 }
 
 /**

@@ -18,37 +18,39 @@ export interface DeleteOptions {
 }
 
 /**
- * Passes copies and skips through, and deletes the destination objects the plan marks as
- * absent at the source, 1,000 per DeleteObjects request, never more than `max` in a run.
+ * Passes copies and skips through, and collects the destination objects the plan marks as
+ * absent at the source (never more than `max` in a run). They are deleted, 1,000 per
+ * DeleteObjects request, only once the plan has ended cleanly: a listing that fails part-way
+ * must not make the keys it never reached look absent. Memory: at most `max` held items.
  */
 export async function* applyDeletions(plan: AsyncIterable<PlanItem>, o: DeleteOptions): AsyncGenerator<CopyOrSkip> {
-  let batch: Deletion[] = []
-  let count = 0
+  const pending: Deletion[] = []
   let limited = false
-  const flush = async () => {
-    const items = batch
-    batch = []
-    if (!items.length) return
-    try {
-      const r = await o.client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: items.map((i) => ({ Key: i.destKey })), Quiet: true } }), { abortSignal: o.signal })
-      const failed = new Map((r.Errors ?? []).map((e) => [e.Key, `${e.Code}: ${e.Message}`]))
-      for (const i of items) await o.onDeleted(i, failed.has(i.destKey) ? { deleted: false, error: failed.get(i.destKey) } : { deleted: true })
-    } catch (error) {
-      for (const i of items) await o.onDeleted(i, { deleted: false, error: describeS3Error(error) })
-    }
-  }
   for await (const item of plan) {
     if (item.action !== 'delete') {
       yield item
       continue
     }
-    if (count >= o.max) {
+    if (pending.length >= o.max) {
       if (!limited) (limited = true), await o.onLimit()
       continue
     }
-    count++
-    if (o.dryRun) await o.onDeleted(item, { deleted: false, planned: true })
-    else if (batch.push(item) >= 1000) await flush()
+    pending.push(item)
   }
-  if (!o.signal.aborted) await flush()
+  if (o.signal.aborted) return
+  for (let at = 0; at < pending.length; at += 1000) {
+    const items = pending.slice(at, at + 1000)
+    if (o.dryRun) for (const i of items) await o.onDeleted(i, { deleted: false, planned: true })
+    else await deleteBatch(items, o)
+  }
+}
+
+async function deleteBatch(items: Deletion[], o: DeleteOptions) {
+  try {
+    const r = await o.client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: items.map((i) => ({ Key: i.destKey })), Quiet: true } }), { abortSignal: o.signal })
+    const failed = new Map((r.Errors ?? []).map((e) => [e.Key, `${e.Code}: ${e.Message}`]))
+    for (const i of items) await o.onDeleted(i, failed.has(i.destKey) ? { deleted: false, error: failed.get(i.destKey) } : { deleted: true })
+  } catch (error) {
+    for (const i of items) await o.onDeleted(i, { deleted: false, error: describeS3Error(error) })
+  }
 }

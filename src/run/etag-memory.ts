@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { access, appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { access, appendFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ResolvedJob } from '../config/types.ts'
 import { stateDir } from './journal.ts'
+import { makeDir } from '../util/make-dir.ts'
 
 /**
  * What lakesync remembers between runs: the source ETag each destination key was last copied
@@ -105,7 +106,7 @@ async function replayJournals(runs: string): Promise<Map<string, Map<string, str
 /** Writes the folder whole, then renames it into place, so no run sees half of it. */
 async function writeFolder(folder: string, memories: Map<string, Map<string, string>>) {
   const temp = `${folder}.${randomUUID()}.tmp`
-  await mkdir(temp, { recursive: true })
+  await makeDir(temp)
   for (const [id, known] of memories) await writeFile(path.join(temp, `${id}.jsonl`), [...known].map(([key, etag]) => line(key, etag)).join(''))
   // Another run may have written it first: theirs stands.
   await rename(temp, folder).catch(() => rm(temp, { recursive: true, force: true }))

@@ -44,6 +44,8 @@ export interface JobSummary {
   peakRssBytes: number
   /** Destination objects deleted as absent at the source (--delete); and whether --max-delete stopped it. */
   deleted: number
+  /** Dry runs: deletions --delete would make (not counted in `planned`). */
+  deletePlanned?: number
   deleteLimitReached?: boolean
   /** Copies whose SHA-256 did not match their sidecar (exit code 3). */
   mismatches: number

@@ -1,6 +1,9 @@
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from '../engines/types.ts'
 import type { PlanItem } from '../plan/diff.ts'
 import type { ItemErrorAction } from '../plugins/types.ts'
+import { watchLiveness, type Waiting } from './liveness.ts'
+import { stallSeconds } from '../util/env.ts'
+import { printableKey } from '../util/printable.ts'
 
 export interface Routes {
   /** The job's engine; it works in batches of `batchSize` items. */
@@ -21,7 +24,12 @@ export interface ExecuteHandlers {
   onFailure(outcome: CopyOutcome, attempt: number): Promise<ItemErrorAction>
   /** Checks copied items at the destination; returns them, failed where the check failed. */
   verify?(outcomes: CopyOutcome[]): Promise<CopyOutcome[]>
+  /** A line for the run's output: stalls, timeouts being retried. */
+  warn?(message: string): void
 }
+
+// A request the server accepted and left silent: the run says which item waited.
+const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
 
 const VERIFY_WINDOW = 1000
 // Once the plan is complete, copies are verified in smaller windows as they land, so the check
@@ -46,6 +54,17 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     reporting = reporting.then(fn).catch((e) => void (fatal ??= e))
   }
 
+  // Items without a final outcome yet, with their engine and since when: the liveness guard
+  // names them, and an outcome for an item no longer here (given up) is dropped.
+  const waiting = new Map<CopyItem, Waiting>()
+  let lastOutcome = performance.now()
+  let abandon!: () => void
+  const abandoned = new Promise<void>((r) => (abandon = r))
+  const orAbandoned = (p: Promise<unknown> | undefined) => Promise.race([p, abandoned])
+  const submit = (engine: EngineSession, name: string, item: CopyItem) => {
+    waiting.set(item, { item, engine: name, since: performance.now() })
+    return orAbandoned(engine.submit(item))
+  }
   const attempts = new Map<CopyItem, number>()
   const notes = new Map<CopyItem, string>()
   const batchOf = new Map<CopyItem, number>()
@@ -65,6 +84,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   }
 
   const final = (o: CopyOutcome) => {
+    if (!waiting.delete(o.item)) return
     const note = notes.get(o.item)
     const batch = batchOf.get(o.item)
     serial(() => handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
@@ -95,24 +115,28 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     )
   }
   const failed = (o: CopyOutcome) => {
+    if (!waiting.has(o.item)) return
     const attempt = attempts.get(o.item) ?? 0
     handlers.onFailure(o, attempt).then(async (action) => {
       const direct = o.engine === 's5cmd' || o.engine === 'sdk'
       if (action === 'retry' && !ctx.signal.aborted) {
+        if (TIMEOUT_CODES.has(o.code ?? '')) handlers.warn?.(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
         attempts.set(o.item, attempt + 1)
         await new Promise((r) => setTimeout(r, backoffMs(attempt, o.code)))
         const engine = direct ? routes.direct ?? routes.primary : o.engine === routes.traditional?.name ? routes.traditional : routes.primary
-        return session(engine).submit(o.item)
+        return submit(session(engine), engine.name, o.item)
       }
       if (action === 'fallback' && direct && routes.traditional && !ctx.signal.aborted) {
         notes.set(o.item, `server-side copy impossible (${o.code ?? o.error}); copied traditionally`)
         attempts.set(o.item, 0)
-        return session(routes.traditional).submit(o.item)
+        return submit(session(routes.traditional), routes.traditional.name, o.item)
       }
       final(o)
     }).catch((e) => (fatal ??= e, final(o)))
   }
   function onOutcome(o: CopyOutcome) {
+    if (!waiting.has(o.item)) return
+    lastOutcome = performance.now()
     if (o.ok && !handlers.verify) return final(o)
     if (o.ok) {
       toVerify.push(o)
@@ -124,7 +148,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     // path answers NoSuchKey for a key just listed. The sdk engine encodes it strictly.
     if (o.engine === 's5cmd' && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !notes.has(o.item) && !ctx.signal.aborted) {
       notes.set(o.item, `s5cmd failed (NoSuchKey); copied by ${routes.direct.name}`)
-      void session(routes.direct).submit(o.item)
+      void submit(session(routes.direct), routes.direct.name, o.item)
       return
     }
     failed(o)
@@ -133,10 +157,21 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   let batchNo = 0
   let batch: { session: EngineSession; no: number; size: number } | undefined
   const closeBatch = (b: { session: EngineSession; no: number }) =>
-    b.session.close().then(() => {
+    orAbandoned(b.session.close()).then(() => {
       batchClosed.add(b.no)
       endBatchIfDone(b.no)
     })
+  const guard = watchLiveness({
+    stallMs: stallSeconds() * 1000,
+    lastProgress: () => Math.max(lastOutcome, ctx.counter.lastAnswerAt),
+    waiting: () => waiting.values(),
+    warn: (m) => handlers.warn?.(m),
+    giveUp: (reason) => {
+      abandon()
+      toVerify.length = 0
+      for (const w of [...waiting.values()]) final({ item: w.item, ok: false, engine: w.engine, error: reason, code: 'Stalled' })
+    },
+  })
 
   try {
     for await (const item of plan) {
@@ -147,7 +182,8 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
       }
       open++
       if (!routes.primary.accepts(item, ctx.job)) {
-        await session(routes.direct ?? routes.traditional ?? routes.primary).submit(item)
+        const engine = routes.direct ?? routes.traditional ?? routes.primary
+        await submit(session(engine), engine.name, item)
         continue
       }
       if (!batch) {
@@ -158,7 +194,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
       }
       batchOf.set(item, batch.no)
       batchOpen.set(batch.no, batchOpen.get(batch.no)! + 1)
-      await batch.session.submit(item)
+      await submit(batch.session, routes.primary.name, item)
       if (++batch.size >= ctx.job.batchSize) {
         // A batch ends before the next starts: copies in flight never exceed the job's
         // concurrency, and one s5cmd runs at a time (its drain is ~0.1 s per 10,000 items).
@@ -169,7 +205,8 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     }
   } catch (error) {
     // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
-    await Promise.allSettled([...(batch ? [batch.session.close()] : []), ...[...sessions.values()].map((s) => s.close())])
+    guard.stop()
+    await orAbandoned(Promise.allSettled([...(batch ? [batch.session.close()] : []), ...[...sessions.values()].map((s) => s.close())]))
     await reporting
     throw error
   }
@@ -177,8 +214,9 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   planDone = true
   settle()
   await lastBatch
-  if (!ctx.signal.aborted && !fatal) await finished
-  for (const s of sessions.values()) await s.close()
+  if (!ctx.signal.aborted && !fatal) await orAbandoned(finished)
+  for (const s of sessions.values()) await orAbandoned(s.close())
+  guard.stop()
   await reporting
   if (fatal) throw fatal
 }

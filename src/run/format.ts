@@ -1,3 +1,4 @@
+import { printableKey } from '../util/printable.ts'
 import type { EventOf, JobSummary, RequestCounts } from './events.ts'
 
 // Thousands separators without toLocaleString, whose first call loads ICU's number data (~8 ms).
@@ -26,7 +27,9 @@ export function summaryLines(s: JobSummary): string[] {
     `  why: ${reasons || 'nothing listed'}`,
     `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
     ...(split(s) ? [`  ${split(s)}`] : []),
-    ...(s.deleted || s.deleteLimitReached ? [`  deleted ${int(s.deleted)} absent at the source${s.deleteLimitReached ? '; STOPPED at --max-delete, more remain (exit 1)' : ''}`] : []),
+    ...(s.deleted || s.deleteLimitReached || s.deletePlanned
+      ? [`  ${s.dryRun ? `would delete ${int(s.deletePlanned ?? 0)}` : `deleted ${int(s.deleted)}`} absent at the source${s.deleteLimitReached ? `; ${s.dryRun ? 'would STOP' : 'STOPPED'} at --max-delete, more remain (exit 1)` : ''}`]
+      : []),
     ...(s.mismatches ? [`  CHECKSUM MISMATCHES: ${int(s.mismatches)} (exit code 3); each is listed above and was taken out of its mirrored key`] : []),
     `  bytes through this host: ${bytes(s.bytesThroughHost)}${s.peakDiskBytes ? `, peak local disk ${bytes(s.peakDiskBytes)}` : ''}; ${s.seconds.toFixed(2)} s`,
   ]
@@ -41,15 +44,16 @@ function split(s: JobSummary): string | undefined {
 
 /** What copying the planned items would cost: one copy request each, plus the size checks. */
 function runCost(s: JobSummary): string {
+  const deletes = s.deletePlanned ? `; DeleteObjects ${int(Math.ceil(s.deletePlanned / 1000))}` : ''
+  if (!s.planned) return deletes ? deletes.slice(2) : 'nothing'
   const copy = s.mode === 'traditional' ? `GetObject ${int(s.planned)}, PutObject ${int(s.planned)}` : `CopyObject ${int(s.planned)}`
-  if (!s.planned) return 'nothing'
   // Windows of up to 1,000 copies are checked with ~1-2 listing pages; a window under 20, with HEADs.
   const full = Math.floor(s.planned / 1000)
   const rest = s.planned % 1000
   const lists = full * 2 + (rest >= 20 ? 2 : 0)
   const heads = rest < 20 ? rest : 0
   const checks = [lists ? `ListObjectsV2 ~${int(lists)}` : '', heads ? `HeadObject ${int(heads)}` : ''].filter(Boolean).join(', ')
-  return `${copy}; size checks ${checks}`
+  return `${copy}; size checks ${checks}${deletes}`
 }
 
 /** The gap report of a Binance source: what the archive lacks, and keys off its naming. */
@@ -57,7 +61,7 @@ export function gapLines(e: EventOf<'gaps'>, limit = 50): string[] {
   const lines = [`${e.job}: gap report: ${int(e.expected)} files expected, ${int(e.missing.length)} missing at the source, ${int(e.stray.length)} stray keys (copied, flagged)`]
   for (const m of e.missing.slice(0, limit)) lines.push(`  missing: ${m}`)
   if (e.missing.length > limit) lines.push(`  … ${int(e.missing.length - limit)} more missing (--json lists all)`)
-  for (const k of e.stray.slice(0, limit)) lines.push(`  stray: ${JSON.stringify(k)}`)
+  for (const k of e.stray.slice(0, limit)) lines.push(`  stray: ${printableKey(k)}`)
   if (e.stray.length > limit) lines.push(`  … ${int(e.stray.length - limit)} more stray keys`)
   return lines
 }

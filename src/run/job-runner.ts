@@ -1,6 +1,6 @@
 import type { ResolvedJob } from '../config/types.ts'
 import { formatS3Url } from '../config/location.ts'
-import { clientsFor, RequestCounter } from '../storage/client.ts'
+import { clientsFor, RequestCounter, SOCKET_HEADROOM } from '../storage/client.ts'
 import { listObjects } from '../storage/list.ts'
 import { diffListings, REASON_TEXT } from '../plan/diff.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
@@ -32,7 +32,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const started = performance.now()
   const counter = new RequestCounter()
   const limiter = job.maxRps ? new RateLimiter(job.maxRps) : undefined
-  const clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter })
+  const clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
   const { source: sourceClient, dest: destClient } = clients
   const summary: JobSummary = {
     job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
@@ -76,7 +76,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       onDeleted: async (d, r) => {
         if (r.deleted) summary.deleted++
         else if (!r.planned) summary.failed++
-        else summary.planned++
+        else summary.deletePlanned = (summary.deletePlanned ?? 0) + 1
         count(d.reason)
         await item({ key: d.key, destKey: d.destKey, size: d.size, action: r.deleted ? 'deleted' : r.planned ? 'planned' : 'failed', reason: r.planned ? 'would delete: absent at the source' : r.error ?? 'absent at the source', ...(r.error ? { error: `delete failed: ${r.error}` } : {}) })
       },
@@ -146,6 +146,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       },
       onOutcome,
       onBatchEnd: (batch) => emit({ type: 'batch-end', job: job.name, batch, ...batches.get(batch)! }),
+      warn: (message) => void emit({ type: 'warning', job: job.name, message }),
       onFailure: async (o, attempt) => {
         const answer = await plugins.first('onItemError', {
           job, key: o.item.key, error: o.error ?? 'failed', code: o.code, status: o.status, engine: o.engine, attempt,

@@ -1,10 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import type { ResolvedJob } from '../config/types.ts'
 import type { LakesyncEvent } from './events.ts'
 import { redact } from '../util/redact.ts'
+import { makeDir } from '../util/make-dir.ts'
 
 /** Where run journals go: LAKESYNC_STATE_DIR, else $XDG_STATE_HOME/lakesync, else ~/.local/state/lakesync. */
 export function stateDir(env = process.env): string {
@@ -32,13 +33,24 @@ export class Journal {
     out.on('error', () => (this.closed = true))
   }
 
-  static async open(command: string, jobs: readonly ResolvedJob[], dir = stateDir()): Promise<Journal> {
+  /**
+   * Opens a run's journal, or says why not (`unavailable`) when the state dir cannot be
+   * written: a run without a journal still copies (and says it cannot be listed by `runs`).
+   */
+  static async open(command: string, jobs: readonly ResolvedJob[], dir = stateDir()): Promise<Journal | { unavailable: string }> {
     const runs = path.join(dir, 'runs')
-    await mkdir(runs, { recursive: true })
     const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`
-    const journal = new Journal(path.join(runs, `${id}.jsonl`), createWriteStream(path.join(runs, `${id}.jsonl`), { flags: 'a' }))
-    journal.write({ type: 'run', id, startedAt: new Date().toISOString(), command, jobs: jobs.map(describeJob) })
-    return journal
+    const file = path.join(runs, `${id}.jsonl`)
+    try {
+      await makeDir(runs)
+      const stream = createWriteStream(file, { flags: 'a' })
+      await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject))
+      const journal = new Journal(file, stream)
+      journal.write({ type: 'run', id, startedAt: new Date().toISOString(), command, jobs: jobs.map(describeJob) })
+      return journal
+    } catch (error) {
+      return { unavailable: `${(error as NodeJS.ErrnoException).code ?? 'error'} on ${runs}` }
+    }
   }
 
   record(e: LakesyncEvent) {
@@ -86,7 +98,10 @@ export async function listRuns(dir = stateDir()): Promise<RunInfo[]> {
   const out: RunInfo[] = []
   for (const f of files) {
     const info: RunInfo = { id: f.replace(/\.jsonl$/, ''), file: path.join(runs, f), startedAt: '', command: '', jobs: [], copied: 0, skipped: 0, failed: 0, deleted: 0 }
-    for (const line of (await readFile(path.join(runs, f), 'utf8')).split('\n')) {
+    // Not a journal (a folder named *.jsonl, an unreadable file): passed over, not fatal.
+    const text = (await stat(info.file).catch(() => undefined))?.isFile() ? await readFile(info.file, 'utf8').catch(() => undefined) : undefined
+    if (text === undefined) continue
+    for (const line of text.split('\n')) {
       if (!line) continue
       let r: any
       try {
@@ -94,7 +109,8 @@ export async function listRuns(dir = stateDir()): Promise<RunInfo[]> {
       } catch {
         continue // a line cut short by a kill
       }
-      if (r.type === 'run') Object.assign(info, { startedAt: r.startedAt, command: r.command, jobs: r.jobs.map((j: { name: string }) => j.name) })
+      if (!r || typeof r !== 'object') continue
+      if (r.type === 'run') Object.assign(info, { startedAt: String(r.startedAt ?? ''), command: String(r.command ?? ''), jobs: Array.isArray(r.jobs) ? r.jobs.map((j: { name?: unknown }) => String(j?.name)) : [] })
       if (r.type === 'item') {
         if (r.action === 'copied') info.copied++
         else if (r.action === 'skipped') info.skipped++

@@ -1,6 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../config/types.ts'
 import { PreflightError } from '../errors.ts'
+import { sameEndpointUrl } from '../config/endpoint.ts'
 import { isAccessRefused, preflightError } from './preflight.ts'
 import type { ModeDecision } from '../plugins/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
@@ -13,7 +14,7 @@ import { stagedEngine } from '../engines/traditional-staged.ts'
 import type { Engine } from '../engines/types.ts'
 import type { Routes } from './execute.ts'
 
-export const sameEndpoint = (job: ResolvedJob) => (job.source.connection.endpoint ?? '') === (job.destination.connection.endpoint ?? '')
+export const sameEndpoint = (job: ResolvedJob) => sameEndpointUrl(job.source.connection.endpoint, job.destination.connection.endpoint)
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
 export async function destinationCanReadSource(destClient: S3Client, job: ResolvedJob, signal: AbortSignal): Promise<boolean> {

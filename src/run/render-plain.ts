@@ -1,3 +1,4 @@
+import { printableKey } from '../util/printable.ts'
 import type { LakesyncEvent } from './events.ts'
 import { bytes, gapLines, int, summaryLines } from './format.ts'
 
@@ -11,8 +12,8 @@ export function plainRenderer(write: (line: string) => void, options: { verbose?
       case 'batch-start': return write(`${e.job}: batch ${e.batch}: started, ${e.engine}`)
       case 'batch-end': return write(`${e.job}: batch ${e.batch}: copied ${int(e.copied)} (${bytes(e.bytes)}), failed ${int(e.failed)}`)
       case 'item':
-        if (e.action === 'failed') return write(`${e.job}: FAILED ${JSON.stringify(e.key)}: ${e.error}`)
-        if (options.verbose || options.listItems) return write(`${e.job}: ${e.action} ${JSON.stringify(e.key)} (${e.reason})`)
+        if (e.action === 'failed') return write(`${e.job}: FAILED ${printableKey(e.key)}: ${e.error}`)
+        if (options.verbose || options.listItems) return write(`${e.job}: ${e.action} ${printableKey(e.key)} (${e.reason})`)
         return
       case 'warning': return write(`warning: ${e.job ? `${e.job}: ` : ''}${e.message}`)
       case 'gaps': return gapLines(e).forEach((l) => write(l))

@@ -1,5 +1,5 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import { listObjects, type ListedObject } from '../storage/list.ts'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { checkedListCommand, decodedOutput, IncompleteListingError, listObjects, type ListedObject } from '../storage/list.ts'
 import { compareKeys } from '../storage/keys.ts'
 import { DATA_TYPES, fileStem, hasIntervals, INTERVALS, MARKETS, seriesPrefix, BINANCE_BUCKET, type Frequency, type Market } from './binance-layout.ts'
 import { dateLabels, parseDate } from './dates.ts'
@@ -164,8 +164,9 @@ async function listSymbols(client: S3Client, bucket: string, root: string, signa
   const out: string[] = []
   let token: string | undefined
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
-    for (const p of page.CommonPrefixes ?? []) out.push(p.Prefix!.slice(root.length, -1))
+    const page = await client.send(checkedListCommand({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
+    for (const p of decodedOutput(page).prefixes) out.push(p.slice(root.length, -1))
+    if (page.IsTruncated && page.NextContinuationToken === token) throw new IncompleteListingError(`listing the symbol folders of s3://${bucket}/${root} does not advance: the server sent the same continuation token twice`)
     token = page.IsTruncated ? page.NextContinuationToken : undefined
   } while (token)
   return out

@@ -3,11 +3,14 @@ import { fromIni } from '@aws-sdk/credential-providers'
 import type { ConnectionConfig } from '../config/types.ts'
 import type { RequestCounts } from '../run/events.ts'
 import type { RateLimiter } from '../util/rate.ts'
-import { secondsFromEnv } from '../util/env.ts'
+import { stallSeconds } from '../util/env.ts'
+import { canonicalEndpoint } from '../config/endpoint.ts'
 
 /** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
 export class RequestCounter {
   readonly counts: RequestCounts = {}
+  /** When the last response (or error) came back: the run's liveness guard reads it. */
+  lastAnswerAt = performance.now()
   add(operation: string, n = 1) {
     this.counts[operation] = (this.counts[operation] ?? 0) + n
   }
@@ -24,7 +27,12 @@ export interface ClientOptions {
   maxAttempts?: number
   /** Every request (each attempt) waits for its turn here: --max-rps. */
   limiter?: RateLimiter
+  /** Requests in flight at once (the socket pool); the job's concurrency plus room for listings and checks. */
+  maxSockets?: number
 }
+
+/** Sockets beyond the copies in flight: listings, size checks, multipart parts. */
+export const SOCKET_HEADROOM = 16
 
 /** One S3 client per connection; anonymous connections send unsigned requests. */
 export function createS3Client(conn: ConnectionConfig, options: ClientOptions = {}): S3Client {
@@ -36,7 +44,13 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
     // A request the server accepts and then leaves silent fails after this much inactivity
     // (a TimeoutError, retried) instead of holding a copy forever. Generous: a large single-part
     // copy can be silent for minutes on servers that send no keep-alive bytes.
-    requestHandler: { socketTimeout: secondsFromEnv('LAKESYNC_SOCKET_TIMEOUT_SECONDS', 600) * 1000, connectionTimeout: 30_000 },
+    // The pool follows the job's concurrency: the SDK's default of 50 sockets would quietly cap it.
+    requestHandler: {
+      socketTimeout: stallSeconds('LAKESYNC_SOCKET_TIMEOUT_SECONDS') * 1000,
+      connectionTimeout: 30_000,
+      httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM },
+    },
     // The SDK warns on the console (e.g. a streamed upload it cannot retry itself); lakesync
     // retries and reports per item, so those lines would only be noise in its output.
     logger: QUIET,
@@ -60,7 +74,11 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
       (next, context) => async (args) => {
         await limiter?.take()
         counter?.add(String(context.commandName ?? 'unknown').replace(/Command$/, ''))
-        return next(args)
+        try {
+          return await next(args)
+        } finally {
+          if (counter) counter.lastAnswerAt = performance.now()
+        }
       },
       { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
     )
@@ -68,15 +86,19 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   return client
 }
 
-/** The source and destination clients of a job: one client when both sides share a connection. */
+/**
+ * The source and destination clients of a job: always two, each with its own socket pool, even
+ * when both sides share a connection. A traditional copy holds a source GET open while its PUT
+ * runs; with one pool, GETs could take every socket and wait forever for PUTs that get none.
+ */
 export function clientsFor(source: ConnectionConfig, destination: ConnectionConfig, options: ClientOptions = {}): { source: S3Client; dest: S3Client; destroy(): void } {
   const src = createS3Client(source, options)
-  const dest = connectionKey(source) === connectionKey(destination) ? src : createS3Client(destination, options)
-  return { source: src, dest, destroy: () => (src.destroy(), dest !== src && dest.destroy()) }
+  const dest = createS3Client(destination, options)
+  return { source: src, dest, destroy: () => (src.destroy(), dest.destroy()) }
 }
 
 /** A stable identity for "same endpoint and same principal": s5cmd needs that for both sides. */
 export function connectionKey(conn: ConnectionConfig): string {
   const who = conn.anonymous ? 'anonymous' : conn.credentials ? `key:${conn.credentials.accessKeyId}` : `profile:${conn.profile ?? ''}`
-  return `${conn.endpoint ?? 'aws'}|${conn.region ?? ''}|${who}`
+  return `${canonicalEndpoint(conn.endpoint)}|${conn.region ?? ''}|${who}`
 }

@@ -34,14 +34,25 @@ function element(xml: string, tag: string, from = 0, to = xml.length): string | 
   return end < 0 || end > to ? undefined : xml.slice(start, end)
 }
 
+/**
+ * A key of a listing asked with EncodingType=url: form-encoded (AWS sends a space as "+", and
+ * a "+" as %2B). Throws on a malformed escape rather than guess a key.
+ */
+export function decodeUrlKey(encoded: string): string {
+  return decodeURIComponent(encoded.replace(/\+/g, ' '))
+}
+
 export function parseListBucketResult(xml: string): ListPage | undefined {
   // Namespace-prefixed tags (<s3:Contents>) are valid XML this reader does not expect: the SDK reads those.
   if (!/<ListBucketResult[\s>]/.test(xml) || xml.includes(':Contents>') || xml.includes(':Key>')) return undefined
+  // Servers that honour EncodingType=url say so; others send keys as they are.
+  const urlEncoded = element(xml, 'EncodingType') === 'url'
   const objects: ListPage['objects'] = []
   for (let at = xml.indexOf('<Contents>'); at >= 0; at = xml.indexOf('<Contents>', at)) {
     const end = xml.indexOf('</Contents>', at)
     if (end < 0) return undefined
-    const key = decode(element(xml, 'Key', at, end) ?? '')
+    const text = decode(element(xml, 'Key', at, end) ?? '')
+    const key = urlEncoded && text ? decodeUrlKey(text) : text
     const size = element(xml, 'Size', at, end)
     const etag = decode(element(xml, 'ETag', at, end) ?? '')
     if (!key || etag === undefined || size === undefined || !/^[0-9]+$/.test(size)) return undefined

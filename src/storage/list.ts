@@ -1,37 +1,93 @@
-import { ListObjectsV2Command, type ListObjectsV2CommandInput, type S3Client } from '@aws-sdk/client-s3'
+import { ListObjectsV2Command, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import { compareKeys } from './keys.ts'
-import { parseListBucketResult, type ListPage } from './list-xml.ts'
+import { printableKey } from '../util/printable.ts'
+import { decodeUrlKey, parseListBucketResult, type ListPage } from './list-xml.ts'
 
 export type ListedObject = ListPage['objects'][number]
 
 const EMPTY_RESULT = new TextEncoder().encode('<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>')
 
 /**
- * One ListObjectsV2 page (no delimiter), read by the fast reader of list-xml.ts: a middleware
- * on this command alone takes the raw body and leaves the SDK an empty result to parse.
- * Errors, retries and signing stay the SDK's.
+ * A listing page that cannot be trusted to be complete: a body that is not a ListBucketResult,
+ * or a truncated page without a continuation token. The SDK retries it (the `$retryable`
+ * trait) like a 5xx; if it persists, the listing fails instead of ending early, since a
+ * listing that ends early would make every later key look absent (and --delete delete it).
  */
-export async function listPage(client: S3Client, input: Omit<ListObjectsV2CommandInput, 'Delimiter'>, signal?: AbortSignal): Promise<ListPage> {
-  const command = new ListObjectsV2Command(input)
-  let fast: ListPage | undefined
+export class IncompleteListingError extends Error {
+  readonly $retryable = {}
+  readonly code = 'IncompleteListing'
+  constructor(message: string) {
+    super(message)
+    this.name = 'IncompleteListingError'
+  }
+}
+
+const describeBody = (raw: Buffer) => {
+  const text = raw.toString('utf8', 0, 200).replace(/\s+/g, ' ').trim()
+  return text ? `a body that is not a ListBucketResult (${JSON.stringify(text.slice(0, 60))}…)` : 'an empty body'
+}
+
+/**
+ * Proves each page whole before it is used: the raw body must be a ListBucketResult (checked
+ * as it arrives), and the parsed page must carry a token when it says more follow. Both checks
+ * throw inside the SDK's retry loop.
+ */
+function addCompletenessChecks(command: { middlewareStack: ListObjectsV2Command['middlewareStack'] }, onRaw?: (raw: Buffer) => Uint8Array | undefined) {
   command.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args)
       const response = result.response as { statusCode?: number; body?: any }
-      fast = undefined // each attempt reads its own body
-      if (response.statusCode === 200 && response.body) {
-        const raw = await readBody(response.body)
-        fast = parseListBucketResult(raw.toString('utf8'))
-        response.body = fast ? EMPTY_RESULT : new Uint8Array(raw)
+      if (response.statusCode === 200) {
+        const raw = response.body ? await readBody(response.body) : Buffer.alloc(0)
+        if (!/<ListBucketResult[\s>]/.test(raw.toString('utf8', 0, 4096))) throw new IncompleteListingError(`the server answered a listing with ${describeBody(raw)}`)
+        response.body = onRaw?.(raw) ?? new Uint8Array(raw)
       }
       return result
     },
-    { step: 'deserialize', priority: 'low', name: 'lakesyncFastList' },
+    { step: 'deserialize', priority: 'low', name: 'lakesyncListingBody' },
   )
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args)
+      const output = result.output as ListObjectsV2CommandOutput
+      if (output.IsTruncated && !output.NextContinuationToken) throw new IncompleteListingError('the server said the listing is truncated but sent no continuation token')
+      return result
+    },
+    { step: 'deserialize', priority: 'high', name: 'lakesyncListingTruncation' },
+  )
+}
+
+/** A delimiter listing (SDK-parsed), checked like every other page. */
+export function checkedListCommand(input: ListObjectsV2CommandInput): ListObjectsV2Command {
+  const command = new ListObjectsV2Command({ ...input, EncodingType: 'url' })
+  addCompletenessChecks(command)
+  return command
+}
+
+/** Keys and prefixes of an SDK-parsed page, url-decoded when the server encoded them. */
+export function decodedOutput(output: ListObjectsV2CommandOutput): { keys: string[]; prefixes: string[] } {
+  const decode = (s: string) => (output.EncodingType === 'url' ? decodeUrlKey(s) : s)
+  return { keys: (output.Contents ?? []).map((o) => decode(o.Key!)), prefixes: (output.CommonPrefixes ?? []).map((p) => decode(p.Prefix!)) }
+}
+
+/**
+ * One ListObjectsV2 page (no delimiter), read by the fast reader of list-xml.ts: a middleware
+ * on this command alone takes the raw body and leaves the SDK an empty result to parse.
+ * Keys are asked url-encoded (a raw CR in XML would come back as a newline) and decoded here.
+ * Errors, retries and signing stay the SDK's.
+ */
+export async function listPage(client: S3Client, input: Omit<ListObjectsV2CommandInput, 'Delimiter'>, signal?: AbortSignal): Promise<ListPage> {
+  const command = new ListObjectsV2Command({ ...input, EncodingType: 'url' })
+  let fast: ListPage | undefined
+  addCompletenessChecks(command, (raw) => {
+    fast = parseListBucketResult(raw.toString('utf8')) // each attempt reads its own body
+    return fast ? EMPTY_RESULT : undefined
+  })
   const output = await client.send(command, { abortSignal: signal })
   if (fast) return fast
+  const { keys } = decodedOutput(output)
   return {
-    objects: (output.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '' })),
+    objects: (output.Contents ?? []).map((o, i) => ({ key: keys[i]!, size: o.Size ?? 0, etag: o.ETag ?? '' })),
     truncated: Boolean(output.IsTruncated),
     ...(output.NextContinuationToken ? { nextToken: output.NextContinuationToken } : {}),
   }
@@ -62,14 +118,18 @@ export async function* listObjects(
   const fetch = (token?: string) =>
     listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: sizes[pages++] ?? options.pageSize }, options.signal)
   let previous: string | undefined
+  let token: string | undefined
   let next: Promise<ListPage> | undefined = fetch()
   while (next) {
     const page: ListPage = await next
-    next = page.truncated && page.nextToken ? fetch(page.nextToken) : undefined
+    // A token the server handed out before would list the same page again, forever.
+    if (page.truncated && page.nextToken === token) throw new IncompleteListingError(`listing s3://${bucket}/${prefix} does not advance: the server sent the same continuation token twice`)
+    token = page.nextToken
+    next = page.truncated ? fetch(page.nextToken) : undefined
     next?.catch(() => {}) // rethrown when awaited
     for (const o of page.objects) {
       if (previous !== undefined && compareKeys(previous, o.key) >= 0) {
-        throw new Error(`s3://${bucket}/ listed ${JSON.stringify(o.key)} after ${JSON.stringify(previous)}: the server does not return keys in order`)
+        throw new Error(`s3://${bucket}/ listed ${printableKey(o.key)} after ${printableKey(previous)}: the server does not return keys in order`)
       }
       previous = o.key
       yield o

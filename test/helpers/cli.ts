@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { CLI, ROOT, TOOLS_BIN } from './paths.ts'
 
+const EXIT_AFTER_SUMMARY_MS = 1000
+
 export interface CliResult {
   code: number | null
   stdout: string
@@ -20,7 +22,13 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
+    // When the last job summary was printed (plain, tree or --json): the process must be gone
+    // within a second of it, whatever the command, so a handle left open fails every suite.
+    let summaryAt: number | undefined
+    child.stdout.on('data', (d) => {
+      stdout += d
+      if (/bytes through this host: |"type":"job-end"/.test(String(d))) summaryAt = performance.now()
+    })
     child.stderr.on('data', (d) => (stderr += d))
     if (options.signalAfterMs) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
     if (options.signalWhen) {
@@ -32,6 +40,8 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.on('error', reject)
     child.on('close', (code) => {
       if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ lakesync ${args.join(' ')}\n${stdout}${stderr}`)
+      const lingered = summaryAt === undefined ? 0 : performance.now() - summaryAt
+      if (lingered > EXIT_AFTER_SUMMARY_MS) return reject(new Error(`lakesync ${args.join(' ')} exited ${Math.round(lingered)} ms after its summary (at most ${EXIT_AFTER_SUMMARY_MS} ms): a handle outlives the run`))
       resolve({ code, stdout, stderr })
     })
   })

@@ -11,15 +11,59 @@ export interface Faults {
   spikeMs?: number
   /** Share of server-side copies (CopyObject) accepted and never answered, once per key. */
   hangCopyOnce?: number
+  /** Share of object GETs and PUTs (traditional copies) accepted and never answered, once per key. */
+  hangObjectOnce?: number
+  /** Listing pages after the first (those with a continuation token) spoiled, every time they are asked. */
+  listing?: ListingFault
+}
+
+export type ListingFault = 'truncated-without-token' | 'empty-body' | 'html-body' | 'error-body' | 'same-token'
+
+const SPOILED_BODY: Partial<Record<ListingFault, string>> = {
+  'empty-body': '',
+  'html-body': '<html><body><h1>502 Bad Gateway</h1></body></html>',
+  'error-body': '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>',
+}
+
+/** A page from the server, spoiled as a broken proxy or server would spoil it. */
+function spoilPage(fault: ListingFault, xml: string, requestToken: string): string {
+  if (fault === 'truncated-without-token') return xml.replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, '')
+  if (fault === 'same-token') return xml.replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, `<NextContinuationToken>${requestToken.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</NextContinuationToken>`)
+  return SPOILED_BODY[fault] ?? xml
 }
 
 /** An HTTP proxy on loopback in front of an S3 server that injects faults, for the fault suite. */
 export async function startFaultProxy(upstreamPort: number, faults: Faults, seed = 42) {
   let state = seed
   const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
-  const injected = { slowDown: 0, resets: 0, spikes: 0, hangs: 0 }
+  const injected = { slowDown: 0, resets: 0, spikes: 0, hangs: 0, spoiledPages: 0 }
+  /** Server-side copies in flight now, and the most seen at once. */
+  const copies = { inFlight: 0, peak: 0 }
   const hung = new Set<string>()
   const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url!, 'http://proxy')
+    const isCopy = req.method === 'PUT' && Boolean(req.headers['x-amz-copy-source'])
+    const isObject = (req.method === 'GET' && !url.searchParams.has('list-type') && url.pathname.split('/').length > 2) || (req.method === 'PUT' && !isCopy)
+    if (faults.hangObjectOnce && isObject && !hung.has(req.url!) && random() < faults.hangObjectOnce) {
+      hung.add(req.url!)
+      injected.hangs++
+      return // the connection stays open and silent until the client gives up on it
+    }
+    if (isCopy) {
+      copies.peak = Math.max(copies.peak, ++copies.inFlight)
+      res.once('close', () => copies.inFlight--)
+    }
+    const token = url.searchParams.get('continuation-token')
+    if (faults.listing && token && url.searchParams.get('list-type') === '2') {
+      injected.spoiledPages++
+      const upRes = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http.get({ host: '127.0.0.1', port: upstreamPort, path: req.url, headers: req.headers }, resolve).on('error', reject))
+      let xml = ''
+      for await (const chunk of upRes) xml += chunk
+      const body = spoilPage(faults.listing, xml, token)
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
+      return res.end(body)
+    }
     if (faults.hangCopyOnce && req.method === 'PUT' && req.headers['x-amz-copy-source'] && !hung.has(req.url!) && random() < faults.hangCopyOnce) {
       hung.add(req.url!)
       injected.hangs++
@@ -58,6 +102,7 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
   return {
     endpoint: `http://127.0.0.1:${port}`,
     injected,
+    copies,
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   }
 }

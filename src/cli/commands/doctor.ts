@@ -1,7 +1,7 @@
 import { sh } from '../../util/sh.ts'
 import { ExitCode, LakesyncError } from '../../errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
-import { chooseEngine } from '../../run/mode.ts'
+import { chooseEngine, sameEndpoint } from '../../run/mode.ts'
 import { checkLocation } from '../../run/preflight.ts'
 import { createS3Client } from '../../storage/client.ts'
 import { out } from '../../util/redact.ts'
@@ -31,7 +31,7 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
         client.destroy()
       }
     }
-    const same = (job.source.connection.endpoint ?? '') === (job.destination.connection.endpoint ?? '')
+    const same = sameEndpoint(job)
     if (!same) out.line(`warn  ${job.name}: sides on different endpoints; a server-side copy is impossible`)
     else {
       try {

@@ -1,3 +1,4 @@
+import { printableKey } from '../../util/printable.ts'
 import { ExitCode, InterruptedError, LakesyncError } from '../../errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { runJob } from '../../run/job-runner.ts'
@@ -29,7 +30,9 @@ export async function sync(o: SyncOptions): Promise<number> {
   if (o.json) listeners.add(jsonRenderer(out.line))
   else if (!useListr) listeners.add(plainRenderer(out.line, { verbose: o.verbose, listItems: o.listItems }))
   // Real runs leave an audit record; plans and dry runs change nothing, so they record nothing.
-  const journal = o.dryRun ? undefined : await Journal.open(`lakesync ${process.argv.slice(2).join(' ')}`, config.jobs)
+  const opened = o.dryRun ? undefined : await Journal.open(`lakesync ${process.argv.slice(2).join(' ')}`, config.jobs)
+  const journal = opened instanceof Journal ? opened : undefined
+  if (opened && !(opened instanceof Journal)) out.err(`lakesync: warning: no run journal (${opened.unavailable}): this run copies, but \`lakesync runs\` will not list it; set LAKESYNC_STATE_DIR to a writable folder`)
   const emit = async (e: LakesyncEvent) => {
     journal?.record(e)
     for (const l of listeners) l(e)
@@ -64,7 +67,7 @@ async function runInTurn(jobs: readonly ResolvedJob[], run: (job: ResolvedJob) =
 async function runWithTree(jobs: readonly ResolvedJob[], run: (job: ResolvedJob) => Promise<JobSummary>, listeners: Set<Listener>): Promise<JobSummary[]> {
   const failures: string[] = []
   const gapReports: string[] = []
-  listeners.add((e) => void (e.type === 'item' && e.action === 'failed' && failures.push(`${e.job}: FAILED ${JSON.stringify(e.key)}: ${e.error}`)))
+  listeners.add((e) => void (e.type === 'item' && e.action === 'failed' && failures.push(`${e.job}: FAILED ${printableKey(e.key)}: ${e.error}`)))
   listeners.add((e) => void (e.type === 'gaps' && gapReports.push(...gapLines(e))))
   const { runWithListr } = await import('../../run/render-listr.ts')
   const summaries = await runWithListr(jobs, run, (l) => (listeners.add(l), () => listeners.delete(l)))

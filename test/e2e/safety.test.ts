@@ -1,0 +1,155 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, writeFile, chmod } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
+import { startFaultProxy, type ListingFault } from '../helpers/fault-proxy.ts'
+import { runCli } from '../helpers/cli.ts'
+import { put, snapshot } from '../helpers/buckets.ts'
+import { putAll } from '../../scripts/lib/seed.ts'
+import { CLI, ROOT } from '../helpers/paths.ts'
+
+const COUNT = 1200 // listing pages of 100, 400, 1,000: pages 2 and 3 carry continuation tokens
+const objects = Array.from({ length: COUNT }, (_, i) => ({ key: `data/obj-${String(i).padStart(5, '0')}.bin`, body: new TextEncoder().encode(`object ${i}`) }))
+
+for (const kind of serverKinds()) {
+  describe(`data safety on ${kind}`, { concurrency: false }, () => {
+    let server: S3TestServer
+    before(async () => {
+      server = await startS3Server(kind, { buckets: ['src-bucket', 'dst-bucket'] })
+      const client = server.client()
+      await putAll(client, 'src-bucket', objects)
+      client.destroy()
+      const first = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', server.endpoint], { env: server.env })
+      assert.equal(first.code, 0, first.stderr)
+    })
+    after(() => server?.stop())
+    const destKeys = async () => {
+      const c = server.client()
+      try { return (await snapshot(c, 'dst-bucket', 'mirror/')).size } finally { c.destroy() }
+    }
+
+    for (const fault of ['truncated-without-token', 'empty-body', 'html-body', 'error-body', 'same-token'] as ListingFault[]) {
+      test(`a spoiled listing page (${fault}) fails the run; --delete deletes nothing and nothing is reported copied`, { timeout: 120_000 }, async () => {
+        const proxy = await startFaultProxy(server.port, { listing: fault })
+        try {
+          const r = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', proxy.endpoint, '--delete', '--max-delete', '5000', '--json'], { env: server.env })
+          assert.notEqual(r.code, 0, `a spoiled listing must not end as a success\n${r.stderr}`)
+          assert.ok(proxy.injected.spoiledPages > 0, 'the fault was injected')
+          const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+          assert.equal(events.filter((e) => e.type === 'item' && (e.action === 'deleted' || e.action === 'copied')).length, 0, 'nothing deleted or copied')
+          assert.match(r.stderr, /listing|ListBucketResult|continuation token/i)
+          assert.equal(await destKeys(), COUNT, 'the destination is whole')
+        } finally {
+          await proxy.close()
+        }
+      })
+    }
+
+    test('keys with a carriage return and "+" come back from the listing exactly (url-encoded listings)', async () => {
+      const client = server.client()
+      const keys = ['cr/a\rb.txt', 'cr/plus+and space.txt', 'cr/pct%41.txt']
+      for (const k of keys) await put(client, 'src-bucket', k, k)
+      client.destroy()
+      const r = await runCli(['sync', '--from', 's3://src-bucket/cr/', '--to', 's3://dst-bucket/cr/', '--endpoint', server.endpoint, '--engine', 'sdk', '--json'], { env: server.env })
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const copied = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'item').map((e) => e.key).sort()
+      assert.deepEqual(copied, [...keys].sort())
+      const c = server.client()
+      assert.deepEqual([...(await snapshot(c, 'dst-bucket', 'cr/')).keys()].sort(), keys.map((k) => k.slice(3)).sort())
+      c.destroy()
+    })
+
+    test('--dry-run --delete counts deletions apart from copies', async () => {
+      const client = server.client()
+      await put(client, 'dst-bucket', 'mirror/zz-extra-1', 'x')
+      await put(client, 'dst-bucket', 'mirror/zz-extra-2', 'x')
+      await put(client, 'src-bucket', 'data/zz-new', 'new')
+      client.destroy()
+      const r = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', server.endpoint, '--delete', '--dry-run'], { env: server.env })
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /would copy 1 \(/)
+      assert.match(r.stdout, /would delete 2 absent at the source/)
+      assert.match(r.stdout, /a run would add CopyObject 1;.*DeleteObjects 1\)/)
+    })
+
+    test('a keyMap that maps two keys to one, returns a non-string, or throws stops the job before any copy (exit 2)', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-keymap-'))
+      const config = (keyMap: string) =>
+        `export default { connections: { s: { endpoint: '${server.endpoint}' } }, jobs: { j: { source: 's3://src-bucket/data/', destination: 's3://dst-bucket/keymap/', connection: 's', keyMap: ${keyMap} } } }\n`
+      const cases: [string, RegExp][] = [
+        ["(k) => k.startsWith('obj-0000') ? 'same.txt' : k", /keyMap maps "data\/obj-00000\.bin" and "data\/obj-00001\.bin" both to "keymap\/same\.txt"/],
+        ['(k) => undefined', /keyMap returned undefined for key "obj-00000\.bin"/],
+        ['(k) => 42', /keyMap returned 42 for key/],
+        ['(k) => Promise.resolve(k)', /keyMap returned a Promise/],
+        ["(k) => { if (k.endsWith('7.bin')) throw new Error('no rule for it'); return k }", /keyMap threw on key "obj-00007\.bin": no rule for it/],
+        ['async (k) => k', /an async function cannot be a keyMap/],
+      ]
+      for (const [keyMap, message] of cases) {
+        await writeFile(path.join(dir, 'lakesync.config.mjs'), config(keyMap))
+        const r = await runCli(['sync', '--config', path.join(dir, 'lakesync.config.mjs')], { env: server.env })
+        assert.equal(r.code, 2, `${keyMap}: ${r.stdout}${r.stderr}`)
+        assert.match(r.stderr, message, keyMap)
+      }
+      const c = server.client()
+      assert.equal((await snapshot(c, 'dst-bucket', 'keymap/')).size, 0, 'nothing copied')
+      c.destroy()
+    })
+
+    test('another spelling of the same endpoint is the same endpoint: overlap refused, direct mode kept', async () => {
+      const port = server.port
+      for (const other of [`http://127.0.0.1:${port}/`, `http://localhost:${port}`, `http://[::ffff:127.0.0.1]:${port}`, `HTTP://LOCALHOST:${port}/`]) {
+        const r = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://src-bucket/data/nested/', '--source-endpoint', server.endpoint, '--dest-endpoint', other], { env: server.env })
+        assert.equal(r.code, 2, `${other}: ${r.stdout}${r.stderr}`)
+        assert.match(r.stderr, /lies inside the source/)
+      }
+      const r = await runCli(['plan', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--source-endpoint', server.endpoint, '--dest-endpoint', `http://localhost:${port}/`], { env: server.env })
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /mode direct/)
+    })
+
+    test('an endpoint with user:password is refused (exit 2) and the password appears nowhere', async () => {
+      const secret = 'lake-user-secret-value'
+      const endpoint = server.endpoint.replace('http://', `http://lakeuser:${secret}@`)
+      for (const args of [['sync', '--endpoint', endpoint], ['doctor', '--endpoint', endpoint], ['sync', '--source-endpoint', endpoint, '--dest-endpoint', server.endpoint]]) {
+        const r = await runCli([...args, '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/userinfo/'], { env: server.env })
+        assert.equal(r.code, 2, r.stdout + r.stderr)
+        assert.match(r.stderr, /must not carry user:password/)
+        assert.ok(!(r.stdout + r.stderr).includes(secret), 'the password is never printed')
+      }
+      const env = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/userinfo/'], { env: { ...server.env, AWS_ENDPOINT_URL: endpoint } })
+      assert.equal(env.code, 2, env.stderr)
+      assert.ok(!(env.stdout + env.stderr).includes(secret))
+    })
+
+    test('a closed stdout (| head -1) lets the run finish cleanly: no EPIPE crash, everything copied', { skip: kind === 'moto' && 'one server is enough for a pipe', timeout: 120_000 }, async () => {
+      const shell = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)} sync --from s3://src-bucket/data/ --to s3://dst-bucket/piped/ --endpoint ${server.endpoint} --verbose | head -1; echo "status \${PIPESTATUS[0]}"`
+      const child = spawn('/bin/bash', ['-c', shell], { cwd: ROOT, env: { ...process.env, ...server.env } })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (err += d))
+      await new Promise((r) => child.on('close', r))
+      assert.match(out, /status 0/, out + err)
+      assert.doesNotMatch(err, /EPIPE|Error:/)
+      const c = server.client()
+      assert.equal((await snapshot(c, 'dst-bucket', 'piped/')).size, (await snapshot(c, 'src-bucket', 'data/')).size)
+      c.destroy()
+    })
+
+    test('an unwritable state dir: the run copies without a journal and says so; a /proc state dir ends in seconds', { skip: kind === 'moto' && 'one server is enough', timeout: 60_000 }, async () => {
+      const locked = await mkdtemp(path.join(tmpdir(), 'lakesync-locked-'))
+      await chmod(locked, 0o500)
+      for (const dir of [path.join(locked, 'state'), '/proc/nonexistent/lakesync']) {
+        const started = performance.now()
+        const r = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', `s3://dst-bucket/state-${path.basename(dir)}/`, '--endpoint', server.endpoint], { env: { ...server.env, LAKESYNC_STATE_DIR: dir } })
+        // root may write anywhere but /proc: the locked dir then simply works.
+        assert.equal(r.code, 0, r.stderr)
+        if (dir.startsWith('/proc')) assert.match(r.stderr, /warning: no run journal/)
+        assert.ok(performance.now() - started < 30_000)
+      }
+    })
+  })
+}
