@@ -9,7 +9,7 @@ export function benchSvg(r: BenchReport): string {
     { title: 'Requests per object', value: (m) => m.requestsPerObject, unit: '' },
     { title: 'Bytes through this host per round (MB)', value: (m) => (m.bytesThroughHost === undefined ? undefined : m.bytesThroughHost / 1e6), unit: 'MB' },
     { title: 'Peak local disk (MB)', value: (m) => m.peakDiskBytes / 1e6, unit: 'MB' },
-    { title: 'Peak RSS of the process tree (MB)', value: (m) => m.peakRssBytes / 1e6, unit: 'MB' },
+    { title: 'Memory the mode added: peak RSS of the process tree above its start (MB)', value: (m) => m.peakRssBytes / 1e6, unit: 'MB' },
   ]
   const width = 760
   const label = 170

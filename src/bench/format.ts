@@ -6,7 +6,7 @@ const mb = (n: number) => `${Math.round(n / 1e6)} MB`
 /** The figures as a Markdown table (also the terminal table). */
 export function benchTable(r: BenchReport): string[] {
   const rows = [
-    '| mode | median s | min–max s | objects/s | MB/s | requests/object | requests per round | bytes through host | peak disk | peak RSS | failures |',
+    '| mode | median s | min–max s | objects/s | MB/s | requests/object | requests per round | bytes through host | peak disk | RSS added | failures |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const m of r.modes) {

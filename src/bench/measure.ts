@@ -16,11 +16,18 @@ export async function treeRss(pid = process.pid): Promise<number> {
   }
 }
 
-/** Samples the process tree's RSS every `everyMs` until stopped; returns the peak. */
+/**
+ * Samples the process tree's RSS every `everyMs` until stopped; returns the peak above the RSS
+ * at the start. lakesync's modes run inside the bench process, whose RSS never falls back after
+ * a mode: the absolute peak would be the bench's high-water mark, the same for every mode.
+ * Peers run as child processes, so their whole tree is counted.
+ */
 export function rssSampler(everyMs = 50): { stop(): Promise<number> } {
   let peak = 0
   let running = true
+  const start = treeRss()
   const loop = (async () => {
+    await start
     while (running) {
       peak = Math.max(peak, await treeRss())
       await new Promise((r) => setTimeout(r, everyMs))
@@ -30,7 +37,7 @@ export function rssSampler(everyMs = 50): { stop(): Promise<number> } {
     async stop() {
       running = false
       await loop
-      return peak
+      return Math.max(0, peak - (await start))
     },
   }
 }

@@ -16,6 +16,7 @@ export interface ModeResult {
   /** Per round; undefined where it cannot be measured (peers). */
   bytesThroughHost?: number
   peakDiskBytes: number
+  /** Peak RSS of the process tree above its RSS at the mode's start, max over rounds (src/bench/measure.ts). */
   peakRssBytes: number
   failures: number
 }

@@ -30,6 +30,13 @@ export function preflightError(error: unknown, where: string, loc: ResolvedLocat
   if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|getaddrinfo|connect/.test(String((error as any)?.message))) {
     return new PreflightError(`${where}: endpoint ${endpoint} is unreachable (${code || 'network error'})`, 'check the endpoint URL and that the S3 server is running', { cause: error })
   }
+  if (code === 'CredentialsProviderError') {
+    return new PreflightError(
+      `${where}: no credentials found for connection "${loc.connectionName}"`,
+      `set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give the connection a profile; for a public bucket, mark the connection anonymous (--source-anonymous)`,
+      { cause: error },
+    )
+  }
   if (isAccessRefused(error)) {
     return new PreflightError(`${where}: access refused by ${endpoint} (${code || 'HTTP 403'})`, `check the credentials of connection "${loc.connectionName}" (env, profile or config) and the bucket policy`, { cause: error })
   }

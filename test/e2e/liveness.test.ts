@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
@@ -71,6 +71,17 @@ describe('liveness on versitygw', { concurrency: false }, () => {
       await proxy.close()
     }
   })
+
+  for (const [signal, code] of [['SIGHUP', 129], ['SIGTERM', 143]] as const) {
+    test(`staged copies: ${signal}${signal === 'SIGHUP' ? ' (an SSH session closing)' : ''} cleans up like SIGINT and exits ${code}`, { timeout: 120_000 }, async () => {
+      const temp = await mkdtemp(path.join(tmpdir(), 'lakesync-hup-'))
+      const staging = async () => (await readdir(temp)).length > 0 && (await readdir(path.join(temp, (await readdir(temp))[0]!)).catch(() => [])).length > 0
+      const args = ['sync', '--from', 's3://src-bucket/big/', '--to', `s3://dst-bucket/hup-${signal}/`, '--endpoint', server.endpoint, '--mode', 'traditional', '--traditional', 'staged', '--concurrency', '2']
+      const r = await runCli(args, { env: { ...server.env, LAKESYNC_TMPDIR: temp }, signalWhen: staging, signal })
+      assert.equal(r.code, code, r.stdout + r.stderr)
+      assert.deepEqual(await readdir(temp), [], 'no temp files left')
+    })
+  }
 
   for (const traditional of ['stream', 'staged'] as const) {
     test(`${traditional}: GETs and PUTs accepted and never answered end within the stall limit, named, and are retried`, { timeout: 120_000 }, async () => {

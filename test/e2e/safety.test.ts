@@ -124,6 +124,18 @@ for (const kind of serverKinds()) {
       assert.ok(!(env.stdout + env.stderr).includes(secret))
     })
 
+    test('no credentials at all: plan and doctor say which connection lacks them (exit 4)', { skip: kind === 'moto' && 'moto accepts any credentials; one server is enough', timeout: 60_000 }, async () => {
+      const home = await mkdtemp(path.join(tmpdir(), 'lakesync-nocreds-'))
+      // No profile files, and no instance metadata lookup (it would leave loopback).
+      const env = { HOME: home, AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1' }
+      for (const command of ['plan', 'doctor']) {
+        const r = await runCli([command, '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', server.endpoint], { env })
+        assert.equal(r.code, 4, `${command}: ${r.stdout}${r.stderr}`)
+        assert.match(r.stdout + r.stderr, /no credentials found for connection "adhoc"/)
+        assert.match(r.stdout + r.stderr, /AWS_PROFILE/)
+      }
+    })
+
     test('a closed stdout (| head -1) lets the run finish cleanly: no EPIPE crash, everything copied', { skip: kind === 'moto' && 'one server is enough for a pipe', timeout: 120_000 }, async () => {
       const shell = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)} sync --from s3://src-bucket/data/ --to s3://dst-bucket/piped/ --endpoint ${server.endpoint} --verbose | head -1; echo "status \${PIPESTATUS[0]}"`
       const child = spawn('/bin/bash', ['-c', shell], { cwd: ROOT, env: { ...process.env, ...server.env } })

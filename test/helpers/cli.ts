@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 /** Runs the real CLI from source in a child process, with only the AWS variables given. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number; signalWhen?: () => Promise<boolean> } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number; signalWhen?: () => Promise<boolean>; signal?: NodeJS.Signals } = {}): Promise<CliResult> {
   const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('LAKESYNC_') && v !== undefined) env[k] = v
   // The suite's journals and outputs are kept where scripts/test.sh greps them for secrets.
@@ -30,10 +30,11 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
       if (/bytes through this host: |"type":"job-end"/.test(String(d))) summaryAt = performance.now()
     })
     child.stderr.on('data', (d) => (stderr += d))
-    if (options.signalAfterMs) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
+    const signal = options.signal ?? 'SIGINT'
+    if (options.signalAfterMs) setTimeout(() => child.kill(signal), options.signalAfterMs)
     if (options.signalWhen) {
       const poll = setInterval(async () => {
-        if (child.exitCode === null && (await options.signalWhen!())) (clearInterval(poll), child.kill('SIGINT'))
+        if (child.exitCode === null && (await options.signalWhen!())) (clearInterval(poll), child.kill(signal))
       }, 20)
       child.on('close', () => clearInterval(poll))
     }
