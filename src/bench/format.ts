@@ -40,5 +40,7 @@ export function benchMarkdown(r: BenchReport): string {
     '',
     'Requests are counted where they are made (SDK middleware, s5cmd results); for peers, and for comparison, the S3 server\'s own access log is in report.json (`serverRequests`).',
     '',
+    "RSS added: the peak resident memory of the process tree during a mode's runs, above what it was when each run started (sampled every 50 ms from /proc). lakesync's modes run inside the bench process, so this is the memory the mode itself added; peers run as child processes and count whole.",
+    '',
   ].join('\n')
 }

@@ -31,7 +31,7 @@ export const stagedEngine: Engine = {
       const file = path.join(await dir, `object-${++n}`)
       try {
         const src = await getSource(ctx.sourceClient, job, item.key, signal)
-        const hashing = new HashingStream()
+        const hashing = new HashingStream(ctx.metrics)
         onDisk += item.size
         ctx.metrics.peakDiskBytes = Math.max(ctx.metrics.peakDiskBytes, onDisk)
         await pipeline(src.body, hashing, createWriteStream(file), { signal })

@@ -24,7 +24,7 @@ export const streamEngine: Engine = {
       if (isLarge) await large.take()
       try {
         const src = await getSource(ctx.sourceClient, job, item.key, signal)
-        const hashing = new HashingStream()
+        const hashing = new HashingStream(ctx.metrics)
         pipeline(src.body, hashing, () => {})
         await upload(ctx.destClient, job, item.destKey, hashing, item.size, src.meta, signal)
         if (hashing.bytes !== item.size) throw new Error(`read ${hashing.bytes} bytes, expected ${item.size}: the source changed during the copy`)

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { createHash } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
@@ -8,9 +8,14 @@ import type { ResolvedJob } from '../config/types.ts'
 export class HashingStream extends Transform {
   private readonly hash = createHash('sha256')
   bytes = 0
+  /** `metrics` gets every byte as it passes, so an interrupted or failed copy still counts what moved. */
+  constructor(private readonly metrics?: { bytesThroughHost: number }) {
+    super()
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: () => void) {
     this.hash.update(chunk)
     this.bytes += chunk.length
+    if (this.metrics) this.metrics.bytesThroughHost += chunk.length
     this.push(chunk)
     done()
   }
@@ -21,14 +26,27 @@ export class HashingStream extends Transform {
 
 export interface SourceObject {
   body: Readable
-  meta: { ContentType?: string; Metadata?: Record<string, string>; ContentEncoding?: string; CacheControl?: string; ContentDisposition?: string }
+  meta: { ContentType?: string; Metadata?: Record<string, string>; ContentEncoding?: string; CacheControl?: string; ContentDisposition?: string; ContentLanguage?: string; Expires?: Date; Tagging?: string }
 }
 
-/** GETs an object with the source connection; the metadata travels with it to the upload. */
+/**
+ * GETs an object with the source connection; its metadata and tags travel with it to the
+ * upload, as a server-side copy keeps them (tags cost one more request, only for tagged objects).
+ */
 export async function getSource(client: S3Client, job: ResolvedJob, key: string, signal: AbortSignal): Promise<SourceObject> {
   const r = await client.send(new GetObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal })
-  const { ContentType, Metadata, ContentEncoding, CacheControl, ContentDisposition } = r
-  return { body: r.Body as Readable, meta: { ContentType, Metadata, ContentEncoding, CacheControl, ContentDisposition } }
+  const { ContentType, Metadata, ContentEncoding, CacheControl, ContentDisposition, ContentLanguage, Expires } = r
+  const meta: SourceObject['meta'] = { ContentType, Metadata, ContentEncoding, CacheControl, ContentDisposition, ContentLanguage, Expires }
+  if (r.TagCount) {
+    try {
+      const tags = await client.send(new GetObjectTaggingCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal })
+      meta.Tagging = new URLSearchParams((tags.TagSet ?? []).map((t) => [t.Key!, t.Value ?? ''])).toString()
+    } catch (error) {
+      ;(r.Body as Readable).destroy()
+      throw error
+    }
+  }
+  return { body: r.Body as Readable, meta }
 }
 
 /** Memory per streamed multipart upload is about part size × (queue + 1); keep it small. */

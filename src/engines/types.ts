@@ -32,8 +32,8 @@ export interface EngineContext {
   sourceClient: S3Client
   /** Where staged copies write their temp files (default: the OS temp dir). */
   tempDir?: string
-  /** Measures engines report as they go. */
-  metrics: { peakDiskBytes: number }
+  /** Measures engines report as they go: object bytes that passed through this host, retries and interrupted copies included. */
+  metrics: { peakDiskBytes: number; bytesThroughHost: number }
   /** --max-rps: engines that send requests outside the SDK (s5cmd) take a turn per request. */
   limiter?: RateLimiter
 }

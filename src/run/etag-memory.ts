@@ -52,7 +52,8 @@ const isMultipart = (etag: string) => etag.includes('-')
 const line = (key: string, etag: string) => JSON.stringify({ key, etag }) + '\n'
 
 /** Name, source and destination: a job renamed or re-pointed starts a memory of its own. */
-function jobIdentity(name: string, source: string, destination: string): string {
+/** A file-name-safe identity of a job: its name, source and destination (state files per job). */
+export function jobIdentity(name: string, source: string, destination: string): string {
   return createHash('sha256').update(JSON.stringify([name, source, destination])).digest('hex').slice(0, 24)
 }
 

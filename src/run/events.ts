@@ -47,6 +47,8 @@ export interface JobSummary {
   /** Dry runs: deletions --delete would make (not counted in `planned`). */
   deletePlanned?: number
   deleteLimitReached?: boolean
+  /** Set when the run was interrupted: copies whose outcome is unknown (answered OK but unconfirmed, or never answered). */
+  interrupted?: { unconfirmed: number; noAnswer: number }
   /** Copies whose SHA-256 did not match their sidecar (exit code 3). */
   mismatches: number
   /** Binance sources: files expected, missing at the source, and stray keys. */

@@ -26,6 +26,8 @@ export interface ExecuteHandlers {
   verify?(outcomes: CopyOutcome[]): Promise<CopyOutcome[]>
   /** A line for the run's output: stalls, timeouts being retried. */
   warn?(message: string): void
+  /** The run was interrupted before this item's outcome was known; `answered`: its copy said OK, unconfirmed. */
+  onInterrupted?(item: CopyItem, answered: boolean): void
 }
 
 // A request the server accepted and left silent: the run says which item waited.
@@ -71,6 +73,8 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   const batchOpen = new Map<number, number>()
   const batchClosed = new Set<number>()
   const toVerify: CopyOutcome[] = []
+  // Copies the engine answered OK, not yet confirmed: what an interrupt leaves unknown.
+  const answered = new Set<CopyItem>()
   let open = 0
   let planDone = false
   let allDone!: () => void
@@ -89,6 +93,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     const batch = batchOf.get(o.item)
     serial(() => handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
     for (const m of [attempts, notes, batchOf] as Map<CopyItem, unknown>[]) m.delete(o.item)
+    answered.delete(o.item)
     if (batch !== undefined) {
       batchOpen.set(batch, batchOpen.get(batch)! - 1)
       endBatchIfDone(batch)
@@ -111,7 +116,8 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     if (!handlers.verify || !window.length) return window.forEach(final)
     handlers.verify(window).then(
       (checked) => checked.forEach((o) => (o.ok ? final(o) : failed(o))),
-      (error) => window.forEach((o) => failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
+      // After an interrupt the window stays unconfirmed (counted at the end), not failed.
+      (error) => ctx.signal.aborted || window.forEach((o) => failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
     )
   }
   const failed = (o: CopyOutcome) => {
@@ -137,6 +143,9 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   function onOutcome(o: CopyOutcome) {
     if (!waiting.has(o.item)) return
     lastOutcome = performance.now()
+    if (o.ok) answered.add(o.item)
+    // Interrupted: no verification, no retry; what is still open is counted at the end.
+    if (ctx.signal.aborted) return
     if (o.ok && !handlers.verify) return final(o)
     if (o.ok) {
       toVerify.push(o)
@@ -161,6 +170,10 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
       batchClosed.add(b.no)
       endBatchIfDone(b.no)
     })
+  const countInterrupted = () => {
+    for (const w of waiting.values()) handlers.onInterrupted?.(w.item, answered.has(w.item))
+    waiting.clear()
+  }
   const guard = watchLiveness({
     stallMs: stallSeconds() * 1000,
     lastProgress: () => Math.max(lastOutcome, ctx.counter.lastAnswerAt),
@@ -207,6 +220,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
     guard.stop()
     await orAbandoned(Promise.allSettled([...(batch ? [batch.session.close()] : []), ...[...sessions.values()].map((s) => s.close())]))
+    if (ctx.signal.aborted) countInterrupted()
     await reporting
     throw error
   }
@@ -215,6 +229,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   settle()
   await lastBatch
   if (!ctx.signal.aborted && !fatal) await orAbandoned(finished)
+  if (ctx.signal.aborted) countInterrupted()
   for (const s of sessions.values()) await orAbandoned(s.close())
   guard.stop()
   await reporting

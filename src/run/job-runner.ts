@@ -12,6 +12,7 @@ import { executePlan, type Routes } from './execute.ts'
 import { decideMode, routesFor } from './mode.ts'
 import { verifySizes } from './verify-size.ts'
 import { EtagMemory } from './etag-memory.ts'
+import { UploadRegistry } from './upload-registry.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from './delete.ts'
 import { verifyChecksums } from '../verify/checksum.ts'
@@ -39,11 +40,14 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     requests: counter.counts, engines: {}, seconds: 0, dryRun: options.dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0, deleted: 0,
   }
   const count = (reason: string) => (summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1)
+  let ended = false
   const item = async (e: Omit<ItemResult, 'job'>) => {
+    if (ended) return // nothing prints after the summary (late outcomes of an interrupted run)
     const result: ItemResult = { job: job.name, ...e }
     await emit({ type: 'item', ...result })
     await plugins.notify('afterItem', result)
   }
+  let uploads: UploadRegistry | undefined
   await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix) })
   try {
     const decision = await decideMode(job, plugins, options.s5cmd, destClient, signal)
@@ -52,6 +56,12 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     summary.engine = routes.primary.name
     await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}` })
 
+    if (!options.dryRun) {
+      uploads = await UploadRegistry.open(job)
+      const aborted = await uploads.abortLeftovers(destClient, job.destination.bucket, signal)
+      if (aborted) await emit({ type: 'warning', job: job.name, message: `aborted ${aborted} multipart upload(s) that an earlier run of this job left open (it was killed)` })
+      uploads.watch(destClient)
+    }
     // Read while the listings start; the planner waits for it before its first decision.
     const memory = EtagMemory.open(job, { write: !options.dryRun })
     // The first page of each listing is the preflight: no extra requests before copying starts.
@@ -99,24 +109,29 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
     }
+  } catch (error) {
+    // An interrupt surfaces as aborted requests: the summary below still says what is known.
+    if (!signal.aborted) throw error
   } finally {
+    await uploads?.flush()
     clients.destroy()
   }
   summary.seconds = (performance.now() - started) / 1000
   summary.peakRssBytes = process.resourceUsage().maxRSS * 1024
+  if (signal.aborted) summary.interrupted ??= { unconfirmed: 0, noAnswer: 0 }
+  ended = true
   await emit({ type: 'job-end', ...summary })
   await plugins.notify('afterJob', summary)
   return summary
 
   async function execute(plan: AsyncIterable<CopyOrSkip>, routes: Routes, memory: Promise<EtagMemory>) {
     const batches = new Map<number, { copied: number; failed: number; bytes: number }>()
-    const metrics = { peakDiskBytes: 0 }
+    const metrics = { peakDiskBytes: 0, bytesThroughHost: 0 }
     const onOutcome = async (o: CopyOutcome, batch: number | undefined) => {
       const b = batch === undefined ? undefined : batches.get(batch)
       if (o.ok) {
         summary.copied++
         summary.bytesCopied += o.item.size
-        summary.bytesThroughHost += o.bytesThroughHost ?? 0
         summary.engines[o.engine] = (summary.engines[o.engine] ?? 0) + 1
         count(o.item.reason)
         if (b) (b.copied++, (b.bytes += o.item.size))
@@ -134,7 +149,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         ...(o.sha256 ? { sha256: o.sha256 } : {}),
       })
     }
-    await executePlan(plan, routes, { job, signal, counter, destClient, sourceClient, metrics, tempDir: options.tempDir, limiter }, {
+    const executed = executePlan(plan, routes, { job, signal, counter, destClient, sourceClient, metrics, tempDir: options.tempDir, limiter }, {
       onSkip: async (p) => {
         summary.skipped++
         count(p.reason)
@@ -147,6 +162,11 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       onOutcome,
       onBatchEnd: (batch) => emit({ type: 'batch-end', job: job.name, batch, ...batches.get(batch)! }),
       warn: (message) => void emit({ type: 'warning', job: job.name, message }),
+      onInterrupted: (_item, answered) => {
+        summary.interrupted ??= { unconfirmed: 0, noAnswer: 0 }
+        if (answered) summary.interrupted.unconfirmed++
+        else summary.interrupted.noAnswer++
+      },
       onFailure: async (o, attempt) => {
         const answer = await plugins.first('onItemError', {
           job, key: o.item.key, error: o.error ?? 'failed', code: o.code, status: o.status, engine: o.engine, attempt,
@@ -156,13 +176,19 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       },
       ...(job.verify === 'none' ? {} : {
         verify: async (outcomes: CopyOutcome[]) => {
-          const sized = await verifySizes(destClient, job, outcomes, signal)
+          const sized = await verifySizes(destClient, job, outcomes, signal, sourceClient)
           return job.verify === 'checksum' ? verifyChecksums({ job, sourceClient, destClient, signal }, sized) : sized
         },
       }),
     })
-    summary.peakDiskBytes = metrics.peakDiskBytes
-    await (await memory).flush()
+    try {
+      await executed
+    } finally {
+      // An interrupted run still says what it moved.
+      summary.peakDiskBytes = metrics.peakDiskBytes
+      summary.bytesThroughHost = metrics.bytesThroughHost
+      await (await memory).flush()
+    }
   }
 }
 

@@ -11,7 +11,7 @@ import { forEachPool } from '../util/pool.ts'
  * A window of copies is checked by listing the destination across the window's key range
  * (pages sized to the window, up to 1,000 keys); keys the listing budget did not reach are HEADed.
  */
-export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<CopyOutcome[]> {
+export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, sourceClient?: S3Client): Promise<CopyOutcome[]> {
   const sorted = [...outcomes].sort((a, b) => compareKeys(a.item.destKey, b.item.destKey))
   const sizes = new Map<string, number>()
   const last = sorted.at(-1)!.item.destKey
@@ -41,10 +41,22 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
       if (!['NotFound', 'NoSuchKey'].includes(errorCode(error) ?? '')) throw error
     }
   }, signal)
-  return outcomes.map((o) => {
+  const checked = outcomes.map((o) => {
     const size = sizes.get(o.item.destKey)
     if (size === o.item.size) return o
     const error = size === undefined ? 'not at the destination after the copy' : `destination holds ${size} bytes, the source ${o.item.size}`
-    return { ...o, ok: false, error, code: 'SizeMismatch' }
+    return { ...o, ok: false, error, code: 'SizeMismatch', destSize: size }
   })
+  return Promise.all(checked.map((o) => ('destSize' in o && o.destSize !== undefined && sourceClient ? sourceChanged(sourceClient, job, o, o.destSize, signal) : o)))
+}
+
+/**
+ * A size that differs from the listing's may be the source's new size: the object was rewritten
+ * during the run, and the copy holds it as it is now. That is a good copy (the next run plans
+ * from the new listing), said as such; a retry would only fail the same way.
+ */
+async function sourceChanged(sourceClient: S3Client, job: ResolvedJob, o: CopyOutcome, destSize: number, signal: AbortSignal): Promise<CopyOutcome> {
+  const now = await sourceClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: o.item.key }), { abortSignal: signal }).then((h) => h.ContentLength, () => undefined)
+  if (now !== destSize) return o
+  return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${now}): copied as it is now` }
 }

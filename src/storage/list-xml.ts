@@ -13,11 +13,16 @@ export interface ListPage {
 
 const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/g
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
-// An ampersand that starts none of the entities above, or a raw CR (XML would normalise it).
-const UNUSUAL_TEXT = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)|\r/
+// An ampersand that starts none of the entities above.
+const UNUSUAL_TEXT = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/
 
+/**
+ * Element text to a string. A raw carriage return is kept as it is: a server that sends one
+ * raw sent a key that holds it, and an XML parser's line-end normalisation would turn it into
+ * a newline (a key that does not exist).
+ */
 function decode(text: string): string | undefined {
-  if (!text.includes('&') && !text.includes('\r')) return text // most keys
+  if (!text.includes('&')) return text // most keys
   if (text.startsWith('&quot;') && text.endsWith('&quot;') && text.indexOf('&', 6) === text.length - 6) return `"${text.slice(6, -6)}"` // ETags
   if (UNUSUAL_TEXT.test(text)) return undefined
   return text.replace(ENTITY, (_, named: string | undefined, dec: string | undefined, hex: string | undefined) =>

@@ -62,8 +62,9 @@ const CASES: Case[] = [
   { name: 'unreadable config file', file: config(ok), args: ['--config', 'missing.config.ts'], code: 2, line: /missing\.config\.ts: cannot read the config file/ },
   { name: 'unknown job name', file: config(ok), args: ['nightly'], code: 2, line: /job "nightly" is not defined in lakesync\.config\.ts \(known: j\)/ },
   { name: '--from without --to', args: ['--from', 's3://src-bucket/'], code: 2, line: /--to: missing; an ad-hoc job needs both --from/ },
-  { name: 'missing credentials', file: config(ok), env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' }, code: 4, line: /source s3:\/\/src-bucket\/: access refused .*\(CredentialsProviderError\)/ },
-  { name: 'unknown profile', file: config(ok).replace('{ endpoint: process.env.E }', "{ endpoint: process.env.E, profile: 'nosuchprofile' }"), env: { AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' }, code: 4, line: /access refused .*check the credentials|profile/ },
+  // No instance-metadata lookup in these two: it would leave loopback.
+  { name: 'missing credentials', file: config(ok), env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' }, code: 4, line: /source s3:\/\/src-bucket\/: no credentials found for connection "local"/ },
+  { name: 'unknown profile', file: config(ok).replace('{ endpoint: process.env.E }', "{ endpoint: process.env.E, profile: 'nosuchprofile' }"), env: { AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' }, code: 4, line: /access refused .*check the credentials|profile/ },
   { name: 'unknown flag', file: config(ok), args: ['--concurency', '4'], code: 2, line: /Unknown arguments?: concurency/ },
 ]
 

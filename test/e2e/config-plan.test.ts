@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
@@ -83,6 +83,18 @@ export default defineConfig({
       // The starter parses and validates: doctor gets as far as the (unreachable) buckets.
       const doctor = await runCli(['doctor'], { cwd: fresh, env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } })
       assert.doesNotMatch(doctor.stderr, /lakesync\.config\.ts:/)
+    })
+
+    test('init refuses where any config exists, and leaves it as it was', async () => {
+      for (const [name, text] of [['lakesync.config.ts', '// mine\n'], ['lakesync.config.mjs', 'export default { jobs: {} }\n'], ['lakesync.config.json', '{"jobs":{}}\n'], ['package.json', '{"name":"x","lakesync":{"jobs":{}}}\n']]) {
+        const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-init-'))
+        await writeFile(path.join(dir, name!), text!)
+        const r = await runCli(['init'], { cwd: dir })
+        assert.equal(r.code, 2, `${name}: ${r.stdout}${r.stderr}`)
+        assert.match(r.stderr, new RegExp(`${name!.replace(/\./g, '\\.')}: already exists; not overwritten`))
+        assert.equal(await readFile(path.join(dir, name!), 'utf8'), text, 'untouched')
+        assert.deepEqual(await readdir(dir), [name], 'no lakesync.config.ts beside it')
+      }
     })
   })
 }

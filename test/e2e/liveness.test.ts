@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3'
+import { putLarge, sha256Of } from '../helpers/big-object.ts'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { runCli } from '../helpers/cli.ts'
@@ -70,6 +72,65 @@ describe('liveness on versitygw', { concurrency: false }, () => {
     } finally {
       await proxy.close()
     }
+  })
+
+  const countKeys = async (prefix: string) => {
+    const c = server.client()
+    try {
+      let n = 0
+      let token: string | undefined
+      do {
+        const page = await c.send(new ListObjectsV2Command({ Bucket: 'dst-bucket', Prefix: prefix, ContinuationToken: token }))
+        n += page.KeyCount ?? 0
+        token = page.IsTruncated ? page.NextContinuationToken : undefined
+      } while (token)
+      return n
+    } finally {
+      c.destroy()
+    }
+  }
+
+  for (const [engine, mode, signal, code] of [['s5cmd', 'direct', 'SIGINT', 130], ['sdk', 'direct', 'SIGTERM', 143], ['sdk', 'traditional', 'SIGINT', 130]] as const) {
+    test(`${signal} mid-run (${mode}, ${engine}): the summary says what was confirmed and what is unknown, and nothing prints after it`, { timeout: 120_000 }, async () => {
+      const prefix = `interrupted-${engine}-${mode}/`
+      const r = await runCli(['sync', '--from', 's3://src-bucket/big/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', server.endpoint, '--engine', engine, '--mode', mode, '--concurrency', '4'], {
+        env: server.env, pathWithTools: true, signal, signalWhen: async () => (await countKeys(prefix)) >= 20,
+      })
+      assert.equal(r.code, code, r.stdout + r.stderr)
+      const lines = r.stdout.trim().split('\n')
+      assert.match(lines.at(-1)!, /bytes through this host: /, 'the summary ends the output')
+      const head = lines.find((l) => l.includes('INTERRUPTED: copied'))
+      assert.ok(head, r.stdout)
+      const copied = Number(/copied (\d+)/.exec(head)![1])
+      assert.ok(copied <= (await countKeys(prefix)), 'copied counts only copies that are there')
+      assert.match(r.stdout, /unknown: \d+ copies answered but not yet confirmed at the destination, \d+ in flight with no answer/)
+      assert.doesNotMatch(r.stdout, /FAILED|verification failed|nothing listed/)
+      if (mode === 'traditional') assert.doesNotMatch(lines.at(-1)!, /bytes through this host: 0 B/)
+    })
+  }
+
+  test('a run killed (SIGKILL) mid multipart upload leaves it open; the next run of the job aborts it and completes', { timeout: 300_000 }, async () => {
+    const client = server.client()
+    await putLarge(client, 'src-bucket', 'huge/100mb.bin', 100 * 1024 * 1024)
+    const open = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: 'dst-bucket', Prefix: 'killed/' }))).Uploads ?? []
+    // A stream copy (16 MiB parts) and a server-side copy in parts.
+    for (const [dest, extra] of [['killed/stream/', ['--mode', 'traditional']], ['killed/direct/', ['--engine', 'sdk', '--multipart-threshold', String(10 * 1024 * 1024), '--part-size', String(5 * 1024 * 1024), '--part-concurrency', '1']]] as const) {
+      const args = ['sync', '--from', 's3://src-bucket/huge/', '--to', `s3://dst-bucket/${dest}`, '--endpoint', server.endpoint, ...extra]
+      // Killed once the upload has a part at the server: lakesync has its answer by then.
+      const withPart = async () => {
+        const upload = (await open()).find((u) => u.Key?.startsWith(dest))
+        return Boolean(upload && ((await client.send(new ListPartsCommand({ Bucket: 'dst-bucket', Key: upload.Key, UploadId: upload.UploadId }))).Parts ?? []).length)
+      }
+      const killed = await runCli(args, { env: server.env, signal: 'SIGKILL', signalWhen: withPart })
+      assert.equal(killed.code, null, 'killed')
+      assert.ok((await open()).some((u) => u.Key?.startsWith(dest)), 'the kill left an upload open')
+      const again = await runCli(args, { env: server.env })
+      assert.equal(again.code, 0, again.stdout + again.stderr)
+      assert.match(again.stdout, /aborted 1 multipart upload\(s\) that an earlier run of this job left open/)
+      assert.deepEqual((await open()).filter((u) => u.Key?.startsWith(dest)), [], 'no upload left open')
+      assert.equal(await sha256Of(client, 'dst-bucket', `${dest}100mb.bin`), await sha256Of(client, 'src-bucket', 'huge/100mb.bin'))
+    }
+    client.destroy()
   })
 
   for (const [signal, code] of [['SIGHUP', 129], ['SIGTERM', 143]] as const) {

@@ -9,6 +9,9 @@ import { startFaultProxy, type ListingFault } from '../helpers/fault-proxy.ts'
 import { runCli } from '../helpers/cli.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
 import { putAll } from '../../scripts/lib/seed.ts'
+import { CopyObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { verifySizes } from '../../src/run/verify-size.ts'
+import type { ResolvedJob } from '../../src/config/types.ts'
 import { CLI, ROOT } from '../helpers/paths.ts'
 
 const COUNT = 1200 // listing pages of 100, 400, 1,000: pages 2 and 3 carry continuation tokens
@@ -48,18 +51,65 @@ for (const kind of serverKinds()) {
       })
     }
 
-    test('keys with a carriage return and "+" come back from the listing exactly (url-encoded listings)', async () => {
+    test('keys with a carriage return, "+" and "%" are listed url-encoded and copied under their exact keys, also from a server that sends CR raw', async () => {
+      // moto refuses to store a key with a carriage return.
+      const keys = [...(kind === 'moto' ? [] : ['cr/a\rb.txt']), 'cr/plus+and space.txt', 'cr/pct%41.txt']
       const client = server.client()
-      const keys = ['cr/a\rb.txt', 'cr/plus+and space.txt', 'cr/pct%41.txt']
       for (const k of keys) await put(client, 'src-bucket', k, k)
       client.destroy()
-      const r = await runCli(['sync', '--from', 's3://src-bucket/cr/', '--to', 's3://dst-bucket/cr/', '--endpoint', server.endpoint, '--engine', 'sdk', '--json'], { env: server.env })
-      assert.equal(r.code, 0, r.stdout + r.stderr)
-      const copied = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'item').map((e) => e.key).sort()
-      assert.deepEqual(copied, [...keys].sort())
+      const proxy = await startFaultProxy(server.port, { rawCarriageReturns: true })
+      try {
+        const r = await runCli(['sync', '--from', 's3://src-bucket/cr/', '--to', 's3://dst-bucket/cr/', '--endpoint', proxy.endpoint, '--engine', 'sdk', '--json'], { env: server.env })
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        const copied = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'item').map((e) => e.key).sort()
+        assert.deepEqual(copied, [...keys].sort())
+      } finally {
+        await proxy.close()
+      }
       const c = server.client()
       assert.deepEqual([...(await snapshot(c, 'dst-bucket', 'cr/')).keys()].sort(), keys.map((k) => k.slice(3)).sort())
       c.destroy()
+    })
+
+    test('a source object rewritten with another size during the run is reported as changed, not failed after retries', async () => {
+      const client = server.client()
+      await put(client, 'src-bucket', 'changing/obj.bin', 'x'.repeat(100))
+      const listed = { action: 'copy' as const, key: 'changing/obj.bin', destKey: 'changing/obj.bin', size: 100, etag: '', reason: 'missing' as const }
+      // Between the listing and the copy, the source is rewritten; the copy takes the new bytes.
+      await put(client, 'src-bucket', 'changing/obj.bin', 'y'.repeat(250))
+      await client.send(new CopyObjectCommand({ Bucket: 'dst-bucket', Key: 'changing/obj.bin', CopySource: 'src-bucket/changing/obj.bin' }))
+      const job = { source: { bucket: 'src-bucket', prefix: 'changing/' }, destination: { bucket: 'dst-bucket', prefix: 'changing/' }, concurrency: 4 } as unknown as ResolvedJob
+      const [checked] = await verifySizes(client, job, [{ item: listed, ok: true, engine: 'sdk' }], new AbortController().signal, client)
+      assert.equal(checked!.ok, true, checked!.error)
+      assert.match(checked!.note ?? '', /the source changed during the run \(listed at 100 bytes, now 250\)/)
+      // A destination that is short of the source's current size is still a failure.
+      await put(client, 'dst-bucket', 'changing/obj.bin', 'z'.repeat(10))
+      const [short] = await verifySizes(client, job, [{ item: listed, ok: true, engine: 'sdk' }], new AbortController().signal, client)
+      assert.equal(short!.ok, false)
+      assert.match(short!.error ?? '', /destination holds 10 bytes, the source 100/)
+      client.destroy()
+    })
+
+    test('traditional copies keep content type, language, user metadata and tags, as server-side copies do', async () => {
+      const client = server.client()
+      await client.send(new PutObjectCommand({ Bucket: 'src-bucket', Key: 'meta/a.txt', Body: 'hello', ContentType: 'text/x-test', ContentLanguage: 'de-CH', Metadata: { origin: 'lakesync-test' }, Tagging: 'team=lake&tier=raw%20data' }))
+      for (const traditional of ['stream', 'staged']) {
+        const r = await runCli(['sync', '--from', 's3://src-bucket/meta/', '--to', `s3://dst-bucket/meta-${traditional}/`, '--endpoint', server.endpoint, '--mode', 'traditional', '--traditional', traditional], { env: server.env })
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        const head = await client.send(new HeadObjectCommand({ Bucket: 'dst-bucket', Key: `meta-${traditional}/a.txt` }))
+        assert.equal(head.ContentType, 'text/x-test')
+        assert.equal(head.ContentLanguage, 'de-CH')
+        assert.deepEqual(head.Metadata, { origin: 'lakesync-test' })
+        const tags = await client.send(new GetObjectTaggingCommand({ Bucket: 'dst-bucket', Key: `meta-${traditional}/a.txt` }))
+        assert.deepEqual((tags.TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort(), ['team=lake', 'tier=raw data'])
+      }
+      client.destroy()
+    })
+
+    test('LAKESYNC_S5CMD naming a missing file is an error (exit 2), not a quiet switch to the SDK engine', async () => {
+      const r = await runCli(['sync', '--from', 's3://src-bucket/meta/', '--to', 's3://dst-bucket/meta-s5/', '--endpoint', server.endpoint], { env: { ...server.env, LAKESYNC_S5CMD: '/nonexistent/s5cmd' } })
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      assert.match(r.stderr, /LAKESYNC_S5CMD: "\/nonexistent\/s5cmd" is not an executable file/)
     })
 
     test('--dry-run --delete counts deletions apart from copies', async () => {

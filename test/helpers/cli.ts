@@ -33,8 +33,14 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     const signal = options.signal ?? 'SIGINT'
     if (options.signalAfterMs) setTimeout(() => child.kill(signal), options.signalAfterMs)
     if (options.signalWhen) {
+      // One check at a time, one signal at most: a second SIGINT would end lakesync at once, as it would a user's.
+      let checking = false
+      let sent = false
       const poll = setInterval(async () => {
-        if (child.exitCode === null && (await options.signalWhen!())) (clearInterval(poll), child.kill(signal))
+        if (checking || sent) return
+        checking = true
+        if (child.exitCode === null && (await options.signalWhen!().catch(() => false))) (sent = true), clearInterval(poll), child.kill(signal)
+        checking = false
       }, 20)
       child.on('close', () => clearInterval(poll))
     }

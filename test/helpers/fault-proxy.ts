@@ -15,6 +15,8 @@ export interface Faults {
   hangObjectOnce?: number
   /** Listing pages after the first (those with a continuation token) spoiled, every time they are asked. */
   listing?: ListingFault
+  /** Listing bodies with carriage returns sent raw, not as &#13; (XML readers then see a newline). */
+  rawCarriageReturns?: boolean
 }
 
 export type ListingFault = 'truncated-without-token' | 'empty-body' | 'html-body' | 'error-body' | 'same-token'
@@ -54,13 +56,17 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
       res.once('close', () => copies.inFlight--)
     }
     const token = url.searchParams.get('continuation-token')
-    if (faults.listing && token && url.searchParams.get('list-type') === '2') {
+    const isList = req.method === 'GET' && url.searchParams.get('list-type') === '2'
+    const spoil = faults.listing && token && isList
+      ? (xml: string) => spoilPage(faults.listing!, xml, token)
+      : faults.rawCarriageReturns && isList ? (xml: string) => xml.replace(/&#(13|x[dD]);/g, '\r') : undefined
+    if (spoil) {
       injected.spoiledPages++
       const upRes = await new Promise<http.IncomingMessage>((resolve, reject) =>
         http.get({ host: '127.0.0.1', port: upstreamPort, path: req.url, headers: req.headers }, resolve).on('error', reject))
       let xml = ''
       for await (const chunk of upRes) xml += chunk
-      const body = spoilPage(faults.listing, xml, token)
+      const body = spoil(xml)
       res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
       return res.end(body)
     }

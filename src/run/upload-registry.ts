@@ -1,0 +1,95 @@
+import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3'
+import { appendFileSync } from 'node:fs'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { ResolvedJob } from '../config/types.ts'
+import { errorCode } from '../storage/errors.ts'
+import { makeDir } from '../util/make-dir.ts'
+import { jobIdentity } from './etag-memory.ts'
+import { stateDir } from './journal.ts'
+
+/**
+ * The multipart uploads lakesync itself opened for a job, one JSON line as each opens and as it
+ * completes or aborts: `$LAKESYNC_STATE_DIR/uploads/<job id>.jsonl`. A run killed outright
+ * (SIGKILL, a crash) cannot abort its uploads; the next run of the job aborts those it finds
+ * open here, and only those: an upload someone else started is never touched.
+ * Lines are few (one pair per object above the multipart threshold).
+ */
+export class UploadRegistry {
+  private chain: Promise<void> = Promise.resolve()
+
+  private constructor(readonly file: string | undefined) {}
+
+  /** The job's registry, or one that records nothing when the state dir cannot be written. */
+  static async open(job: ResolvedJob, dir = stateDir()): Promise<UploadRegistry> {
+    const folder = path.join(dir, 'uploads')
+    const id = jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)
+    const ok = await makeDir(folder).then(() => true, () => false)
+    return new UploadRegistry(ok ? path.join(folder, `${id}.jsonl`) : undefined)
+  }
+
+  /** Aborts the uploads an earlier run left open; returns how many it aborted. */
+  async abortLeftovers(client: S3Client, bucket: string, signal: AbortSignal): Promise<number> {
+    if (!this.file) return 0
+    const open = new Map<string, string>()
+    for (const line of (await readFile(this.file, 'utf8').catch(() => '')).split('\n')) {
+      const r = parseLine(line)
+      if (r?.op === 'open' && typeof r.key === 'string' && typeof r.uploadId === 'string') open.set(r.uploadId, r.key)
+      else if (r?.op === 'done') open.delete(r.uploadId)
+    }
+    let aborted = 0
+    for (const [UploadId, Key] of open) {
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }), { abortSignal: signal })
+        aborted++
+      } catch (error) {
+        if (errorCode(error) !== 'NoSuchUpload') throw error
+      }
+    }
+    await writeFile(this.file, '').catch(() => {})
+    return aborted
+  }
+
+  /** Records, on this client, every multipart upload it opens and closes. */
+  watch(client: S3Client) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args)
+        const input = args.input as { Key?: string; UploadId?: string }
+        // Written before the first part is sent: a kill from then on leaves it on disk.
+        if (context.commandName === 'CreateMultipartUploadCommand') this.appendNow({ op: 'open', key: input.Key, uploadId: (result.output as { UploadId?: string }).UploadId })
+        else if (context.commandName === 'CompleteMultipartUploadCommand' || context.commandName === 'AbortMultipartUploadCommand') this.append({ op: 'done', uploadId: input.UploadId })
+        return result
+      },
+      { step: 'initialize', name: 'lakesyncUploadRegistry' },
+    )
+  }
+
+  /** Waits for the lines written so far. */
+  flush(): Promise<void> {
+    return this.chain
+  }
+
+  private appendNow(record: object) {
+    if (!this.file) return
+    try {
+      appendFileSync(this.file, JSON.stringify(record) + '\n')
+    } catch {
+      // an unwritable state dir costs this clean-up, not the copy
+    }
+  }
+
+  private append(record: object) {
+    const file = this.file
+    if (!file) return
+    this.chain = this.chain.then(() => appendFile(file, JSON.stringify(record) + '\n')).catch(() => {})
+  }
+}
+
+function parseLine(line: string): any {
+  try {
+    return line ? JSON.parse(line) : undefined
+  } catch {
+    return undefined // a line cut short by a kill
+  }
+}
