@@ -11,6 +11,12 @@ npx tsc --noEmit
 evidence=$(mktemp -d)
 trap 'rm -rf "$evidence"' EXIT
 export LAKESYNC_STATE_DIR="$evidence/state" LAKESYNC_TEST_OUTPUT_LOG="$evidence/outputs.log"
+# Every process's command line, sampled while the suites run: no secret may travel on one that
+# lakesync starts (s5cmd, shells). Left out: the test servers, whose keys are on their command
+# lines by design, and lakesync's own, which carries what a test typed (a bad endpoint, say).
+( while sleep 0.5; do ps -eo args= | grep -v -e versitygw -e moto_server -e src/cli/run.ts >> "$evidence/processes.log" || true; done ) &
+sampler=$!
+trap 'kill $sampler 2>/dev/null; rm -rf "$evidence"' EXIT
 # A test that hangs fails after 10 minutes instead of holding CI.
 run() { node --import tsx --test --test-concurrency=2 --test-timeout=600000 "$@"; }
 if [ $# -gt 0 ]; then
@@ -20,9 +26,10 @@ else
   run $(ls test/unit/*.test.ts test/e2e/*.test.ts | grep -v 'rate.test.ts')
   run test/e2e/rate.test.ts
 fi
+kill $sampler 2>/dev/null || true
 # Test servers' secrets all start with this; the errors suite's wrong secret with the other.
 if grep -rlE 'lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value' "$evidence"; then
   echo "secrets: FAILED: a test credential appears in the files above"
   exit 1
 fi
-echo "secrets: no test credential in $(wc -l < "$evidence/outputs.log") lines of CLI output nor in $(find "$evidence/state" -name '*.jsonl' 2>/dev/null | wc -l) run journals"
+echo "secrets: no test credential in $(wc -l < "$evidence/outputs.log") lines of CLI output, $(find "$evidence/state" -name '*.jsonl' 2>/dev/null | wc -l) run journals nor $(wc -l < "$evidence/processes.log") sampled process command lines"

@@ -89,12 +89,23 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .parseAsync()
 }
 
+/**
+ * A cause's stack for --verbose. A credential provider's message can carry what a
+ * credential_process printed on stderr (a token, say): only its name and frames are shown.
+ */
+function verboseStack(cause: Error): string {
+  const stack = String(cause.stack ?? cause)
+  if (cause.name !== 'CredentialsProviderError') return stack
+  const frames = stack.split('\n').filter((l) => /^\s+at /.test(l))
+  return [`${cause.name}: (its message is not shown: credential providers may echo secrets)`, ...frames].join('\n')
+}
+
 export function reportError(error: unknown, verbose: boolean): number {
   if (error instanceof LakesyncError) {
     const lines = error instanceof ConfigError ? error.problems : [error.message]
     for (const l of lines) out.err(`lakesync: ${l}`)
     if (error.hint) out.err(`  hint: ${error.hint}`)
-    if (verbose && error.cause instanceof Error) out.err(String(error.cause.stack))
+    if (verbose && error.cause instanceof Error) out.err(verboseStack(error.cause))
     return error.exitCode
   }
   const message = error instanceof Error ? error.message : String(error)

@@ -186,6 +186,16 @@ for (const kind of serverKinds()) {
       }
     })
 
+    test('--verbose never shows what a failing credential_process printed', { skip: kind === 'moto' && 'moto accepts any credentials; one server is enough', timeout: 60_000 }, async () => {
+      const home = await mkdtemp(path.join(tmpdir(), 'lakesync-credproc-'))
+      await writeFile(path.join(home, 'config'), `[profile leaky]\ncredential_process = /bin/sh -c "echo leaked-token-value-4711 >&2; exit 1"\n`)
+      const env = { HOME: home, AWS_PROFILE: 'leaky', AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1' }
+      const r = await runCli(['plan', '--verbose', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', server.endpoint], { env })
+      assert.equal(r.code, 4, r.stdout + r.stderr)
+      assert.match(r.stderr, /CredentialsProviderError: \(its message is not shown/)
+      assert.ok(!(r.stdout + r.stderr).includes('leaked-token-value-4711'), r.stderr)
+    })
+
     test('a closed stdout (| head -1) lets the run finish cleanly: no EPIPE crash, everything copied', { skip: kind === 'moto' && 'one server is enough for a pipe', timeout: 120_000 }, async () => {
       const shell = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)} sync --from s3://src-bucket/data/ --to s3://dst-bucket/piped/ --endpoint ${server.endpoint} --verbose | head -1; echo "status \${PIPESTATUS[0]}"`
       const child = spawn('/bin/bash', ['-c', shell], { cwd: ROOT, env: { ...process.env, ...server.env } })
