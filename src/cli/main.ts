@@ -84,7 +84,8 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     // so only when the help is shown.
     .wrap(argv.includes('--help') ? Math.min(110, process.stdout.columns || 100) : null)
     .fail((message, error) => {
-      throw error ?? new ConfigError([message], 'see lakesync --help')
+      // yargs' messages span lines ("Invalid values:\n  Argument: ..."): one problem, one line.
+      throw error ?? new ConfigError([message.replace(/\s*\n\s*/g, ' ')], 'see lakesync --help')
     })
     .parseAsync()
 }

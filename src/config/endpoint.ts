@@ -41,3 +41,13 @@ export function hasUserinfo(endpoint: string): boolean {
 export function redactUserinfo(endpoint: string): string {
   return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
 }
+
+/**
+ * Where a connection's requests really go, for messages: its endpoint, else the one the AWS SDK
+ * takes from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS S3.
+ */
+export function describeEndpoint(endpoint: string | undefined, env = process.env): string {
+  if (endpoint) return endpoint
+  const fromEnv = env.AWS_ENDPOINT_URL_S3 ? ['AWS_ENDPOINT_URL_S3', env.AWS_ENDPOINT_URL_S3] : env.AWS_ENDPOINT_URL ? ['AWS_ENDPOINT_URL', env.AWS_ENDPOINT_URL] : undefined
+  return fromEnv ? `${redactUserinfo(fromEnv[1]!)} (from ${fromEnv[0]})` : 'AWS S3'
+}

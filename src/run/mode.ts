@@ -1,7 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../config/types.ts'
 import { PreflightError } from '../errors.ts'
-import { sameEndpointUrl } from '../config/endpoint.ts'
+import { describeEndpoint, sameEndpointUrl } from '../config/endpoint.ts'
 import { isAccessRefused, preflightError } from './preflight.ts'
 import type { ModeDecision } from '../plugins/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
@@ -51,7 +51,7 @@ export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5c
   }
   if (decision.mode === 'direct' && !same) {
     throw new PreflightError(
-      `job ${job.name}: --mode direct needs source and destination on one endpoint (source ${job.source.connection.endpoint ?? 'AWS'}, destination ${job.destination.connection.endpoint ?? 'AWS'})`,
+      `job ${job.name}: --mode direct needs source and destination on one endpoint (source ${describeEndpoint(job.source.connection.endpoint)}, destination ${describeEndpoint(job.destination.connection.endpoint)})`,
       'use --mode auto or --mode traditional to copy through this host',
     )
   }

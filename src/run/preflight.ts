@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { PreflightError } from '../errors.ts'
+import { describeEndpoint } from '../config/endpoint.ts'
 import { describeS3Error, errorCode, NETWORK_CODES } from '../storage/errors.ts'
 import type { ResolvedLocation } from '../config/types.ts'
 
@@ -22,7 +23,7 @@ export function isAccessRefused(error: unknown): boolean {
 
 export function preflightError(error: unknown, where: string, loc: ResolvedLocation): PreflightError {
   const code = errorCode(error) ?? ''
-  const endpoint = loc.connection.endpoint ?? 'AWS S3'
+  const endpoint = describeEndpoint(loc.connection.endpoint)
   const status = (error as any)?.$metadata?.httpStatusCode
   if (code === 'NoSuchBucket' || (status === 404 && !code)) {
     return new PreflightError(`${where}: bucket "${loc.bucket}" does not exist on ${endpoint}`, 'check the bucket name and the connection endpoint, or create the bucket', { cause: error })
@@ -31,8 +32,9 @@ export function preflightError(error: unknown, where: string, loc: ResolvedLocat
     return new PreflightError(`${where}: endpoint ${endpoint} is unreachable (${code || 'network error'})`, 'check the endpoint URL and that the S3 server is running', { cause: error })
   }
   if (code === 'CredentialsProviderError') {
+    const profile = loc.connection.profile ? `: profile "${loc.connection.profile}" gave none` : ''
     return new PreflightError(
-      `${where}: no credentials found for connection "${loc.connectionName}"`,
+      `${where}: no credentials found for connection "${loc.connectionName}"${profile}`,
       `set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give the connection a profile; for a public bucket, mark the connection anonymous (--source-anonymous)`,
       { cause: error },
     )

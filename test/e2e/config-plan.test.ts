@@ -8,6 +8,8 @@ import { runCli } from '../helpers/cli.ts'
 import { snapshot } from '../helpers/buckets.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 
+const STARTER_EDITED = '// edited by its team\nexport default { jobs: {} }\n'
+
 for (const kind of serverKinds()) {
   describe(`config files and plan on ${kind}`, { concurrency: false }, () => {
     let server: S3TestServer
@@ -77,12 +79,17 @@ export default defineConfig({
       const first = await runCli(['init'], { cwd: fresh })
       assert.equal(first.code, 0, first.stderr)
       assert.match(await readFile(path.join(fresh, 'lakesync.config.ts'), 'utf8'), /defineConfig/)
+      await writeFile(path.join(fresh, 'lakesync.config.ts'), STARTER_EDITED)
       const again = await runCli(['init'], { cwd: fresh })
       assert.equal(again.code, 2)
       assert.match(again.stderr, /already exists; not overwritten/)
-      // The starter parses and validates: doctor gets as far as the (unreachable) buckets.
+      assert.equal(await readFile(path.join(fresh, 'lakesync.config.ts'), 'utf8'), STARTER_EDITED, 'the edited config is untouched')
+      await runCli(['init', '--force'], { cwd: fresh })
+      // The starter parses and validates: doctor gets as far as the (unreachable) buckets, and names where it really went.
       const doctor = await runCli(['doctor'], { cwd: fresh, env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } })
-      assert.doesNotMatch(doctor.stderr, /lakesync\.config\.ts:/)
+      assert.equal(doctor.code, 4, doctor.stdout + doctor.stderr)
+      assert.doesNotMatch(doctor.stdout + doctor.stderr, /lakesync\.config\.ts:/)
+      assert.match(doctor.stdout + doctor.stderr, /endpoint http:\/\/127\.0\.0\.1:9 \(from AWS_ENDPOINT_URL\) is unreachable/)
     })
 
     test('init refuses where any config exists, and leaves it as it was', async () => {

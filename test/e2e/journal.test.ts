@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, readdir } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
-import { runCli } from '../helpers/cli.ts'
+import { runCli, suiteStateDir } from '../helpers/cli.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { CLI } from '../helpers/paths.ts'
 import { Upload } from '@aws-sdk/lib-storage'
@@ -18,7 +17,7 @@ describe('run journal and `lakesync runs`', () => {
     const client = server.client()
     await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 60 }))
     client.destroy()
-    state = await mkdtemp(path.join(tmpdir(), 'lakesync-state-'))
+    state = await suiteStateDir('journal')
   })
   after(() => server?.stop())
   const env = () => ({ ...server.env, LAKESYNC_STATE_DIR: state })

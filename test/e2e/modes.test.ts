@@ -68,7 +68,10 @@ for (const kind of serverKinds()) {
       assert.deepEqual([...(await snapshot(client, 'dst-bucket', 'across/'))], [...source])
       client.destroy()
       const again = await runCli(['sync', 'across', '--json'], { env: cfg.env, cwd: cfg.dir })
+      assert.equal(again.code, 0, again.stderr)
       assert.equal(jobEnd(again.stdout).copied, 0, 'a second run copies nothing')
+      assert.equal(jobEnd(again.stdout).skipped, source.size, 'and skips every object as unchanged')
+      assert.equal(jobEnd(again.stdout).failed, 0)
     })
 
     test('on one server: auto picks direct; --mode direct across servers fails at preflight (exit 4)', async () => {
@@ -95,6 +98,7 @@ for (const kind of serverKinds()) {
       assert.deepEqual(await readdir(temp), [], 'temp dir emptied')
       const resumed = await runCli(args, { env: { ...cfg.env, LAKESYNC_TMPDIR: temp }, cwd: cfg.dir })
       assert.equal(resumed.code, 0, resumed.stderr)
+      assert.deepEqual(await readdir(temp), [], 'a successful staged run leaves no temp files either')
       assert.ok(jobEnd(resumed.stdout).peakDiskBytes > 0)
       const src = a.client()
       const dst = b.client()
@@ -128,6 +132,10 @@ for (const kind of serverKinds()) {
       assert.ok(end.peakRssBytes < 300 * MB, `peak RSS ${Math.round(end.peakRssBytes / MB)} MB`)
       const dst = b.client()
       assert.equal(await sha256Of(dst, 'dst-bucket', 'across/large/1gb.bin'), sha)
+      // Streamed in parts, the object keeps its content type and metadata.
+      const head = await dst.send(new HeadObjectCommand({ Bucket: 'dst-bucket', Key: 'across/large/1gb.bin' }))
+      assert.equal(head.ContentType, 'application/x-test')
+      assert.deepEqual(head.Metadata, { origin: 'lakesync-test' })
       dst.destroy()
     })
   })

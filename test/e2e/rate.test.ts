@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
-import { runCli } from '../helpers/cli.ts'
+import { runCli, suiteStateDir } from '../helpers/cli.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import type { LakesyncEvent } from '../../src/run/events.ts'
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 
 describe('--max-rps', () => {
@@ -20,7 +19,7 @@ describe('--max-rps', () => {
 
   for (const engine of ['s5cmd', 'sdk']) {
     test(`${engine}: the measured request rate stays within 10% of N`, async () => {
-      const state = await mkdtemp(path.join(tmpdir(), 'lakesync-rate-'))
+      const state = await suiteStateDir('rate')
       const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${engine}/`, '--endpoint', server.endpoint, '--engine', engine, '--max-rps', '50', '--verify', 'none', '--json'], { env: { ...server.env, LAKESYNC_STATE_DIR: state } })
       assert.equal(r.code, 0, r.stderr)
       const end = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as LakesyncEvent).find((e) => e.type === 'job-end') as Extract<LakesyncEvent, { type: 'job-end' }>

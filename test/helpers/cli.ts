@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
+import { mkdir, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { CLI, ROOT, TOOLS_BIN } from './paths.ts'
 
 const EXIT_AFTER_SUMMARY_MS = 1000
@@ -46,10 +49,25 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     }
     child.on('error', reject)
     child.on('close', (code) => {
-      if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ lakesync ${args.join(' ')}\n${stdout}${stderr}`)
+      logOutput(`lakesync ${args.join(' ')}`, stdout, stderr)
       const lingered = summaryAt === undefined ? 0 : performance.now() - summaryAt
       if (lingered > EXIT_AFTER_SUMMARY_MS) return reject(new Error(`lakesync ${args.join(' ')} exited ${Math.round(lingered)} ms after its summary (at most ${EXIT_AFTER_SUMMARY_MS} ms): a handle outlives the run`))
       resolve({ code, stdout, stderr })
     })
   })
+}
+
+/** Adds a run's output to the suite's evidence, which scripts/test.sh searches for secrets. */
+export function logOutput(command: string, stdout: string, stderr: string) {
+  if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ ${command}\n${stdout}${stderr}`)
+}
+
+/**
+ * A state dir of a suite's own, inside the suite's evidence when scripts/test.sh runs it, so its
+ * journals are searched for secrets like every other.
+ */
+export async function suiteStateDir(name: string): Promise<string> {
+  const parent = process.env.LAKESYNC_STATE_DIR ? path.join(process.env.LAKESYNC_STATE_DIR, 'suites') : tmpdir()
+  await mkdir(parent, { recursive: true })
+  return mkdtemp(path.join(parent, `${name}-`))
 }

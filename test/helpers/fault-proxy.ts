@@ -41,9 +41,12 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
   const injected = { slowDown: 0, resets: 0, spikes: 0, hangs: 0, spoiledPages: 0 }
   /** Server-side copies in flight now, and the most seen at once. */
   const copies = { inFlight: 0, peak: 0 }
+  /** Every request as it arrived, for counts made at the wire rather than by lakesync. */
+  const requests: { method: string; path: string; copy: boolean; list: boolean }[] = []
   const hung = new Set<string>()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url!, 'http://proxy')
+    requests.push({ method: req.method!, path: decodeURIComponent(url.pathname), copy: Boolean(req.headers['x-amz-copy-source']), list: url.searchParams.has('list-type') })
     const isCopy = req.method === 'PUT' && Boolean(req.headers['x-amz-copy-source'])
     const isObject = (req.method === 'GET' && !url.searchParams.has('list-type') && url.pathname.split('/').length > 2) || (req.method === 'PUT' && !isCopy)
     if (faults.hangObjectOnce && isObject && !hung.has(req.url!) && random() < faults.hangObjectOnce) {
@@ -109,6 +112,7 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
     endpoint: `http://127.0.0.1:${port}`,
     injected,
     copies,
+    requests,
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   }
 }

@@ -2,6 +2,7 @@ import { sh } from '../../util/sh.ts'
 import { ExitCode, LakesyncError } from '../../errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { chooseEngine, sameEndpoint } from '../../run/mode.ts'
+import { describeEndpoint } from '../../config/endpoint.ts'
 import { checkLocation } from '../../run/preflight.ts'
 import { createS3Client } from '../../storage/client.ts'
 import { out } from '../../util/redact.ts'
@@ -23,7 +24,7 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
       const client = createS3Client(loc.connection, { maxAttempts: 1 })
       try {
         await checkLocation(client, loc, side, o.signal)
-        out.line(`ok    ${job.name}: ${side} s3://${loc.bucket}/${loc.prefix} reachable on ${loc.connection.endpoint ?? 'AWS'} (connection ${loc.connectionName})`)
+        out.line(`ok    ${job.name}: ${side} s3://${loc.bucket}/${loc.prefix} reachable on ${describeEndpoint(loc.connection.endpoint)} (connection ${loc.connectionName})`)
       } catch (error) {
         worst = error instanceof LakesyncError ? error.exitCode : ExitCode.preflight
         out.line(`FAIL  ${error instanceof Error ? error.message : String(error)}${error instanceof LakesyncError && error.hint ? `\n      hint: ${error.hint}` : ''}`)
