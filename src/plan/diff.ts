@@ -152,5 +152,7 @@ export function keyFilter(include: string[], exclude: string[]): (relativeKey: s
   const opts = { dot: true }
   const inc = include.length ? picomatch(include, opts) : () => true
   const exc = exclude.length ? picomatch(exclude, opts) : () => false
-  return (key) => inc(key) && !exc(key)
+  // picomatch's wildcards stop at a line break; a key may hold one, and `*` must match it.
+  const matchable = (key: string) => (/[\n\r]/.test(key) ? key.replace(/[\n\r]/g, '\u0001') : key)
+  return (key) => inc(matchable(key)) && !exc(matchable(key))
 }

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli } from '../helpers/cli.ts'
+import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
 import { awkwardKeys } from '../helpers/keys.ts'
 import { generatedKlines, putAll, realSamples } from '../../scripts/lib/seed.ts'
@@ -34,8 +35,13 @@ for (const kind of serverKinds()) {
 
     for (const engine of ['s5cmd', 'sdk'] as const) {
       test(`${engine}: mirrors 500+ objects with awkward keys byte-identical, server-side`, async () => {
-        const r = await sync(`s3://dst-bucket/${engine}/`, '--engine', engine)
+        // Through a proxy that records every request: server-side means no object byte crossed it.
+        const proxy = await startFaultProxy(server.port, {})
+        const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${engine}/`, '--endpoint', proxy.endpoint, '--json', '--engine', engine], { env: server.env })
+        await proxy.close()
         assert.equal(r.code, 0, r.stderr)
+        assert.deepEqual(proxy.requests.filter((q) => (q.method === 'GET' && !q.list) || (q.method === 'PUT' && !q.copy)).map((q) => `${q.method} ${q.path}`), [], 'no GetObject or PutObject: nothing went through this host')
+        assert.ok(proxy.requests.filter((q) => q.copy).length >= source.size, 'one CopyObject per object at least')
         const copied = items(r.stdout).filter((e) => e.action === 'copied')
         assert.equal(copied.length, source.size)
         // moto decodes s5cmd's form-encoded copy source ("+" for space) literally: those keys are rescued by sdk.

@@ -17,7 +17,24 @@ export interface Faults {
   listing?: ListingFault
   /** Listing bodies with carriage returns sent raw, not as &#13; (XML readers then see a newline). */
   rawCarriageReturns?: boolean
+  /** Answers a request itself (it never reaches the server) when this returns an answer. */
+  answer?: (request: ProxiedRequest) => { status: number; body: string } | undefined
 }
+
+export interface ProxiedRequest {
+  method: string
+  /** Decoded: /bucket/key */
+  path: string
+  query: URLSearchParams
+  copy: boolean
+  list: boolean
+  /** Signed (an Authorization header or a presigned query). */
+  signed: boolean
+  at: number
+}
+
+/** An S3 error body. */
+export const s3Error = (code: string, message = code) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`
 
 export type ListingFault = 'truncated-without-token' | 'empty-body' | 'html-body' | 'error-body' | 'same-token'
 
@@ -42,11 +59,21 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
   /** Server-side copies in flight now, and the most seen at once. */
   const copies = { inFlight: 0, peak: 0 }
   /** Every request as it arrived, for counts made at the wire rather than by lakesync. */
-  const requests: { method: string; path: string; copy: boolean; list: boolean }[] = []
+  const requests: ProxiedRequest[] = []
   const hung = new Set<string>()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url!, 'http://proxy')
-    requests.push({ method: req.method!, path: decodeURIComponent(url.pathname), copy: Boolean(req.headers['x-amz-copy-source']), list: url.searchParams.has('list-type') })
+    const request: ProxiedRequest = {
+      method: req.method!, path: decodeURIComponent(url.pathname), query: url.searchParams, copy: Boolean(req.headers['x-amz-copy-source']), list: url.searchParams.has('list-type'),
+      signed: Boolean(req.headers.authorization || url.searchParams.has('X-Amz-Signature')), at: performance.now(),
+    }
+    requests.push(request)
+    const answer = faults.answer?.(request)
+    if (answer) {
+      req.resume()
+      res.writeHead(answer.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(answer.body) })
+      return res.end(answer.body)
+    }
     const isCopy = req.method === 'PUT' && Boolean(req.headers['x-amz-copy-source'])
     const isObject = (req.method === 'GET' && !url.searchParams.has('list-type') && url.pathname.split('/').length > 2) || (req.method === 'PUT' && !isCopy)
     if (faults.hangObjectOnce && isObject && !hung.has(req.url!) && random() < faults.hangObjectOnce) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { diffListings } from '../../src/plan/diff.ts'
+import { diffListings, keyFilter } from '../../src/plan/diff.ts'
 import type { ListedObject } from '../../src/storage/list.ts'
 
 async function* list(objects: ListedObject[]) {
@@ -41,4 +41,12 @@ test('merge-join rules: missing, size, ETag, unchanged, multipart same size', as
 test('filters match keys relative to the source prefix', async () => {
   const src = ['in/x/1.zip', 'in/x/1.zip.CHECKSUM', 'in/y/2.zip'].map((key) => ({ key, size: 1, etag: md5('a') }))
   assert.deepEqual((await plan(src, [], { include: ['x/**'], exclude: ['**/*.CHECKSUM'] })).map((r) => r[0]), ['in/x/1.zip'])
+})
+
+test('filters match keys that hold a line break like any other key', () => {
+  const selected = keyFilter(['odd/**', 'x/*.bin'], ['**/*.tmp'])
+  assert.equal(selected('odd/line\nbreak.bin'), true)
+  assert.equal(selected('x/carriage\rreturn.bin'), true)
+  assert.equal(selected('odd/line\nbreak.tmp'), false)
+  assert.equal(selected('other/line\nbreak.bin'), false)
 })
