@@ -18,8 +18,10 @@ export function fallback(options: { retries?: number } = {}): Plugin {
     name: 'lakesync:fallback',
     onItemError({ job, code, status, attempt, mode, requestedMode }) {
       const retries = options.retries ?? job.retries
+      // Before the 5xx rule: a 501 NotImplemented will not change on a retry.
+      const noServerSide = NO_SERVER_SIDE_COPY.has(code ?? '') || status === 501 || status === 403
+      if (noServerSide) return mode === 'direct' && requestedMode === 'auto' ? 'fallback' : null
       if ((TRANSIENT.has(code ?? '') || (status ?? 0) >= 500) && attempt < retries) return 'retry'
-      if (mode === 'direct' && requestedMode === 'auto' && (NO_SERVER_SIDE_COPY.has(code ?? '') || status === 501 || status === 403)) return 'fallback'
       return null
     },
   }

@@ -89,6 +89,8 @@ for (const kind of serverKinds()) {
       assert.equal(r.code, 0, r.stdout + r.stderr)
       const end = jobEnd(r.stdout)
       assert.deepEqual(end.engines, { sdk: 10, stream: 10 })
+      // Straight to the fallback: a NotImplemented is not retried (the SDK's and lakesync's retries would only wait).
+      for (let i = 10; i < 20; i++) assert.equal(proxy.requests.filter((q) => q.copy && q.path.endsWith(`obj-${i}.bin`)).length, 1, `obj-${i}: one server-side try`)
       assert.ok(proxy.requests.some((q) => q.method === 'GET' && !q.list), 'the fallback read the bytes')
       assert.deepEqual([...(await dest('fallback/')).keys()], objects.map((o) => o.key.slice('plain/'.length)))
     })
