@@ -59,7 +59,9 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 
 /** Adds a run's output to the suite's evidence, which scripts/test.sh searches for secrets. */
 export function logOutput(command: string, stdout: string, stderr: string) {
-  if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ ${command}\n${stdout}${stderr}`)
+  // The command line is the test's own (some type a secret into an endpoint on purpose); what is searched is lakesync's output.
+  const typed = command.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@')
+  if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ ${typed}\n${stdout}${stderr}`)
 }
 
 /**
