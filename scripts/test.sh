@@ -28,8 +28,11 @@ else
 fi
 kill $sampler 2>/dev/null || true
 # Test servers' secrets all start with this; the errors suite's wrong secret with the other.
-if grep -rlE 'lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value' "$evidence"; then
-  echo "secrets: FAILED: a test credential appears in the files above"
+secrets='lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value'
+if grep -rqE "$secrets" "$evidence"; then
+  # Where, with the secret itself masked: file, line number and the text around it.
+  grep -rnE "$secrets" "$evidence" | sed -E "s/($secrets)[A-Za-z0-9-]*/<SECRET>/g" | cut -c1-300 | head -20
+  echo "secrets: FAILED: a test credential appears in the lines above"
   exit 1
 fi
 echo "secrets: no test credential in $(wc -l < "$evidence/outputs.log") lines of CLI output, $(find "$evidence/state" -name '*.jsonl' 2>/dev/null | wc -l) run journals nor $(wc -l < "$evidence/processes.log") sampled process command lines"
