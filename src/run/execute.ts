@@ -1,7 +1,9 @@
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from '../engines/types.ts'
 import type { PlanItem } from '../plan/diff.ts'
 import type { ItemErrorAction } from '../plugins/types.ts'
-import { watchLiveness, type Waiting } from './liveness.ts'
+import { watchLiveness } from './liveness.ts'
+import { ItemBook } from './item-book.ts'
+import { BatchLedger } from './batch-ledger.ts'
 import { stallSeconds } from '../util/env.ts'
 import { printableKey } from '../util/printable.ts'
 
@@ -50,188 +52,205 @@ export function backoffMs(attempt: number, code?: string): number {
  * plugins decide; successes are verified in windows before they are reported.
  */
 export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
-  let reporting: Promise<void> = Promise.resolve()
-  let fatal: unknown
-  const serial = (fn: () => Promise<void>) => {
-    reporting = reporting.then(fn).catch((e) => void (fatal ??= e))
+  const run = new PlanExecution(routes, ctx, handlers)
+  try {
+    for await (const item of plan) {
+      if (ctx.signal.aborted || run.fatal) break
+      if (item.action === 'skip') run.report(() => handlers.onSkip(item))
+      else await run.start(item)
+    }
+  } catch (error) {
+    // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
+    await run.abortAfterListingError()
+    throw error
+  }
+  await run.finish()
+}
+
+/** The engine an item's retry goes to: direct copies retry with the SDK engine. */
+function retryEngine(routes: Routes, o: CopyOutcome): Engine {
+  const direct = o.engine === 's5cmd' || o.engine === 'sdk'
+  if (direct) return routes.direct ?? routes.primary
+  return o.engine === routes.traditional?.name ? routes.traditional : routes.primary
+}
+
+/** One run of executePlan: the engines' sessions, the open items, the batches and the window of copies to verify. */
+class PlanExecution {
+  fatal: unknown
+  private reporting: Promise<void> = Promise.resolve()
+  private readonly items = new ItemBook()
+  private readonly batches: BatchLedger
+  private readonly sessions = new Map<Engine, EngineSession>()
+  private batch: { session: EngineSession; no: number; size: number } | undefined
+  private toVerify: CopyOutcome[] = []
+  private open = 0
+  private planDone = false
+  private allDone!: () => void
+  private readonly finished = new Promise<void>((r) => (this.allDone = r))
+  private abandon!: () => void
+  // Given up by the liveness guard: engine sessions that never answer are no longer awaited.
+  private readonly abandoned = new Promise<void>((r) => (this.abandon = r))
+  private readonly guard
+
+  constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
+    this.batches = new BatchLedger((no) => this.report(() => handlers.onBatchEnd(no)))
+    this.guard = watchLiveness({
+      stallMs: stallSeconds() * 1000,
+      lastProgress: () => Math.max(this.items.lastOutcome, ctx.counter.lastAnswerAt),
+      waiting: () => this.items.waiting(),
+      warn: (m) => handlers.warn?.(m),
+      giveUp: (reason) => {
+        this.abandon()
+        this.toVerify = []
+        for (const w of [...this.items.waiting()]) this.final({ item: w.item, ok: false, engine: w.engine, error: reason, code: 'Stalled' })
+      },
+    })
   }
 
-  // Items without a final outcome yet, with their engine and since when: the liveness guard
-  // names them, and an outcome for an item no longer here (given up) is dropped.
-  const waiting = new Map<CopyItem, Waiting>()
-  let lastOutcome = performance.now()
-  let abandon!: () => void
-  const abandoned = new Promise<void>((r) => (abandon = r))
-  const orAbandoned = (p: Promise<unknown> | undefined) => Promise.race([p, abandoned])
-  const submit = (engine: EngineSession, name: string, item: CopyItem) => {
-    waiting.set(item, { item, engine: name, since: performance.now() })
-    return orAbandoned(engine.submit(item))
+  /** Handlers run one at a time, in order; the first error is kept and ends the run. */
+  report(fn: () => Promise<void>) {
+    this.reporting = this.reporting.then(fn).catch((e) => void (this.fatal ??= e))
   }
-  const attempts = new Map<CopyItem, number>()
-  const notes = new Map<CopyItem, string>()
-  const batchOf = new Map<CopyItem, number>()
-  const batchOpen = new Map<number, number>()
-  const batchClosed = new Set<number>()
-  const toVerify: CopyOutcome[] = []
-  // Copies the engine answered OK, not yet confirmed: what an interrupt leaves unknown.
-  const answered = new Set<CopyItem>()
-  let open = 0
-  let planDone = false
-  let allDone!: () => void
-  const finished = new Promise<void>((r) => (allDone = r))
 
-  const sessions = new Map<Engine, EngineSession>()
-  const session = (engine: Engine) => {
-    let s = sessions.get(engine)
-    if (!s) sessions.set(engine, (s = engine.open(ctx, onOutcome)))
+  /** A planned copy: into the current batch of the primary engine, or to the engine that can carry it. */
+  async start(item: CopyItem) {
+    this.open++
+    const { routes, ctx } = this
+    if (!routes.primary.accepts(item, ctx.job)) {
+      const engine = routes.direct ?? routes.traditional ?? routes.primary
+      return this.submit(this.session(engine), engine.name, item)
+    }
+    if (!this.batch) {
+      const no = this.batches.open()
+      this.report(() => this.handlers.onBatchStart(no, routes.primary.name))
+      this.batch = { session: routes.primary.open(ctx, (o) => this.onOutcome(o)), no, size: 0 }
+    }
+    this.batches.add(item, this.batch.no)
+    await this.submit(this.batch.session, routes.primary.name, item)
+    if (++this.batch.size >= ctx.job.batchSize) {
+      // A batch ends before the next starts: copies in flight never exceed the job's
+      // concurrency, and one s5cmd runs at a time (its drain is ~0.1 s per 10,000 items).
+      const full = this.batch
+      this.batch = undefined
+      await this.closeBatch(full)
+    }
+  }
+
+  /** The plan is complete: close the last batch, wait for every outcome, end the sessions. */
+  async finish() {
+    const lastBatch = this.batch && this.closeBatch(this.batch)
+    this.planDone = true
+    this.settle()
+    await lastBatch
+    if (!this.ctx.signal.aborted && !this.fatal) await this.orAbandoned(this.finished)
+    if (this.ctx.signal.aborted) this.countInterrupted()
+    for (const s of this.sessions.values()) await this.orAbandoned(s.close())
+    this.guard.stop()
+    await this.reporting
+    if (this.fatal) throw this.fatal
+  }
+
+  async abortAfterListingError() {
+    this.guard.stop()
+    await this.orAbandoned(Promise.allSettled([...(this.batch ? [this.batch.session.close()] : []), ...[...this.sessions.values()].map((s) => s.close())]))
+    if (this.ctx.signal.aborted) this.countInterrupted()
+    await this.reporting
+  }
+
+  private orAbandoned(p: Promise<unknown> | undefined) {
+    return Promise.race([p, this.abandoned])
+  }
+
+  private session(engine: Engine): EngineSession {
+    let s = this.sessions.get(engine)
+    if (!s) this.sessions.set(engine, (s = engine.open(this.ctx, (o) => this.onOutcome(o))))
     return s
   }
 
-  const final = (o: CopyOutcome) => {
-    if (!waiting.delete(o.item)) return
-    const note = notes.get(o.item)
-    const batch = batchOf.get(o.item)
-    serial(() => handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
-    for (const m of [attempts, notes, batchOf] as Map<CopyItem, unknown>[]) m.delete(o.item)
-    answered.delete(o.item)
-    if (batch !== undefined) {
-      batchOpen.set(batch, batchOpen.get(batch)! - 1)
-      endBatchIfDone(batch)
-    }
-    open--
-    settle()
+  private submit(session: EngineSession, engine: string, item: CopyItem) {
+    this.items.submitted(item, engine)
+    return this.orAbandoned(session.submit(item))
   }
-  const endBatchIfDone = (batch: number) => {
-    if (batchClosed.has(batch) && batchOpen.get(batch) === 0) {
-      batchOpen.delete(batch)
-      serial(() => handlers.onBatchEnd(batch))
-    }
+
+  private closeBatch(b: { session: EngineSession; no: number }) {
+    return this.orAbandoned(b.session.close()).then(() => this.batches.close(b.no))
   }
-  const settle = () => {
-    if (planDone && open > 0 && open === toVerify.length) flushVerify()
-    if (planDone && open === 0) allDone()
+
+  /** The final outcome of an item, once: reported, and counted off its batch. */
+  private final(o: CopyOutcome) {
+    const note = this.items.note(o.item)
+    if (!this.items.close(o.item)) return
+    const batch = this.batches.batchOfItem(o.item)
+    this.report(() => this.handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
+    this.batches.settled(o.item)
+    this.open--
+    this.settle()
   }
-  const flushVerify = () => {
-    const window = toVerify.splice(0)
-    if (!handlers.verify || !window.length) return window.forEach(final)
-    handlers.verify(window).then(
-      (checked) => checked.forEach((o) => (o.ok ? final(o) : failed(o))),
+
+  private settle() {
+    if (this.planDone && this.open > 0 && this.open === this.toVerify.length) this.flushVerify()
+    if (this.planDone && this.open === 0) this.allDone()
+  }
+
+  private flushVerify() {
+    const window = this.toVerify
+    this.toVerify = []
+    if (!this.handlers.verify || !window.length) return window.forEach((o) => this.final(o))
+    this.handlers.verify(window).then(
+      (checked) => checked.forEach((o) => (o.ok ? this.final(o) : this.failed(o))),
       // After an interrupt the window stays unconfirmed (counted at the end), not failed.
-      (error) => ctx.signal.aborted || window.forEach((o) => failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
+      (error) => this.ctx.signal.aborted || window.forEach((o) => this.failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
     )
   }
-  const failed = (o: CopyOutcome) => {
-    if (!waiting.has(o.item)) return
-    const attempt = attempts.get(o.item) ?? 0
+
+  /** A failed copy: retried, rerouted or final, as the plugins decide. */
+  private failed(o: CopyOutcome) {
+    if (!this.items.isOpen(o.item)) return
+    const { routes, ctx, handlers, items } = this
+    const attempt = items.attempt(o.item)
     handlers.onFailure(o, attempt).then(async (action) => {
       const direct = o.engine === 's5cmd' || o.engine === 'sdk'
       if (action === 'retry' && !ctx.signal.aborted) {
         if (TIMEOUT_CODES.has(o.code ?? '')) handlers.warn?.(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
-        attempts.set(o.item, attempt + 1)
+        items.setAttempt(o.item, attempt + 1)
         await new Promise((r) => setTimeout(r, backoffMs(attempt, o.code)))
-        const engine = direct ? routes.direct ?? routes.primary : o.engine === routes.traditional?.name ? routes.traditional : routes.primary
-        return submit(session(engine), engine.name, o.item)
+        const engine = retryEngine(routes, o)
+        return this.submit(this.session(engine), engine.name, o.item)
       }
       if (action === 'fallback' && direct && routes.traditional && !ctx.signal.aborted) {
-        notes.set(o.item, `server-side copy impossible (${o.code ?? o.error}); copied traditionally`)
-        attempts.set(o.item, 0)
-        return submit(session(routes.traditional), routes.traditional.name, o.item)
+        items.setNote(o.item, `server-side copy impossible (${o.code ?? o.error}); copied traditionally`)
+        items.setAttempt(o.item, 0)
+        return this.submit(this.session(routes.traditional), routes.traditional.name, o.item)
       }
-      final(o)
-    }).catch((e) => (fatal ??= e, final(o)))
+      this.final(o)
+    }).catch((e) => ((this.fatal ??= e), this.final(o)))
   }
-  function onOutcome(o: CopyOutcome) {
-    if (!waiting.has(o.item)) return
-    lastOutcome = performance.now()
-    if (o.ok) answered.add(o.item)
+
+  /** What an engine says of an item. */
+  private onOutcome(o: CopyOutcome) {
+    const { items, routes, ctx, handlers } = this
+    if (!items.isOpen(o.item)) return
+    items.outcome(o.item, o.ok)
     // Interrupted: no verification, no retry; what is still open is counted at the end.
     if (ctx.signal.aborted) return
-    if (o.ok && !handlers.verify) return final(o)
+    if (o.ok && !handlers.verify) return this.final(o)
     if (o.ok) {
-      toVerify.push(o)
-      if (toVerify.length >= (planDone ? TAIL_WINDOW : VERIFY_WINDOW)) flushVerify()
-      else settle()
+      this.toVerify.push(o)
+      if (this.toVerify.length >= (this.planDone ? TAIL_WINDOW : VERIFY_WINDOW)) this.flushVerify()
+      else this.settle()
       return
     }
     // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain
     // path answers NoSuchKey for a key just listed. The sdk engine encodes it strictly.
-    if (o.engine === 's5cmd' && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !notes.has(o.item) && !ctx.signal.aborted) {
-      notes.set(o.item, `s5cmd failed (NoSuchKey); copied by ${routes.direct.name}`)
-      void submit(session(routes.direct), routes.direct.name, o.item)
+    if (o.engine === 's5cmd' && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !items.note(o.item) && !ctx.signal.aborted) {
+      items.setNote(o.item, `s5cmd failed (NoSuchKey); copied by ${routes.direct.name}`)
+      void this.submit(this.session(routes.direct), routes.direct.name, o.item)
       return
     }
-    failed(o)
+    this.failed(o)
   }
 
-  let batchNo = 0
-  let batch: { session: EngineSession; no: number; size: number } | undefined
-  const closeBatch = (b: { session: EngineSession; no: number }) =>
-    orAbandoned(b.session.close()).then(() => {
-      batchClosed.add(b.no)
-      endBatchIfDone(b.no)
-    })
-  const countInterrupted = () => {
-    for (const w of waiting.values()) handlers.onInterrupted?.(w.item, answered.has(w.item))
-    waiting.clear()
+  private countInterrupted() {
+    this.items.closeAll((w, answered) => this.handlers.onInterrupted?.(w.item, answered))
   }
-  const guard = watchLiveness({
-    stallMs: stallSeconds() * 1000,
-    lastProgress: () => Math.max(lastOutcome, ctx.counter.lastAnswerAt),
-    waiting: () => waiting.values(),
-    warn: (m) => handlers.warn?.(m),
-    giveUp: (reason) => {
-      abandon()
-      toVerify.length = 0
-      for (const w of [...waiting.values()]) final({ item: w.item, ok: false, engine: w.engine, error: reason, code: 'Stalled' })
-    },
-  })
-
-  try {
-    for await (const item of plan) {
-      if (ctx.signal.aborted || fatal) break
-      if (item.action === 'skip') {
-        serial(() => handlers.onSkip(item))
-        continue
-      }
-      open++
-      if (!routes.primary.accepts(item, ctx.job)) {
-        const engine = routes.direct ?? routes.traditional ?? routes.primary
-        await submit(session(engine), engine.name, item)
-        continue
-      }
-      if (!batch) {
-        const no = ++batchNo
-        serial(() => handlers.onBatchStart(no, routes.primary.name))
-        batch = { session: routes.primary.open(ctx, onOutcome), no, size: 0 }
-        batchOpen.set(no, 0)
-      }
-      batchOf.set(item, batch.no)
-      batchOpen.set(batch.no, batchOpen.get(batch.no)! + 1)
-      await submit(batch.session, routes.primary.name, item)
-      if (++batch.size >= ctx.job.batchSize) {
-        // A batch ends before the next starts: copies in flight never exceed the job's
-        // concurrency, and one s5cmd runs at a time (its drain is ~0.1 s per 10,000 items).
-        const full = batch
-        batch = undefined
-        await closeBatch(full)
-      }
-    }
-  } catch (error) {
-    // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
-    guard.stop()
-    await orAbandoned(Promise.allSettled([...(batch ? [batch.session.close()] : []), ...[...sessions.values()].map((s) => s.close())]))
-    if (ctx.signal.aborted) countInterrupted()
-    await reporting
-    throw error
-  }
-  const lastBatch = batch && closeBatch(batch)
-  planDone = true
-  settle()
-  await lastBatch
-  if (!ctx.signal.aborted && !fatal) await orAbandoned(finished)
-  if (ctx.signal.aborted) countInterrupted()
-  for (const s of sessions.values()) await orAbandoned(s.close())
-  guard.stop()
-  await reporting
-  if (fatal) throw fatal
 }

@@ -3,9 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3'
 import type { Readable } from 'node:stream'
 import { ExitCode } from '../../errors.ts'
 import { clientsFor, RequestCounter } from '../../storage/client.ts'
-import { listObjects } from '../../storage/list.ts'
-import { diffListings } from '../../plan/diff.ts'
-import { listBinance } from '../../sources/binance.ts'
+import { planJob } from '../../plan/plan-job.ts'
 import { readSidecar, storedSha256 } from '../../verify/checksum.ts'
 import { forEachPool } from '../../util/pool.ts'
 import { int, requests } from '../../run/format.ts'
@@ -27,12 +25,7 @@ export async function verify(o: SelectionOptions & { signal: AbortSignal; json?:
     const tally = { matched: 0, mismatched: 0, missing: 0, differs: 0, noSidecar: 0, read: 0 }
     const say = (line: string, data?: object) => out.line(o.json ? JSON.stringify({ job: job.name, ...data }) : `${job.name}: ${line}`)
     try {
-      const gaps = { missing: [], stray: [], expected: 0 }
-      const source = job.source.binance ? listBinance(src, job.source.binance, gaps, o.signal) : listObjects(src, job.source.bucket, job.source.prefix, { signal: o.signal })
-      const destPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
-      const plan = diffListings(source, listObjects(dst, job.destination.bucket, destPrefix, { signal: o.signal }), {
-        sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap,
-      })
+      const plan = planJob(job, clients, { signal: o.signal }).items
       await forEachPool(plan, 16, async (p) => {
         if (p.action === 'copy' && p.reason === 'missing') return void (tally.missing++, say(`missing ${JSON.stringify(p.destKey)}`, { key: p.key, status: 'missing' }))
         if (p.action === 'copy') (tally.differs++, say(`differs ${JSON.stringify(p.destKey)} (${p.reason})`, { key: p.key, status: p.reason }))

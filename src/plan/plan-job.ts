@@ -1,0 +1,42 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { ResolvedJob } from '../config/types.ts'
+import { listObjects, type ListedObject } from '../storage/list.ts'
+import { listBinance, type GapReport } from '../sources/binance.ts'
+import { preflighted } from '../run/preflight.ts'
+import { diffListings, type PlanItem } from './diff.ts'
+
+export interface JobPlan {
+  /** Copies, skips (and with `extras`, deletions), in source key order. */
+  items: AsyncGenerator<PlanItem>
+  /** Binance sources: filled as the listing goes. */
+  gaps?: GapReport
+}
+
+/**
+ * A job's plan, for sync, plan and verify alike: the source listed (a Binance selection or a
+ * prefix, through the job's source filter), the destination listed where the source's keys
+ * land, both merged. The first page of each listing is the preflight: an error there names
+ * its side.
+ */
+export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3Client }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<Map<string, string>> }): JobPlan {
+  const gaps: GapReport | undefined = job.source.binance ? { missing: [], stray: [], expected: 0 } : undefined
+  const listing = job.source.binance
+    ? listBinance(clients.source, job.source.binance, gaps!, o.signal)
+    : listObjects(clients.source, job.source.bucket, job.source.prefix, { signal: o.signal })
+  const source = job.sourceFilter ? only(listing, job.sourceFilter) : listing
+  // Unmapped keys keep their order, so the destination is listed only where the source's keys land.
+  const destPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
+  const items = diffListings(
+    preflighted(source, job.source, 'source', o.signal),
+    preflighted(listObjects(clients.dest, job.destination.bucket, destPrefix, { signal: o.signal }), job.destination, 'destination', o.signal),
+    {
+      sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap,
+      ...(o.extras ? { extras: true } : {}), ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}),
+    },
+  )
+  return { items, ...(gaps ? { gaps } : {}) }
+}
+
+async function* only(listing: AsyncIterable<ListedObject>, accept: (key: string) => boolean): AsyncGenerator<ListedObject> {
+  for await (const o of listing) if (accept(o.key)) yield o
+}
