@@ -1,4 +1,4 @@
-import type { Plugin } from '../src/plugins/types.ts'
+import type { Plugin } from '../src/index.ts'
 
 /**
  * Picks the mode of an `auto` job from a probe: server-side (direct) when both sides are on

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Plugin } from '../src/plugins/types.ts'
-import { benchMarkdown } from '../src/bench/format.ts'
+import type { Plugin } from '../src/index.ts'
+import { benchMarkdown } from '../src/index.ts'
 import { benchSvg } from './bench-svg.ts'
 
 /** Writes a finished benchmark to `out` (or the bench command's --out): report.json, report.md, report.svg. */

@@ -1,4 +1,4 @@
-import type { BenchReport } from '../src/bench/types.ts'
+import type { BenchReport } from '../src/index.ts'
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 

@@ -1,4 +1,4 @@
-import type { Plugin } from '../src/plugins/types.ts'
+import type { Plugin } from '../src/index.ts'
 
 /**
  * Verifies every copied zip against its `.CHECKSUM` sidecar (the same as `--verify checksum`):

@@ -1,4 +1,4 @@
-import type { Plugin } from '../src/plugins/types.ts'
+import type { Plugin } from '../src/index.ts'
 
 /** Errors that mean "no server-side copy here": the bytes must go through the host. */
 const NO_SERVER_SIDE_COPY = new Set(['AccessDenied', 'NotImplemented', 'XNotImplemented', 'CrossLocationLoggingProhibited', 'InvalidRequest'])

@@ -1,5 +1,5 @@
-import { bytes } from '../run/format.ts'
-import type { BenchReport } from './types.ts'
+import { bytes } from '../report/format.ts'
+import type { BenchReport } from '../api/bench-report.ts'
 
 const mb = (n: number) => `${Math.round(n / 1e6)} MB`
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import { batchLine, s3Url } from '../engines/s5cmd-batch.ts'

@@ -1,5 +1,5 @@
-import { bytes } from '../run/format.ts'
-import type { BenchReport, ModeResult } from './types.ts'
+import { bytes } from '../report/format.ts'
+import type { BenchReport, ModeResult } from '../api/bench-report.ts'
 
 const BASELINE = 'traditional staged'
 

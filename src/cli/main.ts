@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import yargs, { type Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { ConfigError, ExitCode, LakesyncError } from '../errors.ts'
-import { PluginHookError } from '../plugins/container.ts'
+import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
 import { slowHeapGrowth } from './gc-tuning.ts'
 // Commands load when called, so `--help` and `--version` start fast.
@@ -111,7 +110,6 @@ export function reportError(error: unknown, verbose: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error)
   out.err(`lakesync: ${message.split('\n')[0]}`)
-  if (error instanceof PluginHookError) return ExitCode.itemsFailed
   if (verbose && error instanceof Error) out.err(String(error.stack))
   else out.err('  (run with --verbose for details)')
   return ExitCode.itemsFailed

@@ -1,11 +1,10 @@
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../api/errors.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
 import { resolveConfig } from '../config/resolve.ts'
 import { validateConfig } from '../config/validate.ts'
-import type { ConnectionConfig, EngineName, Mode, ResolvedConfig, UserConfig, VerifyLevel } from '../config/types.ts'
+import type { ConnectionConfig, EngineName, Mode, Plugin, ResolvedConfig, UserConfig, VerifyLevel } from '../api/config.ts'
 import { registerSecret } from '../util/redact.ts'
 import { PluginContainer } from '../plugins/container.ts'
-import type { Plugin } from '../plugins/types.ts'
 import { autoMode, fallback } from '../../plugins/index.ts'
 
 export interface SelectionOptions {
@@ -71,9 +70,9 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     const problems = validateConfig(user).map((p) => p.replace('jobs.adhoc.source', '--from').replace('jobs.adhoc.destination', '--to'))
     if (problems.length) throw new ConfigError(problems)
   } else {
-    // The loader (cosmiconfig, esbuild) is only needed for config files.
+    // The loader (cosmiconfig, sucrase) is only needed for config files.
     const { loadConfig } = await import('../config/load.ts')
-    const loaded = await loadConfig({ file: o.config })
+    const loaded = await loadConfig({ file: o.config, lakesyncModules: { lakesync: await import('../index.ts'), 'lakesync/plugins': await import('../../plugins/index.ts') } })
     if (!loaded) throw new ConfigError(['no lakesync config found in this directory'], 'run `lakesync init` to write one, pass --config FILE, or use --from/--to')
     user = loaded.config
     file = loaded.file

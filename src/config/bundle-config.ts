@@ -4,11 +4,10 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import vm from 'node:vm'
 import { transform } from 'sucrase'
-import * as api from '../index.ts'
-import * as plugins from '../../plugins/index.ts'
 
-/** What `import ... from 'lakesync'` gives a config: this running lakesync, also inside the single binary. */
-const LAKESYNC_MODULES: Record<string, unknown> = { lakesync: api, 'lakesync/plugins': plugins }
+/** What `import ... from 'lakesync'` and `'lakesync/plugins'` give a config (the CLI passes the running lakesync's, also inside the single binary). */
+export type LakesyncModules = Record<string, unknown>
+
 const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']
 
 /**
@@ -18,7 +17,7 @@ const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']
  * `lakesync/plugins` resolve to the running lakesync; node: modules and the team's own
  * packages resolve as usual from the config's folder.
  */
-export function loadConfigModule(file: string): unknown {
+export function loadConfigModule(file: string, lakesyncModules: LakesyncModules): unknown {
   const modules = new Map<string, { exports: any }>()
   const load = (file: string): any => {
     const cached = modules.get(file)
@@ -36,7 +35,7 @@ export function loadConfigModule(file: string): unknown {
     })
     const nodeRequire = createRequire(file)
     const require = (spec: string) => {
-      if (spec in LAKESYNC_MODULES) return LAKESYNC_MODULES[spec]
+      if (spec in lakesyncModules) return lakesyncModules[spec]
       if (spec.startsWith('node:') || builtinModules.includes(spec)) return nodeRequire(spec)
       if (spec.startsWith('.') || path.isAbsolute(spec)) return load(resolveRelative(file, spec))
       return nodeRequire(spec)

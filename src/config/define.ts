@@ -1,4 +1,4 @@
-import type { UserConfig } from './types.ts'
+import type { UserConfig } from '../api/config.ts'
 
 export type ConfigExport = UserConfig | (() => UserConfig | Promise<UserConfig>)
 

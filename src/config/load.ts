@@ -1,10 +1,10 @@
 import { cosmiconfig } from 'cosmiconfig'
 import path from 'node:path'
 import { access } from 'node:fs/promises'
-import { ConfigError } from '../errors.ts'
-import { ExportsNothing, loadConfigModule } from './bundle-config.ts'
+import { ConfigError } from '../api/errors.ts'
+import { ExportsNothing, loadConfigModule, type LakesyncModules } from './bundle-config.ts'
 import { validateConfig } from './validate.ts'
-import type { UserConfig } from './types.ts'
+import type { UserConfig } from '../api/config.ts'
 
 export const CONFIG_FILES = [
   'lakesync.config.ts',
@@ -20,10 +20,9 @@ export interface LoadedConfig {
   config: UserConfig
 }
 
-const codeLoader = (file: string) => loadConfigModule(file)
-
 /** Finds (or opens the given) config file, evaluates it and validates it; all problems at once. */
-export async function loadConfig(options: { file?: string; cwd?: string }): Promise<LoadedConfig | undefined> {
+export async function loadConfig(options: { file?: string; cwd?: string; lakesyncModules: LakesyncModules }): Promise<LoadedConfig | undefined> {
+  const codeLoader = (file: string) => loadConfigModule(file, options.lakesyncModules)
   const explorer = cosmiconfig('lakesync', {
     searchPlaces: CONFIG_FILES,
     searchStrategy: 'none',
@@ -49,7 +48,7 @@ export async function loadConfig(options: { file?: string; cwd?: string }): Prom
     if (error instanceof ConfigError) throw error
     const file = (error as any)?.filepath ?? options.file ?? 'config'
     if (error instanceof ExportsNothing) throw new ConfigError([`${shown(file)}: ${error.message}`])
-    throw new ConfigError([`${shown(file)}: failed to load: ${firstLine(error)}`], 'fix the error in the config file; run with --verbose for the stack')
+    throw new ConfigError([`${shown(file)}: failed to load: ${firstLine(error)}`], 'fix the error in the config file; run with --verbose for the stack', { cause: error })
   }
   if (!result) return undefined
   const file = shown(result.filepath)

@@ -1,4 +1,4 @@
-import type { S3Location } from './types.ts'
+import type { S3Location } from '../api/config.ts'
 
 export interface BucketPrefix {
   bucket: string

@@ -1,9 +1,9 @@
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../api/errors.ts'
 import { hasUserinfo, redactUserinfo, sameEndpointUrl } from './endpoint.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
-import { selectionRoot, type BinanceSelector } from '../sources/binance.ts'
-import type { ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from './types.ts'
+import { selectionRoot } from '../sources/binance.ts'
+import type { BinanceSelector, ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from '../api/config.ts'
 
 export const DEFAULTS = {
   mode: 'auto',

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../api/errors.ts'
 import { checkoutToolsDir, executable, findTool } from '../util/find-tool.ts'
 
 export interface S5cmdLocation {

@@ -1,9 +1,5 @@
+import { shellQuote } from '../util/shell-quote.ts'
 import type { CopyItem } from './types.ts'
-
-/** Single-quotes a word for s5cmd's shell-style line splitter: only "'" needs escaping. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`
-}
 
 export const s3Url = (bucket: string, key: string) => `s3://${bucket}/${key}`
 

@@ -1,5 +1,5 @@
 import { sh } from '../util/sh.ts'
-import type { ConnectionConfig } from '../config/types.ts'
+import type { ConnectionConfig } from '../api/config.ts'
 import { isBatchSafeKey } from '../storage/keys.ts'
 import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'

@@ -2,7 +2,7 @@ import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Cli
 import { Upload } from '@aws-sdk/lib-storage'
 import { createHash } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 
 /** Counts and hashes the bytes that pass, so a traditional copy knows their SHA-256 and length. */
 export class HashingStream extends Transform {

@@ -1,4 +1,4 @@
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import type { PlanItem } from '../plan/diff.ts'
 import type { RequestCounter } from '../storage/client.ts'
 import type { S3Client } from '@aws-sdk/client-s3'

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch'
 import { compareKeys } from '../storage/keys.ts'
 import type { ListedObject } from '../storage/list.ts'
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../api/errors.ts'
 import { printableKey } from '../util/printable.ts'
 
 export type CopyReason = 'missing' | 'size-differs' | 'etag-differs' | 'republished'
@@ -34,7 +34,7 @@ export interface DiffOptions {
   mapKey?: (relativeKey: string) => string
   /** Also yield destination objects that no source object maps to (and that the filters select). */
   extras?: boolean
-  /** The source ETag a destination key was last copied from (src/run/etag-memory.ts), for multipart ETags; read while the listings start. */
+  /** The source ETag a destination key was last copied from (src/state/etag-memory.ts), for multipart ETags; read while the listings start. */
   lastCopied?: Map<string, string> | Promise<Map<string, string>>
 }
 
@@ -134,7 +134,7 @@ function mappedKey(mapKey: (k: string) => string, rel: string): string {
 
 /**
  * The rules: missing → copy; size differs → copy; single-part ETags differ → copy; a multipart
- * source ETag other than the one recorded at the last copy (src/run/etag-memory.ts) → copy; else skip.
+ * source ETag other than the one recorded at the last copy (src/state/etag-memory.ts) → copy; else skip.
  */
 function decide(s: ListedObject, destKey: string, other: ListedObject | undefined, lastCopied?: Map<string, string>): PlanItem {
   const base = { key: s.key, destKey, size: s.size, etag: s.etag }

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import { listObjects, type ListedObject } from '../storage/list.ts'
 import { listBinance, type GapReport } from '../sources/binance.ts'
-import { preflighted } from '../run/preflight.ts'
+import { preflighted } from '../storage/preflight.ts'
 import { diffListings, type PlanItem } from './diff.ts'
 
 export interface JobPlan {

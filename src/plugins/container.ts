@@ -1,13 +1,14 @@
-import type { Hook, HookName, Plugin, PluginHooks } from './types.ts'
-import type { UserConfig } from '../config/types.ts'
+import type { Hook, HookName, Plugin, PluginHooks, UserConfig } from '../api/config.ts'
+import { ExitCode, LakesyncError } from '../api/errors.ts'
 
 type Handler<K extends HookName> = { plugin: string; fn: PluginHooks[K] }
 
 const rank = { pre: 0, undefined: 1, null: 1, post: 2 } as const
 
-export class PluginHookError extends Error {
+/** A plugin's hook threw: named, with exit code 1 (--verbose shows the hook's stack). */
+export class PluginHookError extends LakesyncError {
   constructor(readonly plugin: string, readonly hook: string, cause: unknown) {
-    super(`plugin "${plugin}" failed in ${hook}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    super(`plugin "${plugin}" failed in ${hook}: ${(cause instanceof Error ? cause.message : String(cause)).split("\n")[0]}`, ExitCode.itemsFailed, undefined, { cause })
   }
 }
 

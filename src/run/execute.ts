@@ -1,20 +1,13 @@
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from '../engines/types.ts'
 import type { PlanItem } from '../plan/diff.ts'
-import type { ItemErrorAction } from '../plugins/types.ts'
+import type { ItemErrorAction } from '../api/config.ts'
+import type { Routes } from '../route/mode.ts'
 import { watchLiveness } from './liveness.ts'
 import { ItemBook } from './item-book.ts'
 import { BatchLedger } from './batch-ledger.ts'
 import { stallSeconds } from '../util/env.ts'
 import { printableKey } from '../util/printable.ts'
 
-export interface Routes {
-  /** The job's engine; it works in batches of `batchSize` items. */
-  primary: Engine
-  /** Direct copies the primary cannot carry, rescues and retries of direct copies (sdk). */
-  direct?: Engine
-  /** Where items go that cannot be copied server-side, when the job allows it. */
-  traditional?: Engine
-}
 
 export interface ExecuteHandlers {
   onSkip(item: Extract<PlanItem, { action: 'skip' }>): Promise<void>

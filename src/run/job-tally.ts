@@ -1,9 +1,9 @@
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import { REASON_TEXT, type PlanItem } from '../plan/diff.ts'
 import type { CopyItem, CopyOutcome } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { RequestCounter } from '../storage/client.ts'
-import type { ItemResult, JobSummary, LakesyncEvent } from './events.ts'
+import type { ItemResult, JobSummary, LakesyncEvent } from '../api/events.ts'
 
 type Deletion = Extract<PlanItem, { action: 'delete' }>
 

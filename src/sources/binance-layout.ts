@@ -4,9 +4,10 @@ export const BINANCE_BUCKET = 'data.binance.vision'
 /** The archive's own endpoint: path-style, since the bucket name has dots. Read anonymously. */
 export const BINANCE_CONNECTION = { endpoint: 'https://s3-ap-northeast-1.amazonaws.com', region: 'ap-northeast-1', anonymous: true, pathStyle: true } as const
 
-export const MARKETS = ['spot', 'futures/um', 'futures/cm', 'option'] as const
-export type Market = (typeof MARKETS)[number]
-export type Frequency = 'daily' | 'monthly'
+import type { Frequency, Market } from '../api/config.ts'
+
+export type { Frequency, Market }
+export const MARKETS: readonly Market[] = ['spot', 'futures/um', 'futures/cm', 'option']
 
 export const KLINE_TYPES = ['klines', 'indexPriceKlines', 'markPriceKlines', 'premiumIndexKlines']
 export const INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1mo']

@@ -1,32 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { checkedListCommand, decodedOutput, IncompleteListingError, listObjects, type ListedObject } from '../storage/list.ts'
 import { compareKeys } from '../storage/keys.ts'
+import type { BinanceOptions, BinanceSelector } from '../api/config.ts'
 import { DATA_TYPES, fileStem, hasIntervals, INTERVALS, MARKETS, seriesPrefix, BINANCE_BUCKET, type Frequency, type Market } from './binance-layout.ts'
 import { dateLabels, parseDate } from './dates.ts'
 
-/** A selection of the Binance archive: what a team wants, checked against the archive's layout. */
-export interface BinanceSelector {
-  kind: 'binance'
-  market: Market
-  frequency: Frequency
-  dataType: string
-  /** Symbol folders, or '*' for every symbol the archive lists. */
-  symbols: string[] | '*'
-  /** Kline types only: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo. */
-  intervals?: string[]
-  /** ISO date, 'today', 'yesterday' or '-30d'. Without `from`, gaps are counted from each series' first file. */
-  from?: string
-  /** Default 'yesterday'. */
-  to?: string
-  /** Copy the `.CHECKSUM` sidecars too (default true). */
-  sidecars?: boolean
-  /** The archive's bucket (default data.binance.vision); point `connection` at another server to test. */
-  bucket?: string
-  /** A connection name; default: the public archive, anonymous, ap-northeast-1. */
-  connection?: string
-}
-
-export type BinanceOptions = Omit<BinanceSelector, 'kind'>
 
 export const binance = {
   /** The Binance public archive as a source: `binance.archive({ market, frequency, dataType, symbols, ... })`. */

@@ -1,6 +1,7 @@
 /**
  * Runs `fn` over `items` with at most `limit` in flight: N workers pull from one iterator, so
- * memory stays bounded and a slow item never blocks the others. Every item is attempted.
+ * memory stays bounded and a slow item never blocks the others. The first error stops the
+ * workers from taking more items (those in flight finish) and is thrown.
  */
 export async function forEachPool<T>(
   items: Iterable<T> | AsyncIterable<T>,

@@ -1,5 +1,5 @@
 import { $ } from 'zx/core'
-import { shellQuote } from '../engines/s5cmd-batch.ts'
+import { shellQuote } from './shell-quote.ts'
 
 /**
  * zx bound to /bin/sh with POSIX quoting: bastion hosts may run lakesync with a PATH that has no

@@ -1,5 +1,5 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import { encodeCopySource } from '../engines/copy-source.ts'
 import { errorCode } from '../storage/errors.ts'

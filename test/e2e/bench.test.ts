@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runCli } from '../helpers/cli.ts'
-import type { BenchReport } from '../../src/bench/types.ts'
+import type { BenchReport } from '../../src/api/bench-report.ts'
 
 const LAKESYNC_MODES = ['direct (s5cmd)', 'direct (sdk)', 'traditional stream', 'traditional staged']
 

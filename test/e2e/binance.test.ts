@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
 import { parseAccessLog } from '../../src/bench/measure.ts'
 import { generatedKlines, putAll, realSamples, withSidecar } from '../../scripts/lib/seed.ts'
-import type { LakesyncEvent } from '../../src/run/events.ts'
+import type { LakesyncEvent } from '../../src/api/events.ts'
 
 const events = (stdout: string) => stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LakesyncEvent)
 const of = <T extends LakesyncEvent['type']>(stdout: string, type: T) => events(stdout).filter((e): e is Extract<LakesyncEvent, { type: T }> => e.type === type)

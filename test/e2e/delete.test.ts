@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli } from '../helpers/cli.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
-import type { LakesyncEvent } from '../../src/run/events.ts'
+import type { LakesyncEvent } from '../../src/api/events.ts'
 
 const items = (stdout: string) => stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LakesyncEvent).filter((e): e is Extract<LakesyncEvent, { type: 'item' }> => e.type === 'item')
 

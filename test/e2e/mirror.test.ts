@@ -6,7 +6,7 @@ import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
 import { awkwardKeys } from '../helpers/keys.ts'
 import { generatedKlines, putAll, realSamples } from '../../scripts/lib/seed.ts'
-import type { LakesyncEvent } from '../../src/run/events.ts'
+import type { LakesyncEvent } from '../../src/api/events.ts'
 
 const events = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LakesyncEvent)
 const items = (stdout: string) => events(stdout).filter((e): e is Extract<LakesyncEvent, { type: 'item' }> => e.type === 'item')

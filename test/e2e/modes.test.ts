@@ -10,7 +10,7 @@ import { snapshot } from '../helpers/buckets.ts'
 import { awkwardKeys } from '../helpers/keys.ts'
 import { putLarge, sha256Of } from '../helpers/big-object.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
-import type { LakesyncEvent } from '../../src/run/events.ts'
+import type { LakesyncEvent } from '../../src/api/events.ts'
 
 const events = (stdout: string) => stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LakesyncEvent)
 const jobEnd = (stdout: string) => events(stdout).find((e) => e.type === 'job-end') as Extract<LakesyncEvent, { type: 'job-end' }>

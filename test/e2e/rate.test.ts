@@ -4,7 +4,7 @@ import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli, suiteStateDir } from '../helpers/cli.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
-import type { LakesyncEvent } from '../../src/run/events.ts'
+import type { LakesyncEvent } from '../../src/api/events.ts'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 

@@ -10,8 +10,8 @@ import { runCli } from '../helpers/cli.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
 import { putAll } from '../../scripts/lib/seed.ts'
 import { CopyObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { verifySizes } from '../../src/run/verify-size.ts'
-import type { ResolvedJob } from '../../src/config/types.ts'
+import { verifySizes } from '../../src/verify/size.ts'
+import type { ResolvedJob } from '../../src/api/config.ts'
 import { CLI, ROOT } from '../helpers/paths.ts'
 
 const COUNT = 1200 // listing pages of 100, 400, 1,000: pages 2 and 3 carry continuation tokens

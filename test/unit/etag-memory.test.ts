@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { ResolvedJob } from '../../src/config/types.ts'
-import { EtagMemory } from '../../src/run/etag-memory.ts'
+import type { ResolvedJob } from '../../src/api/config.ts'
+import { EtagMemory } from '../../src/state/etag-memory.ts'
 
 const job = (name: string) => ({ name, source: { bucket: 'src', prefix: 'data/' }, destination: { bucket: 'lake', prefix: 'raw/' } }) as ResolvedJob
 const temp = () => mkdtemp(path.join(tmpdir(), 'lakesync-memory-'))

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PluginContainer, PluginHookError } from '../../src/plugins/container.ts'
-import type { Plugin } from '../../src/plugins/types.ts'
+import type { Plugin } from '../../src/api/config.ts'
 
 test('hooks run in enforce order, then by their own order', async () => {
   const calls: string[] = []

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { CONFIG_FILES } from '../../config/load.ts'
 import path from 'node:path'
-import { ConfigError, ExitCode } from '../../errors.ts'
+import { ConfigError, ExitCode } from '../../api/errors.ts'
 import { out } from '../../util/redact.ts'
 
 export const STARTER_CONFIG = `import { defineConfig, s3 } from 'lakesync'

@@ -1,9 +1,8 @@
-import { ExitCode } from '../../errors.ts'
-import { listRuns, stateDir } from '../../run/journal.ts'
-import { int } from '../../run/format.ts'
+import { EXIT_MEANING, ExitCode } from '../../api/errors.ts'
+import { listRuns, stateDir } from '../../state/journal.ts'
+import { int } from '../../report/format.ts'
 import { out } from '../../util/redact.ts'
 
-const OUTCOME: Record<number, string> = { 0: 'ok', 1: 'items failed', 2: 'usage error', 3: 'checksum mismatch', 4: 'preflight failed', 130: 'interrupted' }
 
 /** `lakesync runs`: past runs from their journals, newest first, with their outcome. */
 export async function runs(o: { json?: boolean; limit?: number }): Promise<number> {
@@ -14,7 +13,7 @@ export async function runs(o: { json?: boolean; limit?: number }): Promise<numbe
   }
   if (!all.length) out.line(`no runs recorded yet in ${stateDir()}`)
   for (const r of all) {
-    const outcome = r.exitCode === undefined ? 'incomplete (killed?)' : OUTCOME[r.exitCode] ?? `exit ${r.exitCode}`
+    const outcome = r.exitCode === undefined ? 'incomplete (killed?)' : EXIT_MEANING[r.exitCode] ?? `exit ${r.exitCode}`
     out.line(`${r.startedAt}  ${outcome.padEnd(20)} copied ${int(r.copied)}, skipped ${int(r.skipped)}, failed ${int(r.failed)}${r.deleted ? `, deleted ${int(r.deleted)}` : ''}  [${r.jobs.join(', ')}]  ${r.file}`)
   }
   return ExitCode.ok

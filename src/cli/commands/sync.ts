@@ -1,12 +1,12 @@
 import { printableKey } from '../../util/printable.ts'
-import { ExitCode, InterruptedError, LakesyncError } from '../../errors.ts'
+import { ExitCode, InterruptedError, LakesyncError } from '../../api/errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { runJob } from '../../run/job-runner.ts'
-import { jsonRenderer, plainRenderer } from '../../run/render-plain.ts'
-import { gapLines } from '../../run/format.ts'
-import { Journal } from '../../run/journal.ts'
-import type { ResolvedJob } from '../../config/types.ts'
-import type { JobSummary, LakesyncEvent } from '../../run/events.ts'
+import { jsonRenderer, plainRenderer } from '../../report/render-plain.ts'
+import { gapLines } from '../../report/format.ts'
+import { Journal } from '../../state/journal.ts'
+import type { ResolvedJob } from '../../api/config.ts'
+import type { JobSummary, LakesyncEvent } from '../../api/events.ts'
 import { out } from '../../util/redact.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 
@@ -69,7 +69,7 @@ async function runWithTree(jobs: readonly ResolvedJob[], run: (job: ResolvedJob)
   const gapReports: string[] = []
   listeners.add((e) => void (e.type === 'item' && e.action === 'failed' && failures.push(`${e.job}: FAILED ${printableKey(e.key)}: ${e.error}`)))
   listeners.add((e) => void (e.type === 'gaps' && gapReports.push(...gapLines(e))))
-  const { runWithListr } = await import('../../run/render-listr.ts')
+  const { runWithListr } = await import('../../report/render-listr.ts')
   const summaries = await runWithListr(jobs, run, (l) => (listeners.add(l), () => listeners.delete(l)))
   for (const l of gapReports) out.line(l)
   for (const f of failures.slice(0, 20)) out.line(f)

@@ -1,6 +1,6 @@
 import { Listr } from 'listr2'
-import type { ResolvedJob } from '../config/types.ts'
-import type { JobSummary, LakesyncEvent } from './events.ts'
+import type { ResolvedJob } from '../api/config.ts'
+import type { JobSummary, LakesyncEvent } from '../api/events.ts'
 import { bytes, int, summaryLines } from './format.ts'
 
 type Listen = (listener: (e: LakesyncEvent) => void) => () => void

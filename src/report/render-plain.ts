@@ -1,5 +1,5 @@
 import { printableKey } from '../util/printable.ts'
-import type { LakesyncEvent } from './events.ts'
+import type { LakesyncEvent } from '../api/events.ts'
 import { bytes, gapLines, int, summaryLines } from './format.ts'
 
 /** Plain lines for logs and pipes: one per job, decision and batch; items only when they fail (or with verbose). */

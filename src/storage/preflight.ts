@@ -1,8 +1,8 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import { PreflightError } from '../errors.ts'
+import { PreflightError } from '../api/errors.ts'
 import { describeEndpoint } from '../config/endpoint.ts'
-import { describeS3Error, errorCode, NETWORK_CODES } from '../storage/errors.ts'
-import type { ResolvedLocation } from '../config/types.ts'
+import { describeS3Error, errorCode, NETWORK_CODES } from './errors.ts'
+import type { ResolvedLocation } from '../api/config.ts'
 
 const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError', 'Forbidden'])
 

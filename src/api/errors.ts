@@ -9,6 +9,12 @@ export const ExitCode = {
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
+/** What each exit code means, in a word or two (`lakesync runs`). SIGHUP and SIGTERM end a run as 128 + their number. */
+export const EXIT_MEANING: Record<number, string> = {
+  [ExitCode.ok]: 'ok', [ExitCode.itemsFailed]: 'items failed', [ExitCode.usage]: 'usage error', [ExitCode.verifyMismatch]: 'checksum mismatch',
+  [ExitCode.preflight]: 'preflight failed', [ExitCode.interrupted]: 'interrupted', 129: 'hung up (SIGHUP)', 143: 'terminated (SIGTERM)',
+}
+
 /** An error the CLI knows how to report: one line of cause, plus hint, plus exit code. */
 export class LakesyncError extends Error {
   constructor(
@@ -24,8 +30,8 @@ export class LakesyncError extends Error {
 
 /** Usage or config problems; several are reported together. */
 export class ConfigError extends LakesyncError {
-  constructor(readonly problems: string[], hint?: string) {
-    super(problems.join('\n'), ExitCode.usage, hint)
+  constructor(readonly problems: string[], hint?: string, options?: { cause?: unknown }) {
+    super(problems.join('\n'), ExitCode.usage, hint, options)
   }
 }
 

@@ -1,5 +1,5 @@
 import { printableKey } from '../util/printable.ts'
-import type { EventOf, JobSummary, RequestCounts } from './events.ts'
+import type { EventOf, JobSummary, RequestCounts } from '../api/events.ts'
 
 // Thousands separators without toLocaleString, whose first call loads ICU's number data (~8 ms).
 export const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')

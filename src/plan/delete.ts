@@ -1,5 +1,5 @@
 import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3'
-import type { PlanItem } from '../plan/diff.ts'
+import type { PlanItem } from './diff.ts'
 import { describeS3Error } from '../storage/errors.ts'
 
 export type CopyOrSkip = Exclude<PlanItem, { action: 'delete' }>

@@ -1,4 +1,4 @@
-import type { BenchReport } from '../bench/types.ts'
+import type { BenchReport } from './bench-report.ts'
 
 /** Every event a run emits has one of these shapes; renderers and plugins subscribe. */
 export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned' | 'deleted'

@@ -1,9 +1,9 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import type { ResolvedJob } from '../config/types.ts'
-import { PreflightError } from '../errors.ts'
+import type { ResolvedJob } from '../api/config.ts'
+import { PreflightError } from '../api/errors.ts'
 import { describeEndpoint, sameEndpointUrl } from '../config/endpoint.ts'
-import { isAccessRefused, preflightError } from './preflight.ts'
-import type { ModeDecision } from '../plugins/types.ts'
+import { isAccessRefused, preflightError } from '../storage/preflight.ts'
+import type { ModeDecision } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import { connectionKey } from '../storage/client.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
@@ -12,7 +12,16 @@ import { sdkEngine } from '../engines/sdk-copy.ts'
 import { streamEngine } from '../engines/traditional-stream.ts'
 import { stagedEngine } from '../engines/traditional-staged.ts'
 import type { Engine } from '../engines/types.ts'
-import type { Routes } from './execute.ts'
+
+/** The engines a job's items may take. */
+export interface Routes {
+  /** The job's engine; it works in batches of `batchSize` items. */
+  primary: Engine
+  /** Direct copies the primary cannot carry, rescues and retries of direct copies (sdk). */
+  direct?: Engine
+  /** Where items go that cannot be copied server-side, when the job allows it. */
+  traditional?: Engine
+}
 
 export const sameEndpoint = (job: ResolvedJob) => sameEndpointUrl(job.source.connection.endpoint, job.destination.connection.endpoint)
 

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { listPage } from '../storage/list.ts'
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import { compareKeys } from '../storage/keys.ts'
 import { errorCode } from '../storage/errors.ts'

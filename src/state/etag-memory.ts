@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { access, appendFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ResolvedJob } from '../config/types.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import { stateDir } from './journal.ts'
 import { makeDir } from '../util/make-dir.ts'
 
