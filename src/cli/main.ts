@@ -16,7 +16,7 @@ const doctor = async (o: any) => (await loaded(import('./commands/doctor.ts'))).
 const verify = async (o: any) => (await loaded(import('./commands/verify.ts'))).verify(o)
 const bench = async (o: any) => (await loaded(import('./commands/bench.ts'))).bench(o)
 const runs = async (o: any) => (await loaded(import('./commands/runs.ts'))).runs(o)
-import { VERSION } from '../version.ts'
+import { VERSION } from '../api/version.ts'
 
 const selection = (y: Argv) =>
   y

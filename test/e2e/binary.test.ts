@@ -10,7 +10,7 @@ import { snapshot } from '../helpers/buckets.ts'
 import { logOutput, runCli } from '../helpers/cli.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { ROOT, TOOLS_BIN } from '../helpers/paths.ts'
-import { VERSION } from '../../src/version.ts'
+import { VERSION } from '../../src/api/version.ts'
 
 describe('the single binary and Deno', { concurrency: false }, () => {
   let server: S3TestServer
