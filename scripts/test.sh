@@ -16,7 +16,7 @@ export LAKESYNC_STATE_DIR="$evidence/state" LAKESYNC_TEST_OUTPUT_LOG="$evidence/
 # lines by design, and lakesync's own, which carries what a test typed (a bad endpoint, say).
 ( while sleep 0.5; do ps -eo args= | grep -v -e versitygw -e moto_server -e src/cli/run.ts >> "$evidence/processes.log" || true; done ) &
 sampler=$!
-trap 'kill $sampler 2>/dev/null; rm -rf "$evidence"' EXIT
+trap 'kill $sampler 2>/dev/null || true; rm -rf "$evidence"' EXIT
 # A test that hangs fails after 10 minutes instead of holding CI.
 run() { node --import tsx --test --test-concurrency=2 --test-timeout=600000 "$@"; }
 if [ $# -gt 0 ]; then
