@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { logOutput, runCli } from '../helpers/cli.ts'
-import { snapshot } from '../helpers/buckets.ts'
+import { countKeys, snapshot } from '../helpers/buckets.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { CLI } from '../helpers/paths.ts'
 
@@ -90,21 +90,7 @@ for (const kind of serverKinds()) {
     })
 
     // The destination's object count, read while a run copies: the trigger for kills and restarts.
-    const landed = async (prefix: string) => {
-      const c = server.client()
-      try {
-        let n = 0
-        let token: string | undefined
-        do {
-          const page = await c.send(new ListObjectsV2Command({ Bucket: 'dst-bucket', Prefix: prefix, ContinuationToken: token }))
-          n += page.KeyCount ?? 0
-          token = page.IsTruncated ? page.NextContinuationToken : undefined
-        } while (token)
-        return n
-      } finally {
-        c.destroy()
-      }
-    }
+    const landed = (prefix: string) => countKeys(server, 'dst-bucket', prefix)
     const jobEnd = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
 
     test('killed with SIGKILL 6 times while copying, then run again: the rerun skips what landed, copies the rest, identical', { timeout: 300_000 }, async () => {

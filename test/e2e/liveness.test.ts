@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3'
+import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3'
 import { putLarge, sha256Of } from '../helpers/big-object.ts'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { runCli } from '../helpers/cli.ts'
-import { snapshot } from '../helpers/buckets.ts'
+import { countKeys, snapshot } from '../helpers/buckets.ts'
 import { putAll } from '../../scripts/lib/seed.ts'
 
 // 300 objects of 1 MB: more GETs than the SDK's default pool of 50 sockets could hold beside their PUTs.
@@ -74,27 +74,13 @@ describe('liveness on versitygw', { concurrency: false }, () => {
     }
   })
 
-  const countKeys = async (prefix: string) => {
-    const c = server.client()
-    try {
-      let n = 0
-      let token: string | undefined
-      do {
-        const page = await c.send(new ListObjectsV2Command({ Bucket: 'dst-bucket', Prefix: prefix, ContinuationToken: token }))
-        n += page.KeyCount ?? 0
-        token = page.IsTruncated ? page.NextContinuationToken : undefined
-      } while (token)
-      return n
-    } finally {
-      c.destroy()
-    }
-  }
+  const landed = (prefix: string) => countKeys(server, 'dst-bucket', prefix)
 
   for (const [engine, mode, signal, code] of [['s5cmd', 'direct', 'SIGINT', 130], ['sdk', 'direct', 'SIGTERM', 143], ['sdk', 'traditional', 'SIGINT', 130]] as const) {
     test(`${signal} mid-run (${mode}, ${engine}): the summary says what was confirmed and what is unknown, and nothing prints after it`, { timeout: 120_000 }, async () => {
       const prefix = `interrupted-${engine}-${mode}/`
       const r = await runCli(['sync', '--from', 's3://src-bucket/big/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', server.endpoint, '--engine', engine, '--mode', mode, '--concurrency', '4'], {
-        env: server.env, pathWithTools: true, signal, signalWhen: async () => (await countKeys(prefix)) >= 20,
+        env: server.env, pathWithTools: true, signal, signalWhen: async () => (await landed(prefix)) >= 20,
       })
       assert.equal(r.code, code, r.stdout + r.stderr)
       const lines = r.stdout.trim().split('\n')
@@ -102,7 +88,7 @@ describe('liveness on versitygw', { concurrency: false }, () => {
       const head = lines.find((l) => l.includes('INTERRUPTED: copied'))
       assert.ok(head, r.stdout)
       const copied = Number(/copied (\d+)/.exec(head)![1])
-      assert.ok(copied <= (await countKeys(prefix)), 'copied counts only copies that are there')
+      assert.ok(copied <= (await landed(prefix)), 'copied counts only copies that are there')
       assert.match(r.stdout, /unknown: \d+ copies answered but not yet confirmed at the destination, \d+ in flight with no answer/)
       assert.doesNotMatch(r.stdout, /FAILED|verification failed|nothing listed/)
       if (mode === 'traditional') assert.doesNotMatch(lines.at(-1)!, /bytes through this host: 0 B/)

@@ -23,3 +23,20 @@ export async function snapshot(client: S3Client, bucket: string, prefix = ''): P
 export async function put(client: S3Client, bucket: string, key: string, body: string | Uint8Array) {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
 }
+
+/** How many keys a prefix holds now (listing only): what landed while a run copies. */
+export async function countKeys(server: { client(): S3Client }, bucket: string, prefix: string): Promise<number> {
+  const c = server.client()
+  try {
+    let n = 0
+    let token: string | undefined
+    do {
+      const page = await c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+      n += page.KeyCount ?? 0
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+    return n
+  } finally {
+    c.destroy()
+  }
+}
