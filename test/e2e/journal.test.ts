@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { readFile, readdir } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli, suiteStateDir } from '../helpers/cli.ts'
@@ -67,5 +67,19 @@ describe('run journal and `lakesync runs`', () => {
     const lines = r.stdout.trim().split('\n')
     assert.match(lines[0]!, /incomplete \(killed\?\)/)
     assert.match(lines.at(-1)!, /ok\s+copied 240, skipped 0, failed 0/)
+  })
+})
+
+describe('`lakesync runs` with a damaged state dir', () => {
+  test('a malformed journal and a folder named *.jsonl are passed over; the good run is still listed', async () => {
+    const state = await suiteStateDir('runs-damaged')
+    const runs = path.join(state, 'runs')
+    await mkdir(path.join(runs, '2026-01-01T00-00-00-000Z-1.jsonl'), { recursive: true })
+    await writeFile(path.join(runs, '2026-01-02T00-00-00-000Z-2.jsonl'), '{"type":"run","jobs":"not a list"}\n[1,2\nnull\n42\n')
+    await writeFile(path.join(runs, '2026-01-03T00-00-00-000Z-3.jsonl'), '{"type":"run","id":"x","startedAt":"2026-01-03T00:00:00.000Z","command":"lakesync sync","jobs":[{"name":"daily"}]}\n{"type":"item","action":"copied"}\n{"type":"run-end","exitCode":0}\n')
+    const r = await runCli(['runs'], { env: { LAKESYNC_STATE_DIR: state } })
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /daily/)
+    assert.doesNotMatch(r.stderr, /EISDIR|TypeError|Error/)
   })
 })
