@@ -126,6 +126,10 @@ export interface ResolvedJob {
   source: ResolvedLocation & { binance?: BinanceSelector }
   /** The part of a source key that the destination key does not repeat. */
   stripPrefix: string
+  /** Both sides on one endpoint (any spelling): a server-side copy is possible at all. Decided once, at resolve time. */
+  sameEndpoint: boolean
+  /** Both sides on one endpoint with one identity: the copy reads the source as the listing does; s5cmd can carry it. */
+  sameIdentity: boolean
   keyMap?: (key: string) => string
   quarantine?: string
   /** Internal (bench samples): only source keys it accepts take part. */

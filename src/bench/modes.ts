@@ -7,7 +7,6 @@ import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import { batchLine, s3Url } from '../engines/s5cmd-batch.ts'
 import { s5cmdConnection } from '../engines/s5cmd.ts'
 import { runJob } from '../run/job-runner.ts'
-import { connectionKey } from '../storage/client.ts'
 import type { ListedObject } from '../storage/list.ts'
 import { findTool } from '../util/find-tool.ts'
 import { exec } from '../util/exec.ts'
@@ -46,7 +45,7 @@ export function lakesyncModes(ctx: ModeContext): BenchMode[] {
       return { requests: { ...s.requests }, bytesThroughHost: s.bytesThroughHost, peakDiskBytes: s.peakDiskBytes, failures: s.failed + (ctx.sample.length - s.copied - s.failed) }
     },
   })
-  const shared = connectionKey(ctx.job.source.connection) === connectionKey(ctx.job.destination.connection)
+  const shared = ctx.job.sameIdentity
   return [
     ...(ctx.s5cmd && shared ? [variant('direct (s5cmd)', { mode: 'direct', engine: 's5cmd' })] : []),
     variant('direct (sdk)', { mode: 'direct', engine: 'sdk' }),
@@ -58,7 +57,7 @@ export function lakesyncModes(ctx: ModeContext): BenchMode[] {
 /** Other tools on the same objects, where installed and able to (one endpoint and identity). */
 export async function peerModes(ctx: ModeContext): Promise<BenchMode[]> {
   const { job } = ctx
-  if (connectionKey(job.source.connection) !== connectionKey(job.destination.connection)) return []
+  if (!job.sameIdentity) return []
   const conn = job.destination.connection
   const { env, flags } = s5cmdConnection(conn)
   const relative = (k: string) => k.slice(job.stripPrefix.length)

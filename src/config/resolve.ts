@@ -1,5 +1,5 @@
 import { ConfigError } from '../api/errors.ts'
-import { hasUserinfo, redactUserinfo, sameEndpointUrl } from './endpoint.ts'
+import { hasUserinfo, redactUserinfo, sameEndpointUrl, sameIdentity } from './endpoint.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
 import { selectionRoot } from '../sources/binance.ts'
@@ -64,11 +64,14 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
   const { source: _source, destination, connection: _connection, include, exclude, keyMap, ...own } = job
   // Defaults, then the config's defaults, then the job's own options (unset ones do not count).
   const options = { ...DEFAULTS, ...withoutUndefined(config.defaults ?? {}), ...withoutUndefined(own) }
+  const dest = side(destination)
   return {
     name,
     source,
     stripPrefix: source.binance ? '' : source.prefix,
-    destination: side(destination),
+    sameEndpoint: sameEndpointUrl(source.connection.endpoint, dest.connection.endpoint),
+    sameIdentity: sameIdentity(source.connection, dest.connection),
+    destination: dest,
     include: include ?? [],
     exclude: exclude ?? [],
     ...(keyMap ? { keyMap } : {}),
@@ -92,7 +95,7 @@ function binanceSide(sel: BinanceSelector, connectionName: string | undefined, c
 /** Copying a prefix into itself (or into a part of itself) would feed on its own output. */
 function overlapProblem(job: ResolvedJob): string | undefined {
   const { source: s, destination: d } = job
-  if (s.bucket !== d.bucket || !sameEndpointUrl(s.connection.endpoint, d.connection.endpoint)) return
+  if (s.bucket !== d.bucket || !job.sameEndpoint) return
   if (s.prefix === d.prefix) return `source and destination are the same place (s3://${s.bucket}/${s.prefix}); choose another destination prefix`
   if (d.prefix.startsWith(s.prefix)) return `destination s3://${d.bucket}/${d.prefix} lies inside the source s3://${s.bucket}/${s.prefix}, so it would copy into itself; choose a destination outside the source`
   if (s.prefix.startsWith(d.prefix)) return `source s3://${s.bucket}/${s.prefix} lies inside the destination s3://${d.bucket}/${d.prefix}; choose a destination that does not contain the source`

@@ -1,11 +1,10 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../api/config.ts'
 import { PreflightError } from '../api/errors.ts'
-import { describeEndpoint, sameEndpointUrl } from '../config/endpoint.ts'
+import { describeEndpoint } from '../config/endpoint.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
-import { connectionKey } from '../storage/client.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import { createS5cmdEngine } from '../engines/s5cmd.ts'
 import { sdkEngine } from '../engines/sdk-copy.ts'
@@ -23,7 +22,6 @@ export interface Routes {
   traditional?: Engine
 }
 
-export const sameEndpoint = (job: ResolvedJob) => sameEndpointUrl(job.source.connection.endpoint, job.destination.connection.endpoint)
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
 export async function destinationCanReadSource(destClient: S3Client, job: ResolvedJob, signal: AbortSignal): Promise<boolean> {
@@ -47,16 +45,16 @@ export async function destinationCanReadSource(destClient: S3Client, job: Resolv
 
 /** The job's mode: as requested, or for `auto` what the plugins decide from the probe. */
 export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5cmd: S5cmdLocation | undefined, destClient: S3Client, signal: AbortSignal): Promise<ModeDecision & { by?: string }> {
-  const same = sameEndpoint(job)
+  const same = job.sameEndpoint
   let decision: ModeDecision & { by?: string }
   if (job.mode !== 'auto') decision = { mode: job.mode, reason: `--mode ${job.mode} requested` }
   else {
     let probed: Promise<boolean> | undefined
     const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(destClient, job, signal)) }
-    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, sameIdentity: connectionKey(job.source.connection) === connectionKey(job.destination.connection), s5cmdAvailable: Boolean(s5cmd), probe })
-    decision = chosen
-      ? { ...chosen.value, by: chosen.plugin }
-      : same ? { mode: 'direct', reason: 'both sides on one endpoint' } : { mode: 'traditional', reason: 'different endpoints' }
+    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, sameIdentity: job.sameIdentity, s5cmdAvailable: Boolean(s5cmd), probe })
+    // The rule itself lives in autoMode(), present unless a config brings its own.
+    if (!chosen) throw new PreflightError(`job ${job.name}: no plugin chose a mode for --mode auto`, 'keep autoMode() in the config\'s plugins (it is added unless the config brings its own), or set mode: direct or traditional')
+    decision = { ...chosen.value, by: chosen.plugin }
   }
   if (decision.mode === 'direct' && !same) {
     throw new PreflightError(
@@ -69,7 +67,7 @@ export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5c
 
 /** --engine auto takes s5cmd when it is installed and both sides share one endpoint and identity. */
 export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined): { primary: Engine; reason: string } {
-  const shared = connectionKey(job.source.connection) === connectionKey(job.destination.connection)
+  const shared = job.sameIdentity
   const s5cmdBlocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : !shared ? 'source and destination use different connections, s5cmd copies with one' : undefined
   if (job.engine === 's5cmd') {
     if (s5cmdBlocker) throw new PreflightError(`job ${job.name}: --engine s5cmd is not usable: ${s5cmdBlocker}`, 'install s5cmd (npm run setup) or use --engine sdk')

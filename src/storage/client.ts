@@ -4,7 +4,6 @@ import type { ConnectionConfig } from '../api/config.ts'
 import type { RequestCounts } from '../api/events.ts'
 import type { RateLimiter } from '../util/rate.ts'
 import { stallSeconds } from '../util/env.ts'
-import { canonicalEndpoint } from '../config/endpoint.ts'
 
 /** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
 export class RequestCounter {
@@ -95,10 +94,4 @@ export function clientsFor(source: ConnectionConfig, destination: ConnectionConf
   const src = createS3Client(source, options)
   const dest = createS3Client(destination, options)
   return { source: src, dest, destroy: () => (src.destroy(), dest.destroy()) }
-}
-
-/** A stable identity for "same endpoint and same principal": s5cmd needs that for both sides. */
-export function connectionKey(conn: ConnectionConfig): string {
-  const who = conn.anonymous ? 'anonymous' : conn.credentials ? `key:${conn.credentials.accessKeyId}` : `profile:${conn.profile ?? ''}`
-  return `${canonicalEndpoint(conn.endpoint)}|${conn.region ?? ''}|${who}`
 }

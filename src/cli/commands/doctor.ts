@@ -1,7 +1,7 @@
 import { sh } from '../../util/sh.ts'
 import { ExitCode, LakesyncError } from '../../api/errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
-import { chooseEngine, sameEndpoint } from '../../route/mode.ts'
+import { chooseEngine } from '../../route/mode.ts'
 import { describeEndpoint } from '../../config/endpoint.ts'
 import { checkLocation } from '../../storage/preflight.ts'
 import { createS3Client } from '../../storage/client.ts'
@@ -32,7 +32,7 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
         client.destroy()
       }
     }
-    const same = sameEndpoint(job)
+    const same = job.sameEndpoint
     if (!same) out.line(`warn  ${job.name}: sides on different endpoints; a server-side copy is impossible`)
     else {
       try {
