@@ -27,6 +27,14 @@ export interface BinanceSelector {
 
 export type BinanceOptions = Omit<BinanceSelector, 'kind'>
 
+/** What a config function is called with: `defineConfig(({ command, env }) => ({ ... }))`. */
+export interface ConfigContext {
+  /** The command being run: sync, plan, verify, bench or doctor. */
+  command: 'sync' | 'plan' | 'verify' | 'bench' | 'doctor'
+  /** `--env NAME`, else LAKESYNC_ENV, else undefined: which of a team's settings (dev, staging, production) to use. */
+  env?: string
+}
+
 export type Mode = 'auto' | 'direct' | 'traditional'
 export type EngineName = 'auto' | 's5cmd' | 'sdk'
 export type VerifyLevel = 'none' | 'size' | 'checksum'

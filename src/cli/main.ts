@@ -22,6 +22,7 @@ const selection = (y: Argv) =>
   y
     .positional('jobs', { describe: 'jobs of the config to run (default: all)', type: 'string', array: true })
     .option('config', { alias: 'c', type: 'string', describe: 'config file (default: lakesync.config.ts/.mjs/.js/.json or package.json "lakesync" in this directory)' })
+    .option('env', { type: 'string', describe: 'settings to use, for a config that exports a function of { command, env } (default: LAKESYNC_ENV)' })
     .option('from', { type: 'string', describe: 'ad-hoc job without a config: source s3://bucket/prefix/' })
     .option('to', { type: 'string', describe: 'ad-hoc job: destination s3://bucket/prefix/' })
     .option('endpoint', { type: 'string', describe: 'ad-hoc job: S3 endpoint URL for both sides' })
@@ -51,11 +52,11 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .scriptName('lakesync')
     .usage('$0 <command> [options]\n\nMirror a prefix of one S3 bucket into another, server-side where possible.')
     .command('sync [jobs..]', 'copy what is missing or changed at the destination', (y) => selection(y).option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' }), (a: any) =>
-      done(sync({ ...a, jobs: a.jobs, dryRun: a.dryRun, signal })))
+      done(sync({ ...a, command: 'sync', jobs: a.jobs, dryRun: a.dryRun, signal })))
     .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', selection, (a: any) =>
-      done(sync({ ...a, jobs: a.jobs, dryRun: true, listItems: true, signal })))
+      done(sync({ ...a, command: 'plan', jobs: a.jobs, dryRun: true, listItems: true, signal })))
     .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', selection, (a: any) =>
-      done(verify({ ...a, signal })))
+      done(verify({ ...a, command: 'verify', signal })))
     .command('bench [jobs..]', 'direct vs traditional (and s5cmd, aws, rclone where installed) on one sample; writes a report', (y) =>
       selection(y)
         .option('local', { type: 'boolean', describe: 'no cloud account: start a local S3 server (versitygw) and seed a Binance-layout sample' })
@@ -65,12 +66,12 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('size', { type: 'string', describe: 'object size with --local, e.g. 5MB (default 1MB)' })
         .option('latency', { type: 'number', describe: '--local: simulated round-trip time in ms' })
         .option('bandwidth', { type: 'number', describe: '--local: simulated link bandwidth each way in Mbit/s, shared by all connections' }), (a: any) =>
-      done(bench({ ...a, signal })))
+      done(bench({ ...a, command: 'bench', signal })))
     .command('runs', 'list past runs and their outcome, from the run journals', (y) =>
       y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' }), (a: any) => done(runs(a)))
     .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
-      done(doctor({ ...a, signal })))
+      done(doctor({ ...a, command: 'doctor', signal })))
     .example('$0 sync', 'run every job of ./lakesync.config.ts')
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')

@@ -2,12 +2,16 @@ import { ConfigError } from '../api/errors.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
 import { resolveConfig } from '../config/resolve.ts'
 import { validateConfig } from '../config/validate.ts'
-import type { ConnectionConfig, EngineName, Mode, Plugin, ResolvedConfig, UserConfig, VerifyLevel } from '../api/config.ts'
+import type { ConfigContext, ConnectionConfig, EngineName, Mode, Plugin, ResolvedConfig, UserConfig, VerifyLevel } from '../api/config.ts'
 import { registerSecret } from '../util/redact.ts'
 import { PluginContainer } from '../plugins/container.ts'
 import { autoMode, fallback } from '../../plugins/index.ts'
 
 export interface SelectionOptions {
+  /** The command, for a config function's context. */
+  command?: ConfigContext['command']
+  /** --env: which settings a config function returns. */
+  env?: string
   config?: string
   jobs?: string[]
   from?: string
@@ -72,7 +76,9 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   } else {
     // The loader (cosmiconfig, sucrase) is only needed for config files.
     const { loadConfig } = await import('../config/load.ts')
-    const loaded = await loadConfig({ file: o.config, lakesyncModules: { lakesync: await import('../index.ts'), 'lakesync/plugins': await import('../../plugins/index.ts') } })
+    const lakesyncModules = { lakesync: await import('../index.ts'), 'lakesync/plugins': await import('../../plugins/index.ts') }
+    const env = o.env ?? (process.env.LAKESYNC_ENV || undefined)
+    const loaded = await loadConfig({ file: o.config, lakesyncModules, context: { command: o.command ?? 'sync', ...(env ? { env } : {}) } })
     if (!loaded) throw new ConfigError(['no lakesync config found in this directory'], 'run `lakesync init` to write one, pass --config FILE, or use --from/--to')
     user = loaded.config
     file = loaded.file

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises'
 import { ConfigError } from '../api/errors.ts'
 import { ExportsNothing, loadConfigModule, type LakesyncModules } from './bundle-config.ts'
 import { validateConfig } from './validate.ts'
-import type { UserConfig } from '../api/config.ts'
+import type { ConfigContext, UserConfig } from '../api/config.ts'
 
 export const CONFIG_FILES = [
   'lakesync.config.ts',
@@ -21,7 +21,7 @@ export interface LoadedConfig {
 }
 
 /** Finds (or opens the given) config file, evaluates it and validates it; all problems at once. */
-export async function loadConfig(options: { file?: string; cwd?: string; lakesyncModules: LakesyncModules }): Promise<LoadedConfig | undefined> {
+export async function loadConfig(options: { file?: string; cwd?: string; lakesyncModules: LakesyncModules; context: ConfigContext }): Promise<LoadedConfig | undefined> {
   const codeLoader = (file: string) => loadConfigModule(file, options.lakesyncModules)
   const explorer = cosmiconfig('lakesync', {
     searchPlaces: CONFIG_FILES,
@@ -58,7 +58,7 @@ export async function loadConfig(options: { file?: string; cwd?: string; lakesyn
   }
   if (typeof config === 'function') {
     try {
-      config = await config()
+      config = await config(options.context)
     } catch (error) {
       throw new ConfigError([`${file}: the exported config function threw: ${firstLine(error)}`])
     }

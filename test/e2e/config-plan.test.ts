@@ -92,6 +92,23 @@ export default defineConfig({
       assert.match(doctor.stdout + doctor.stderr, /endpoint http:\/\/127\.0\.0\.1:9 \(from AWS_ENDPOINT_URL\) is unreachable/)
     })
 
+    test('a config that is a function of { command, env }: --env and LAKESYNC_ENV choose the settings', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-env-'))
+      await writeFile(path.join(dir, 'lakesync.config.ts'), `import { defineConfig } from 'lakesync'
+export default defineConfig(({ command, env }) => ({
+  connections: { local: { endpoint: process.env.E } },
+  jobs: { mirror: { source: 's3://src-bucket/', destination: \`s3://dst-bucket/\${env ?? 'dev'}/\${command}/\`, connection: 'local' } },
+}))
+`)
+      const run = (args: string[], extra: Record<string, string> = {}) => runCli(['plan', ...args], { env: { ...server.env, E: server.endpoint, ...extra }, cwd: dir })
+      const dev = await run([])
+      assert.equal(dev.code, 0, dev.stderr)
+      assert.match(dev.stdout, /-> s3:\/\/dst-bucket\/dev\/plan\//)
+      assert.match((await run(['--env', 'production'])).stdout, /-> s3:\/\/dst-bucket\/production\/plan\//)
+      assert.match((await run([], { LAKESYNC_ENV: 'staging' })).stdout, /-> s3:\/\/dst-bucket\/staging\/plan\//)
+      assert.match((await run(['--env', 'production'], { LAKESYNC_ENV: 'staging' })).stdout, /production/, '--env wins over LAKESYNC_ENV')
+    })
+
     test('init refuses where any config exists, and leaves it as it was', async () => {
       for (const [name, text] of [['lakesync.config.ts', '// mine\n'], ['lakesync.config.mjs', 'export default { jobs: {} }\n'], ['lakesync.config.json', '{"jobs":{}}\n'], ['package.json', '{"name":"x","lakesync":{"jobs":{}}}\n']]) {
         const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-init-'))
