@@ -1,0 +1,118 @@
+// executePlan at its seam: fake engines (no server, no s5cmd) that answer as each test says.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { executePlan, type ExecuteHandlers } from '../../src/run/execute.ts'
+import type { Routes } from '../../src/route/mode.ts'
+import type { CopyItem, CopyOutcome, Engine, EngineContext } from '../../src/engines/types.ts'
+import type { ItemErrorAction, ResolvedJob } from '../../src/api/config.ts'
+import { RequestCounter } from '../../src/storage/client.ts'
+
+type Answer = Omit<CopyOutcome, 'item' | 'engine'>
+
+/** An engine that answers each key from a script (first answer first), else OK. */
+function fakeEngine(name: Engine['name'], script: Record<string, Answer[]> = {}, accepts = (_: CopyItem) => true): Engine & { seen: string[] } {
+  const seen: string[] = []
+  return {
+    name, seen, accepts: (item) => accepts(item),
+    open: (_ctx, onOutcome) => {
+      let pending = 0
+      let idle = () => {}
+      return {
+        async submit(item) {
+          seen.push(item.key)
+          pending++
+          setImmediate(() => {
+            onOutcome({ item, engine: name, ...(script[item.key]?.shift() ?? { ok: true }) })
+            if (--pending === 0) idle()
+          })
+        },
+        close: () => (pending ? new Promise<void>((r) => (idle = r)) : Promise.resolve()),
+      }
+    },
+  }
+}
+
+const item = (key: string): CopyItem => ({ action: 'copy', key, destKey: key, size: 1, etag: '', reason: 'missing' })
+const ctx = (batchSize = 2): EngineContext => ({
+  job: { name: 'j', batchSize, concurrency: 4, verify: 'size' } as unknown as ResolvedJob,
+  signal: new AbortController().signal, counter: new RequestCounter(), destClient: {} as any, sourceClient: {} as any, metrics: { peakDiskBytes: 0, bytesThroughHost: 0 },
+})
+async function* plan(keys: string[]) {
+  for (const k of keys) yield item(k)
+}
+
+function recorder(decide: (o: CopyOutcome, attempt: number) => ItemErrorAction = () => 'fail') {
+  const log: string[] = []
+  const outcomes: (CopyOutcome & { batch?: number })[] = []
+  const handlers: ExecuteHandlers = {
+    onSkip: async () => {},
+    onBatchStart: async (b, engine) => void log.push(`start ${b} ${engine}`),
+    onOutcome: async (o, batch) => void (outcomes.push({ ...o, ...(batch === undefined ? {} : { batch }) }), log.push(`outcome ${o.item.key} ${o.ok ? 'ok' : 'failed'} ${o.engine}${batch === undefined ? '' : ` b${batch}`}`)),
+    onBatchEnd: async (b) => void log.push(`end ${b}`),
+    onFailure: async (o, attempt) => (log.push(`failure ${o.item.key} ${o.code} attempt ${attempt}`), decide(o, attempt)),
+  }
+  return { log, outcomes, handlers }
+}
+
+test('items go in batches of batchSize; a batch ends after its last item settles, with its items', async () => {
+  const primary = fakeEngine('s5cmd')
+  const { log, outcomes, handlers } = recorder()
+  // Verification holds copies past their batch's close: the batch must wait for them.
+  handlers.verify = async (window) => (await new Promise((r) => setTimeout(r, 5)), window)
+  await executePlan(plan(['a', 'b', 'c', 'd', 'e']), { primary }, ctx(2), handlers)
+  assert.deepEqual(outcomes.map((o) => [o.item.key, o.batch]), [['a', 1], ['b', 1], ['c', 2], ['d', 2], ['e', 3]])
+  for (const b of [1, 2, 3]) assert.ok(log.indexOf(`end ${b}`) > log.indexOf(`start ${b} s5cmd`))
+  assert.ok(log.indexOf('end 1') > log.indexOf('outcome b ok s5cmd b1'), 'batch 1 ends after b')
+  assert.equal(log.filter((l) => l.startsWith('end ')).length, 3)
+})
+
+test('a throttled copy is retried by the direct engine; the plugins are asked once per failure, with the attempt', async () => {
+  const primary = fakeEngine('s5cmd', { b: [{ ok: false, code: 'SlowDown', error: 'slow down' }] })
+  const direct = fakeEngine('sdk', { b: [{ ok: false, code: 'SlowDown', error: 'slow down' }] })
+  const { log, outcomes, handlers } = recorder((o, attempt) => (o.code === 'SlowDown' && attempt < 3 ? 'retry' : 'fail'))
+  await executePlan(plan(['a', 'b']), { primary, direct }, ctx(10), handlers)
+  assert.deepEqual(log.filter((l) => l.startsWith('failure')), ['failure b SlowDown attempt 0', 'failure b SlowDown attempt 1'])
+  assert.deepEqual(direct.seen, ['b', 'b'])
+  const b = outcomes.find((o) => o.item.key === 'b')!
+  assert.equal(b.ok, true)
+  assert.equal(b.engine, 'sdk')
+  assert.equal(b.batch, 1, 'a retried item still settles its batch')
+  assert.equal(outcomes.length, 2, 'one final outcome per item')
+})
+
+test('a copy that cannot be made server-side is rerouted to the traditional engine, and says so', async () => {
+  const primary = fakeEngine('sdk', { x: [{ ok: false, code: 'NotImplemented', status: 501, error: 'no' }] })
+  const traditional = fakeEngine('stream')
+  const { outcomes, handlers } = recorder((o) => (o.code === 'NotImplemented' ? 'fallback' : 'fail'))
+  await executePlan(plan(['x', 'y']), { primary, direct: primary, traditional }, ctx(10), handlers)
+  const x = outcomes.find((o) => o.item.key === 'x')!
+  assert.equal(x.engine, 'stream')
+  assert.match(x.note ?? '', /server-side copy impossible \(NotImplemented\); copied traditionally/)
+  assert.deepEqual(traditional.seen, ['x'])
+})
+
+test('items the primary engine cannot carry go to the direct engine, outside batches', async () => {
+  const primary = fakeEngine('s5cmd', {}, (i) => !i.key.includes('\n'))
+  const direct = fakeEngine('sdk')
+  const { outcomes, handlers } = recorder()
+  await executePlan(plan(['a', 'odd\nkey', 'c']), { primary, direct }, ctx(10), handlers)
+  assert.deepEqual(direct.seen, ['odd\nkey'])
+  assert.deepEqual(outcomes.map((o) => [o.item.key, o.engine, o.batch]).sort(), [['a', 's5cmd', 1], ['c', 's5cmd', 1], ['odd\nkey', 'sdk', undefined]])
+})
+
+test('copies are reported only after verification; one that fails its check goes back to the plugins', async () => {
+  const primary = fakeEngine('sdk')
+  const { log, outcomes, handlers } = recorder((o, attempt) => (o.code === 'SizeMismatch' && attempt === 0 ? 'retry' : 'fail'))
+  const windows: string[][] = []
+  let checks = 0
+  handlers.verify = async (window) => {
+    windows.push(window.map((o) => o.item.key))
+    // The first check finds "b" short; its copy again passes.
+    return window.map((o) => (o.item.key === 'b' && checks++ === 0 ? { ...o, ok: false, code: 'SizeMismatch', error: 'short' } : o))
+  }
+  await executePlan(plan(['a', 'b', 'c']), { primary, direct: primary }, ctx(10), handlers)
+  assert.deepEqual(windows[0]!.sort(), ['a', 'b', 'c'], 'one tail window for what was copied')
+  assert.deepEqual(windows.at(-1), ['b'], 'the retried copy is checked again')
+  assert.ok(log.indexOf('failure b SizeMismatch attempt 0') >= 0)
+  assert.deepEqual(outcomes.map((o) => [o.item.key, o.ok]).sort(), [['a', true], ['b', true], ['c', true]])
+})
