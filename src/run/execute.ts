@@ -83,7 +83,7 @@ class PlanExecution {
   private abandon!: () => void
   // Given up by the liveness guard: engine sessions that never answer are no longer awaited.
   private readonly abandoned = new Promise<void>((r) => (this.abandon = r))
-  private readonly guard
+  private readonly guard: { stop(): void }
 
   constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
     this.batches = new BatchLedger((no) => this.report(() => handlers.onBatchEnd(no)))
