@@ -77,8 +77,9 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
 /** Aborts the multipart uploads a killed run of this job left open, and records this run's. */
 async function clearLeftovers(job: ResolvedJob, dest: S3Client, signal: AbortSignal, emit: JobRunOptions['emit']): Promise<UploadRegistry> {
   const uploads = await UploadRegistry.open(job)
-  const aborted = await uploads.abortLeftovers(dest, job.destination.bucket, signal)
+  const { aborted, kept, error } = await uploads.abortLeftovers(dest, job.destination.bucket, signal)
   if (aborted) await emit({ type: 'warning', job: job.name, message: `aborted ${aborted} multipart upload(s) that an earlier run of this job left open (it was killed)` })
+  if (error) await emit({ type: 'warning', job: job.name, message: `could not abort ${kept} multipart upload(s) an earlier run left open (${error}); the next run tries again` })
   uploads.watch(dest)
   return uploads
 }

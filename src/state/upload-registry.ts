@@ -3,7 +3,8 @@ import { appendFileSync } from 'node:fs'
 import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ResolvedJob } from '../api/config.ts'
-import { errorCode } from '../storage/errors.ts'
+import { hostname } from 'node:os'
+import { describeS3Error, errorCode } from '../storage/errors.ts'
 import { makeDir } from '../util/make-dir.ts'
 import { jobIdentity } from './etag-memory.ts'
 import { stateDir } from './journal.ts'
@@ -28,26 +29,39 @@ export class UploadRegistry {
     return new UploadRegistry(ok ? path.join(folder, `${id}.jsonl`) : undefined)
   }
 
-  /** Aborts the uploads an earlier run left open; returns how many it aborted. */
-  async abortLeftovers(client: S3Client, bucket: string, signal: AbortSignal): Promise<number> {
-    if (!this.file) return 0
-    const open = new Map<string, string>()
+  /**
+   * Aborts the uploads an earlier run left open. Uploads of a run still alive on this host (a
+   * second run of the job started beside it) are left alone, and so are those the server would
+   * not abort now: they stay listed for the next run.
+   */
+  async abortLeftovers(client: S3Client, bucket: string, signal: AbortSignal): Promise<{ aborted: number; kept: number; error?: string }> {
+    if (!this.file) return { aborted: 0, kept: 0 }
+    const open = new Map<string, { key: string; line: string; live: boolean }>()
     for (const line of (await readFile(this.file, 'utf8').catch(() => '')).split('\n')) {
       const r = parseLine(line)
-      if (r?.op === 'open' && typeof r.key === 'string' && typeof r.uploadId === 'string') open.set(r.uploadId, r.key)
+      if (r?.op === 'open' && typeof r.key === 'string' && typeof r.uploadId === 'string') open.set(r.uploadId, { key: r.key, line, live: r.host === hostname() && isAlive(r.pid) })
       else if (r?.op === 'done') open.delete(r.uploadId)
     }
     let aborted = 0
-    for (const [UploadId, Key] of open) {
+    let error: string | undefined
+    const kept: string[] = []
+    for (const [UploadId, { key, line, live }] of open) {
+      if (live) {
+        kept.push(line)
+        continue
+      }
       try {
-        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }), { abortSignal: signal })
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }), { abortSignal: signal })
         aborted++
-      } catch (error) {
-        if (errorCode(error) !== 'NoSuchUpload') throw error
+      } catch (e) {
+        if (signal.aborted) throw e
+        if (errorCode(e) === 'NoSuchUpload') continue
+        error ??= describeS3Error(e)
+        kept.push(line)
       }
     }
-    await writeFile(this.file, '').catch(() => {})
-    return aborted
+    await writeFile(this.file, kept.map((l) => l + '\n').join('')).catch(() => {})
+    return { aborted, kept: kept.length, ...(error ? { error } : {}) }
   }
 
   /** Records, on this client, every multipart upload it opens and closes. */
@@ -57,7 +71,7 @@ export class UploadRegistry {
         const result = await next(args)
         const input = args.input as { Key?: string; UploadId?: string }
         // Written before the first part is sent: a kill from then on leaves it on disk.
-        if (context.commandName === 'CreateMultipartUploadCommand') this.appendNow({ op: 'open', key: input.Key, uploadId: (result.output as { UploadId?: string }).UploadId })
+        if (context.commandName === 'CreateMultipartUploadCommand') this.appendNow({ op: 'open', key: input.Key, uploadId: (result.output as { UploadId?: string }).UploadId, pid: process.pid, host: hostname() })
         else if (context.commandName === 'CompleteMultipartUploadCommand' || context.commandName === 'AbortMultipartUploadCommand') this.append({ op: 'done', uploadId: input.UploadId })
         return result
       },
@@ -83,6 +97,16 @@ export class UploadRegistry {
     const file = this.file
     if (!file) return
     this.chain = this.chain.then(() => appendFile(file, JSON.stringify(record) + '\n')).catch(() => {})
+  }
+}
+
+function isAlive(pid: unknown): boolean {
+  if (typeof pid !== 'number' || pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
