@@ -103,18 +103,19 @@ async function* diffMapped(source: AsyncIterable<ListedObject>, destination: Asy
   for await (const d of destination) index.set(d.key, d)
   const lastCopied = await options.lastCopied
   const mapped = new Map<string, ListedObject>()
-  const collisions: string[] = []
+  const collisions: string[] = [] // the first ten, named; the rest counted
+  let collided = 0
   for await (const s of source) {
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
     const destKey = options.destPrefix + mappedKey(mapKey, rel)
     const first = mapped.get(destKey)
-    if (first) collisions.push(`keyMap maps ${printableKey(first.key)} and ${printableKey(s.key)} both to ${printableKey(destKey)}`)
-    else mapped.set(destKey, s)
+    if (!first) mapped.set(destKey, s)
+    else if (++collided <= 10) collisions.push(`keyMap maps ${printableKey(first.key)} and ${printableKey(s.key)} both to ${printableKey(destKey)}`)
   }
-  if (collisions.length) {
-    const more = collisions.length > 10 ? [`… and ${collisions.length - 10} more collisions`] : []
-    throw new ConfigError([...collisions.slice(0, 10), ...more], 'give each source key its own destination key; nothing was copied')
+  if (collided) {
+    const more = collided > 10 ? [`… and ${collided - 10} more collisions`] : []
+    throw new ConfigError([...collisions, ...more], 'give each source key its own destination key; nothing was copied')
   }
   for (const [destKey, s] of mapped) yield decide(s, destKey, index.get(destKey), lastCopied)
 }
