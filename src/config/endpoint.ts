@@ -44,14 +44,17 @@ export function redactUserinfo(endpoint: string): string {
   return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
 }
 
-/**
- * Where a connection's requests really go, for messages: its endpoint, else the one the AWS SDK
- * takes from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS S3.
- */
+/** The endpoint the AWS SDK takes from the environment when a connection names none, and the variable it came from. */
+export function envEndpoint(env = process.env): { url: string; variable: string } | undefined {
+  for (const variable of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) if (env[variable]) return { url: env[variable]!, variable }
+  return undefined
+}
+
+/** Where a connection's requests really go, for messages: its endpoint, else the environment's, else AWS S3. */
 export function describeEndpoint(endpoint: string | undefined, env = process.env): string {
   if (endpoint) return endpoint
-  const fromEnv = env.AWS_ENDPOINT_URL_S3 ? ['AWS_ENDPOINT_URL_S3', env.AWS_ENDPOINT_URL_S3] : env.AWS_ENDPOINT_URL ? ['AWS_ENDPOINT_URL', env.AWS_ENDPOINT_URL] : undefined
-  return fromEnv ? `${redactUserinfo(fromEnv[1]!)} (from ${fromEnv[0]})` : 'AWS S3'
+  const fromEnv = envEndpoint(env)
+  return fromEnv ? `${redactUserinfo(fromEnv.url)} (from ${fromEnv.variable})` : 'AWS S3'
 }
 
 /** A stable identity for "same endpoint and same principal": s5cmd needs that for both sides. */

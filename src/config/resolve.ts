@@ -1,5 +1,5 @@
 import { ConfigError } from '../api/errors.ts'
-import { hasUserinfo, redactUserinfo, sameEndpointUrl, sameIdentity } from './endpoint.ts'
+import { envEndpoint, hasUserinfo, redactUserinfo, sameEndpointUrl, sameIdentity } from './endpoint.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
 import { selectionRoot } from '../sources/binance.ts'
@@ -23,7 +23,7 @@ export const DEFAULTS = {
 /** The connection used where a location names none: the AWS chain plus AWS_ENDPOINT_URL. */
 export function defaultConnection(env = process.env): ConnectionConfig {
   return {
-    ...(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL } : {}),
+    ...(envEndpoint(env) ? { endpoint: envEndpoint(env)!.url } : {}),
     ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? { region: env.AWS_REGION || env.AWS_DEFAULT_REGION } : {}),
   }
 }

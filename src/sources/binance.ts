@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import { checkedListCommand, decodedOutput, IncompleteListingError, listObjects, type ListedObject } from '../storage/list.ts'
+import { advancingToken, checkedListCommand, decodedOutput, listObjects, type ListedObject } from '../storage/list.ts'
 import { compareKeys } from '../storage/keys.ts'
 import type { BinanceOptions, BinanceSelector } from '../api/config.ts'
 import { DATA_TYPES, fileStem, hasIntervals, INTERVALS, MARKETS, seriesPrefix, BINANCE_BUCKET, type Frequency, type Market } from './binance-layout.ts'
@@ -144,8 +144,7 @@ async function listSymbols(client: S3Client, bucket: string, root: string, signa
   do {
     const page = await client.send(checkedListCommand({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
     for (const p of decodedOutput(page).prefixes) out.push(p.slice(root.length, -1))
-    if (page.IsTruncated && page.NextContinuationToken === token) throw new IncompleteListingError(`listing the symbol folders of s3://${bucket}/${root} does not advance: the server sent the same continuation token twice`)
-    token = page.IsTruncated ? page.NextContinuationToken : undefined
+    token = advancingToken(page.IsTruncated, page.NextContinuationToken, token, `the symbol folders of s3://${bucket}/${root}`)
   } while (token)
   return out
 }

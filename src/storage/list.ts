@@ -57,6 +57,15 @@ function addCompletenessChecks(command: { middlewareStack: ListObjectsV2Command[
   )
 }
 
+/**
+ * The token of the next page, checked: one the server handed out before would list the same
+ * page again, forever.
+ */
+export function advancingToken(truncated: boolean | undefined, next: string | undefined, previous: string | undefined, where: string): string | undefined {
+  if (truncated && next === previous) throw new IncompleteListingError(`listing ${where} does not advance: the server sent the same continuation token twice`)
+  return truncated ? next : undefined
+}
+
 /** A delimiter listing (SDK-parsed), checked like every other page. */
 export function checkedListCommand(input: ListObjectsV2CommandInput): ListObjectsV2Command {
   const command = new ListObjectsV2Command({ ...input, EncodingType: 'url' })
@@ -122,10 +131,8 @@ export async function* listObjects(
   let next: Promise<ListPage> | undefined = fetch()
   while (next) {
     const page: ListPage = await next
-    // A token the server handed out before would list the same page again, forever.
-    if (page.truncated && page.nextToken === token) throw new IncompleteListingError(`listing s3://${bucket}/${prefix} does not advance: the server sent the same continuation token twice`)
-    token = page.nextToken
-    next = page.truncated ? fetch(page.nextToken) : undefined
+    token = advancingToken(page.truncated, page.nextToken, token, `s3://${bucket}/${prefix}`)
+    next = token === undefined ? undefined : fetch(token)
     next?.catch(() => {}) // rethrown when awaited
     for (const o of page.objects) {
       if (previous !== undefined && compareKeys(previous, o.key) >= 0) {

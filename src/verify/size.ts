@@ -41,22 +41,22 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
       if (!['NotFound', 'NoSuchKey'].includes(errorCode(error) ?? '')) throw error
     }
   }, signal)
-  const checked = outcomes.map((o) => {
+  return Promise.all(outcomes.map(async (o) => {
     const size = sizes.get(o.item.destKey)
     if (size === o.item.size) return o
+    if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
+      return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${size}): copied as it is now` }
+    }
     const error = size === undefined ? 'not at the destination after the copy' : `destination holds ${size} bytes, the source ${o.item.size}`
-    return { ...o, ok: false, error, code: 'SizeMismatch', destSize: size }
-  })
-  return Promise.all(checked.map((o) => ('destSize' in o && o.destSize !== undefined && sourceClient ? sourceChanged(sourceClient, job, o, o.destSize, signal) : o)))
+    return { ...o, ok: false, error, code: 'SizeMismatch' }
+  }))
 }
 
 /**
- * A size that differs from the listing's may be the source's new size: the object was rewritten
- * during the run, and the copy holds it as it is now. That is a good copy (the next run plans
- * from the new listing), said as such; a retry would only fail the same way.
+ * The source object's size now (one HEAD, only after a size mismatch). When it equals the
+ * copy's, the object was rewritten during the run and the copy holds it as it is now: a good
+ * copy (the next run plans from the new listing), said as such; a retry would only fail the same way.
  */
-async function sourceChanged(sourceClient: S3Client, job: ResolvedJob, o: CopyOutcome, destSize: number, signal: AbortSignal): Promise<CopyOutcome> {
-  const now = await sourceClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: o.item.key }), { abortSignal: signal }).then((h) => h.ContentLength, () => undefined)
-  if (now !== destSize) return o
-  return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${now}): copied as it is now` }
+function sizeNow(sourceClient: S3Client, job: ResolvedJob, key: string, signal: AbortSignal): Promise<number | undefined> {
+  return sourceClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal }).then((h) => h.ContentLength, () => undefined)
 }
