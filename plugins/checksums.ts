@@ -1,16 +1,37 @@
-import type { Plugin } from '../src/index.ts'
+import { quarantineCopy, readSidecar, storedSha256, type CopyToVerify, type Plugin, type VerifyContext } from '../src/index.ts'
 
 /**
  * Verifies every copied zip against its `.CHECKSUM` sidecar (the same as `--verify checksum`):
- * server-side copies ask the server for the SHA-256 as it copies, traditional copies hash the
+ * server-side copies ask the server for the SHA-256 as they copy, traditional copies hash the
  * bytes as they stream. A mismatch fails the run with exit code 3, and the copy is deleted,
  * or moved under `quarantine` (a prefix in the destination bucket).
  */
 export function checksums(options: { quarantine?: string } = {}): Plugin {
   return {
-    name: 'lakesync:checksums',
-    config: (config) => ({
-      defaults: { ...config.defaults, verify: 'checksum', ...(options.quarantine ? { quarantine: options.quarantine } : {}) },
-    }),
+    ...checksumVerifier(),
+    config: () => ({ defaults: { verify: 'checksum', ...(options.quarantine ? { quarantine: options.quarantine } : {}) } }),
   }
+}
+
+/**
+ * The check alone, for jobs with `verify: 'checksum'` (a config's or `--verify checksum`):
+ * lakesync adds it when a config does not list checksums().
+ */
+export function checksumVerifier(): Plugin {
+  return {
+    name: 'lakesync:checksums',
+    verifyCopy: (copy, ctx) => (ctx.job.verify === 'checksum' && copy.key.endsWith('.zip') ? checkAgainstSidecar(copy, ctx) : undefined),
+  }
+}
+
+/** The digest the copy reported (CopyObject's SHA-256, or the streamed bytes' hash), else the one the server stored. */
+async function checkAgainstSidecar(copy: CopyToVerify, ctx: VerifyContext) {
+  const { job, signal } = ctx
+  const published = await readSidecar(ctx.sourceClient, job.source.bucket, copy.key, signal)
+  if (!published) return { note: 'no .CHECKSUM sidecar, not checksum-verified' }
+  const actual = copy.sha256 ?? (await storedSha256(ctx.destClient, job.destination.bucket, copy.destKey, signal))
+  if (!actual) return { note: 'the server keeps no SHA-256 for this copy, not checksum-verified' }
+  if (actual === published) return { note: 'SHA-256 matches its sidecar' }
+  const where = await quarantineCopy(ctx.destClient, job, copy.destKey, signal)
+  return { fail: { code: 'ChecksumMismatch', error: `SHA-256 mismatch: the sidecar says ${published}, the copy has ${actual}; ${where}` } }
 }

@@ -2,5 +2,5 @@
 export type { Plugin } from '../src/index.ts'
 export { autoMode } from './auto-mode.ts'
 export { fallback } from './fallback.ts'
-export { checksums } from './checksums.ts'
+export { checksums, checksumVerifier } from './checksums.ts'
 export { benchReport } from './bench-report.ts'

@@ -8,3 +8,5 @@ export type * from './api/events.ts'
 export type * from './api/bench-report.ts'
 /** A bench report as Markdown: what `lakesync bench` writes to report.md (for report plugins). */
 export { benchMarkdown } from './bench/format.ts'
+/** Sidecar and checksum helpers, for plugins that verify copies (see plugins/checksums.ts). */
+export { SIDECAR, parseSidecar, readSidecar, storedSha256, quarantineCopy } from './verify/checksum.ts'

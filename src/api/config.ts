@@ -1,4 +1,6 @@
+import type { S3Client } from '@aws-sdk/client-s3'
 import type { ItemResult, JobSummary, LakesyncEvent } from './events.ts'
+import type { JOB_OPTIONS, OptionValues, ResolvedOptions } from './options.ts'
 
 export type Market = 'spot' | 'futures/um' | 'futures/cm' | 'option'
 export type Frequency = 'daily' | 'monthly'
@@ -35,9 +37,9 @@ export interface ConfigContext {
   env?: string
 }
 
-export type Mode = 'auto' | 'direct' | 'traditional'
-export type EngineName = 'auto' | 's5cmd' | 'sdk'
-export type VerifyLevel = 'none' | 'size' | 'checksum'
+export type Mode = (typeof JOB_OPTIONS.mode.choices)[number]
+export type EngineName = (typeof JOB_OPTIONS.engine.choices)[number]
+export type VerifyLevel = (typeof JOB_OPTIONS.verify.choices)[number]
 
 /** How to reach one S3 endpoint with one identity. */
 export interface ConnectionConfig {
@@ -64,35 +66,10 @@ export interface S3Location {
 export type LocationInput = string | S3Location
 export type SourceInput = LocationInput | BinanceSelector
 
-export type TraditionalFlavor = 'stream' | 'staged'
+export type TraditionalFlavor = (typeof JOB_OPTIONS.traditional.choices)[number]
 
-export interface JobOptions {
-  mode?: Mode
-  engine?: EngineName
-  /** How traditional copies move bytes: `stream` (GET piped into the upload) or `staged` (temp file). */
-  traditional?: TraditionalFlavor
-  /** Parallel copies (s5cmd workers or SDK requests in flight). */
-  concurrency?: number
-  verify?: VerifyLevel
-  /** Plan items per s5cmd batch. */
-  batchSize?: number
-  /** Objects above this many bytes are copied in parts (server-side: UploadPartCopy). Default 5 GiB. */
-  multipartThreshold?: number
-  /** Part size for multipart copies and uploads. Default 64 MiB. */
-  partSize?: number
-  /** Parts in flight per multipart object. Default 8. */
-  partConcurrency?: number
-  /** Retries per object of throttled, 5xx and network failures (each after a backoff). Default 8. */
-  retries?: number
-  /** Where a copy that fails its checksum is moved (a prefix in the destination bucket); default: deleted. */
-  quarantine?: string
-  /** Delete destination objects absent at the source (never ones the filters exclude). */
-  delete?: boolean
-  /** With `delete`: at most this many deletions per run (default 1000); beyond it the run stops deleting and fails. */
-  maxDelete?: number
-  /** At most this many S3 requests per second, all engines together (default: no limit). */
-  maxRps?: number
-}
+/** Job options (mode, engine, concurrency, verify, ...): each one's meaning, bounds and default are in src/api/options.ts. */
+export type JobOptions = OptionValues
 
 export interface JobConfig extends JobOptions {
   source: SourceInput
@@ -128,7 +105,7 @@ export interface ResolvedLocation {
   connection: ConnectionConfig
 }
 
-export interface ResolvedJob {
+export interface ResolvedJob extends ResolvedOptions {
   name: string
   /** For a Binance source, `prefix` is the selection's root (data/{market}/{frequency}/{dataType}/). */
   source: ResolvedLocation & { binance?: BinanceSelector }
@@ -139,25 +116,11 @@ export interface ResolvedJob {
   /** Both sides on one endpoint with one identity: the copy reads the source as the listing does; s5cmd can carry it. */
   sameIdentity: boolean
   keyMap?: (key: string) => string
-  quarantine?: string
   /** Internal (bench samples): only source keys it accepts take part. */
   sourceFilter?: (key: string) => boolean
   destination: ResolvedLocation
   include: string[]
   exclude: string[]
-  mode: Mode
-  engine: EngineName
-  traditional: TraditionalFlavor
-  concurrency: number
-  verify: VerifyLevel
-  batchSize: number
-  multipartThreshold: number
-  partSize: number
-  partConcurrency: number
-  retries: number
-  delete: boolean
-  maxDelete: number
-  maxRps?: number
 }
 
 export interface ResolvedConfig {
@@ -210,6 +173,31 @@ export interface ItemErrorContext {
   requestedMode: Mode
 }
 
+/** A finished copy as verification sees it (a `verifyCopy` hook is called for those still ok). */
+export interface CopyToVerify {
+  readonly key: string
+  readonly destKey: string
+  readonly size: number
+  /**
+   * The copy's SHA-256 (hex) when the engine learned it: with `verify: 'checksum'` server-side
+   * copies ask the server for it and traditional copies hash the bytes as they stream.
+   */
+  readonly sha256?: string
+  /** What earlier checks said of it, e.g. a rescue by another engine. */
+  readonly note?: string
+}
+
+/** A `verifyCopy` answer: fail the copy (its destination object already dealt with), or add a note; nothing means it passes. */
+export type CopyVerdict = { fail: { code: string; error: string } } | { note: string }
+
+export interface VerifyContext {
+  job: ResolvedJob
+  signal: AbortSignal
+  /** Clients of the job's two connections: the source one reads sidecars, the destination one the copies. */
+  sourceClient: S3Client
+  destClient: S3Client
+}
+
 export interface PluginHooks {
   /** Sequential merge: each plugin may return a partial config merged over the previous one. */
   config: (config: UserConfig) => UserConfig | void | Promise<UserConfig | void>
@@ -219,6 +207,11 @@ export interface PluginHooks {
   onItemError: (
     ctx: ItemErrorContext,
   ) => ItemErrorAction | null | undefined | Promise<ItemErrorAction | null | undefined>
+  /**
+   * Called once per copy that passed the size check, in plugin order, up to 16 copies at a time:
+   * each plugin sees the copy as the ones before it left it, and a failed copy goes no further.
+   */
+  verifyCopy: (copy: CopyToVerify, ctx: VerifyContext) => CopyVerdict | null | undefined | void | Promise<CopyVerdict | null | undefined | void>
   /** Notify hooks: all run; their return values are ignored. */
   onEvent: (event: LakesyncEvent) => void | Promise<void>
   afterItem: (result: ItemResult) => void | Promise<void>

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events'
-import yargs, { type Argv } from 'yargs'
+import yargs, { type Argv, type Options } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
+import { flagName, JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
 import { slowHeapGrowth } from './gc-tuning.ts'
 // Commands load when called, so `--help` and `--version` start fast.
@@ -31,20 +32,17 @@ const selection = (y: Argv) =>
     .option('source-anonymous', { type: 'boolean', describe: 'ad-hoc job: read the source unsigned (public buckets)' })
     .option('include', { type: 'string', array: true, describe: 'only keys matching these globs (relative to the source prefix)' })
     .option('exclude', { type: 'string', array: true, describe: 'skip keys matching these globs' })
-    .option('mode', { choices: ['auto', 'direct', 'traditional'] as const, describe: 'direct = server-side copies; traditional = bytes through this host; auto picks' })
-    .option('engine', { choices: ['auto', 's5cmd', 'sdk'] as const, describe: 'direct-copy engine; auto takes s5cmd when usable' })
-    .option('concurrency', { type: 'number', describe: 'copies in flight (s5cmd workers or SDK requests)' })
-    .option('batch-size', { type: 'number', describe: 'plan items per s5cmd batch' })
-    .option('delete', { type: 'boolean', describe: 'delete destination objects absent at the source (never ones the filters exclude)' })
-    .option('max-delete', { type: 'number', describe: 'with --delete: stop after this many deletions, exit 1 (default 1000)' })
-    .option('max-rps', { type: 'number', describe: 'at most this many S3 requests per second, all engines together' })
-    .option('traditional', { choices: ['stream', 'staged'] as const, describe: 'traditional copies: stream (GET piped into the upload) or staged (temp file)' })
-    .option('multipart-threshold', { type: 'number', describe: 'bytes above which objects are copied in parts (default 5 GiB)' })
-    .option('part-size', { type: 'number', describe: 'bytes per part of a multipart copy or upload (default 64 MiB)' })
-    .option('part-concurrency', { type: 'number', describe: 'parts in flight per object (default 8)' })
-    .option('verify', { choices: ['none', 'size', 'checksum'] as const, describe: 'what to check after copying' })
+    .options(jobOptionFlags())
     .option('json', { type: 'boolean', describe: 'NDJSON events on stdout instead of the task tree' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'every item, and stacks on errors' })
+
+/** A flag for every job option of the option table; yargs hands it over as the option's own (camelCase) name. */
+function jobOptionFlags(): Record<string, Options> {
+  return Object.fromEntries(Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).map(([name, spec]) => {
+    const shape: Options = spec.type === 'choice' ? { choices: spec.choices } : { type: spec.type === 'integer' ? 'number' : spec.type === 'boolean' ? 'boolean' : 'string' }
+    return [flagName(name).slice(2), { ...shape, describe: spec.flag }]
+  }))
+}
 
 export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: number) => void) {
   const done = (p: Promise<number>) => p.then(setExit)

@@ -2,12 +2,14 @@ import { ConfigError } from '../api/errors.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
 import { resolveConfig } from '../config/resolve.ts'
 import { validateConfig } from '../config/validate.ts'
-import type { ConfigContext, ConnectionConfig, EngineName, Mode, Plugin, ResolvedConfig, UserConfig, VerifyLevel } from '../api/config.ts'
+import type { ConfigContext, ConnectionConfig, JobConfig, JobOptions, Plugin, ResolvedConfig, UserConfig } from '../api/config.ts'
+import { flagName, JOB_OPTIONS } from '../api/options.ts'
 import { registerSecret } from '../util/redact.ts'
 import { PluginContainer } from '../plugins/container.ts'
-import { autoMode, fallback } from '../../plugins/index.ts'
+import { autoMode, checksumVerifier, fallback } from '../../plugins/index.ts'
 
-export interface SelectionOptions {
+/** What the CLI hands a command: the selection, the ad-hoc job, and a flag per job option that overrides every job. */
+export interface SelectionOptions extends JobOptions {
   /** The command, for a config function's context. */
   command?: ConfigContext['command']
   /** --env: which settings a config function returns. */
@@ -20,20 +22,8 @@ export interface SelectionOptions {
   sourceEndpoint?: string
   destEndpoint?: string
   sourceAnonymous?: boolean
-  mode?: Mode
-  engine?: EngineName
-  concurrency?: number
-  verify?: VerifyLevel
-  batchSize?: number
-  traditional?: 'stream' | 'staged'
   include?: string[]
   exclude?: string[]
-  multipartThreshold?: number
-  partSize?: number
-  partConcurrency?: number
-  delete?: boolean
-  maxDelete?: number
-  maxRps?: number
 }
 
 export interface Selection {
@@ -58,9 +48,15 @@ function adhocConfig(o: SelectionOptions): UserConfig {
   }
 }
 
-/** autoMode() and fallback() always take part, unless the config brings its own instance. */
-function withDefaultPlugins(plugins: Plugin[]): Plugin[] {
-  const defaults = [autoMode(), fallback()].filter((d) => !plugins.some((p) => p.name === d.name))
+/** The job options given as flags (every option of the table has one), and --include/--exclude. */
+function cliOverrides(o: SelectionOptions): Partial<JobConfig> {
+  const names = [...Object.keys(JOB_OPTIONS), 'include', 'exclude'] as (keyof SelectionOptions)[]
+  return Object.fromEntries(names.filter((n) => o[n] !== undefined).map((n) => [n, o[n]]))
+}
+
+/** autoMode(), fallback() and the checksum check always take part, unless the config brings its own instance. */
+export function withDefaultPlugins(plugins: Plugin[]): Plugin[] {
+  const defaults = [autoMode(), fallback(), checksumVerifier()].filter((d) => !plugins.some((p) => p.name === d.name))
   return [...plugins, ...defaults]
 }
 
@@ -89,17 +85,11 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     registerSecret(c.credentials?.secretAccessKey)
     registerSecret(c.credentials?.sessionToken)
   }
-  const overrides = Object.fromEntries(
-    Object.entries({
-      mode: o.mode, engine: o.engine, concurrency: o.concurrency, verify: o.verify, batchSize: o.batchSize,
-      traditional: o.traditional, include: o.include, exclude: o.exclude, multipartThreshold: o.multipartThreshold, partSize: o.partSize, partConcurrency: o.partConcurrency,
-      delete: o.delete, maxDelete: o.maxDelete, maxRps: o.maxRps,
-    }).filter(([, v]) => v !== undefined),
-  )
+  const overrides = cliOverrides(o)
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))
   const flagged = Object.keys(overrides)
   const optionProblems = validateConfig({ jobs }).filter((p) => flagged.some((f) => p.includes(`.${f}:`)))
-  if (optionProblems.length) throw new ConfigError([...new Set(optionProblems.map((p) => p.replace(/^jobs\.[^.]+\.(\w+)/, (_, f: string) => `--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`)))])
+  if (optionProblems.length) throw new ConfigError([...new Set(optionProblems.map((p) => p.replace(/^jobs\.[^.]+\.(\w+)/, (_, f: string) => flagName(f))))])
   const config = resolveConfig({ ...user, jobs }, file)
   const wanted = o.jobs ?? []
   const known = config.jobs.map((j) => j.name)

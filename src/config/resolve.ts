@@ -1,24 +1,15 @@
 import { ConfigError } from '../api/errors.ts'
+import { JOB_OPTIONS, type OptionSpec, type ResolvedOptions } from '../api/options.ts'
 import { envEndpoint, hasUserinfo, redactUserinfo, sameEndpointUrl, sameIdentity } from './endpoint.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
 import { selectionRoot } from '../sources/binance.ts'
 import type { BinanceSelector, ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from '../api/config.ts'
 
-export const DEFAULTS = {
-  mode: 'auto',
-  engine: 'auto',
-  traditional: 'stream',
-  concurrency: 64,
-  verify: 'size',
-  batchSize: 10_000,
-  multipartThreshold: 5 * 1024 ** 3,
-  partSize: 64 * 1024 ** 2,
-  partConcurrency: 8,
-  retries: 8,
-  delete: false,
-  maxDelete: 1000,
-} as const
+/** Every option's default, from the option table. */
+export const DEFAULTS = Object.fromEntries(
+  Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
+) as ResolvedOptions
 
 /** The connection used where a location names none: the AWS chain plus AWS_ENDPOINT_URL. */
 export function defaultConnection(env = process.env): ConnectionConfig {

@@ -1,6 +1,7 @@
 import { parseS3Url } from './location.ts'
 import { validateSelector } from '../sources/binance.ts'
 import { hasUserinfo, redactUserinfo } from './endpoint.ts'
+import { JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
 
 /** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
 export function validateConfig(raw: unknown): string[] {
@@ -59,42 +60,28 @@ export function validateConfig(raw: unknown): string[] {
 }
 
 type Add = (path: string, message: string) => void
-const OPTION_KEYS = ['mode', 'engine', 'traditional', 'concurrency', 'verify', 'batchSize', 'multipartThreshold', 'partSize', 'partConcurrency', 'retries', 'quarantine', 'delete', 'maxDelete', 'maxRps']
-const ENUMS: Record<string, string[]> = {
-  mode: ['auto', 'direct', 'traditional'],
-  engine: ['auto', 's5cmd', 'sdk'],
-  verify: ['none', 'size', 'checksum'],
-  traditional: ['stream', 'staged'],
-}
-const MiB = 1024 ** 2
-const RANGES: Record<string, [number, number]> = {
-  concurrency: [1, 1024],
-  batchSize: [1, 100_000],
-  multipartThreshold: [5 * MiB, 5 * 1024 ** 4],
-  partSize: [5 * MiB, 5 * 1024 ** 3],
-  partConcurrency: [1, 64],
-  retries: [0, 20],
-  maxDelete: [0, 100_000_000],
-  maxRps: [1, 100_000],
-}
+const OPTION_KEYS = Object.keys(JOB_OPTIONS)
 
 function checkOptions(o: unknown, path: string, add: Add, strict = true) {
   if (!isObject(o)) return add(path, `expected an object of job options, got ${describe(o)}`)
   if (strict) unknownKeys(o, OPTION_KEYS, path, add)
-  for (const [key, values] of Object.entries(ENUMS)) {
-    if (o[key] !== undefined && !values.includes(o[key] as string)) {
-      add(`${path}.${key}`, `expected one of ${values.join(', ')}, got ${describe(o[key])}`)
-    }
+  for (const [key, spec] of Object.entries(JOB_OPTIONS) as [string, OptionSpec][]) {
+    const problem = o[key] === undefined ? undefined : optionProblem(spec, o[key])
+    if (problem) add(`${path}.${key}`, `${problem}, got ${describe(o[key])}`)
   }
-  if (o.delete !== undefined && typeof o.delete !== 'boolean') add(`${path}.delete`, `expected true or false, got ${describe(o.delete)}`)
-  if (o.quarantine !== undefined && !(typeof o.quarantine === 'string' && /^[^/].*\/$/.test(o.quarantine))) {
-    add(`${path}.quarantine`, `expected a prefix ending with "/", such as "quarantine/", got ${describe(o.quarantine)}`)
-  }
-  for (const [key, [min, max]] of Object.entries(RANGES)) {
-    const v = o[key]
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) {
-      add(`${path}.${key}`, `expected a whole number from ${min} to ${max}, got ${describe(v)}`)
-    }
+}
+
+/** What is wrong with one option's value, by its entry in the option table. */
+function optionProblem(spec: OptionSpec, v: unknown): string | undefined {
+  switch (spec.type) {
+    case 'choice':
+      return spec.choices.includes(v as string) ? undefined : `expected one of ${spec.choices.join(', ')}`
+    case 'integer':
+      return Number.isInteger(v) && (v as number) >= spec.min && (v as number) <= spec.max ? undefined : `expected a whole number from ${spec.min} to ${spec.max}`
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : 'expected true or false'
+    case 'prefix':
+      return typeof v === 'string' && /^[^/].*\/$/.test(v) ? undefined : 'expected a prefix ending with "/", such as "quarantine/"'
   }
 }
 
@@ -141,7 +128,7 @@ function checkConnectionRef(ref: unknown, known: Set<string>, path: string, add:
 
 function checkHooks(hooks: unknown, path: string, add: Add) {
   if (!isObject(hooks)) return add(path, `expected an object of hook functions, got ${describe(hooks)}`)
-  const names = ['config', 'selectMode', 'onItemError', 'onEvent', 'afterItem', 'afterJob']
+  const names = ['config', 'selectMode', 'onItemError', 'verifyCopy', 'onEvent', 'afterItem', 'afterJob']
   unknownKeys(hooks, names, path, add)
   for (const [k, h] of Object.entries(hooks)) {
     if (names.includes(k) && typeof h !== 'function' && !(isObject(h) && typeof h.handler === 'function')) {

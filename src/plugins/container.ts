@@ -1,5 +1,7 @@
-import type { Hook, HookName, Plugin, PluginHooks, UserConfig } from '../api/config.ts'
-import { ExitCode, LakesyncError } from '../api/errors.ts'
+import type { CopyToVerify, Hook, HookName, Plugin, PluginHooks, UserConfig, VerifyContext } from '../api/config.ts'
+import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
+import { validateConfig } from '../config/validate.ts'
+import { deepMerge } from '../util/deep-merge.ts'
 
 type Handler<K extends HookName> = { plugin: string; fn: PluginHooks[K] }
 
@@ -11,6 +13,9 @@ export class PluginHookError extends LakesyncError {
     super(`plugin "${plugin}" failed in ${hook}: ${(cause instanceof Error ? cause.message : String(cause)).split("\n")[0]}`, ExitCode.itemsFailed, undefined, { cause })
   }
 }
+
+/** What the `verifyCopy` hooks together made of one copy. */
+export type PluginVerdict = { ok: true; note?: string } | { ok: false; code: string; error: string }
 
 /** Holds plugins in run order and calls their hooks by kind (merge, first-non-null, notify). */
 export class PluginContainer {
@@ -43,11 +48,18 @@ export class PluginContainer {
     return this.handlers(name).length > 0
   }
 
+  /**
+   * Each plugin's `config` patch, deep-merged over the config so far and then checked like the
+   * user's own: a plugin that writes a bad value is named in the error (exit 2).
+   */
   async mergeConfig(config: UserConfig): Promise<UserConfig> {
     let current = config
     for (const { plugin, fn } of this.handlers('config')) {
       const patch = await guard(plugin, 'config', () => fn(current))
-      if (patch) current = { ...current, ...patch }
+      if (!patch) continue
+      current = deepMerge(current, patch)
+      const problems = validateConfig(current)
+      if (problems.length) throw new ConfigError(problems.map((p) => `plugin "${plugin}" (its config hook) made the config wrong: ${p}`), `fix the plugin's options, or remove "${plugin}" from plugins`)
     }
     return current
   }
@@ -61,6 +73,18 @@ export class PluginContainer {
       if (value != null) return { value, plugin }
     }
     return undefined
+  }
+
+  /** A copy through every `verifyCopy` hook in order, until one fails it; notes add up. */
+  async verifyCopy(copy: CopyToVerify, ctx: VerifyContext): Promise<PluginVerdict> {
+    let note = copy.note
+    for (const { plugin, fn } of this.handlers('verifyCopy')) {
+      const verdict = await guard(plugin, 'verifyCopy', () => fn({ ...copy, ...(note ? { note } : {}) }, ctx))
+      if (!verdict) continue
+      if ('fail' in verdict) return { ok: false, ...verdict.fail }
+      note = note ? `${note}; ${verdict.note}` : verdict.note
+    }
+    return note ? { ok: true, note } : { ok: true }
   }
 
   async notify<K extends 'onEvent' | 'afterItem' | 'afterJob'>(name: K, ...args: Parameters<PluginHooks[K]>) {

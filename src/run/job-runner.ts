@@ -15,7 +15,7 @@ import { UploadRegistry } from '../state/upload-registry.ts'
 import { JobTally } from './job-tally.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
-import { verifyChecksums } from '../verify/checksum.ts'
+import { verifyByPlugins } from '../verify/plugin-checks.ts'
 
 export interface JobRunOptions {
   dryRun: boolean
@@ -84,7 +84,7 @@ async function clearLeftovers(job: ResolvedJob, dest: S3Client, signal: AbortSig
   return uploads
 }
 
-/** Copies the plan: the engines, with the plugins deciding on failures, the size (and checksum) checks, and the tally. */
+/** Copies the plan: the engines, with the plugins deciding on failures, the size check and the plugins' checks (checksums), and the tally. */
 async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Omit<EngineContext, 'metrics'>, memory: Promise<EtagMemory>, tally: JobTally, plugins: PluginContainer) {
   const { job, signal, destClient, sourceClient } = context
   const metrics = { peakDiskBytes: 0, bytesThroughHost: 0 }
@@ -108,7 +108,8 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     ...(job.verify === 'none' ? {} : {
       verify: async (outcomes: CopyOutcome[]) => {
         const sized = await verifySizes(destClient, job, outcomes, signal, sourceClient)
-        return job.verify === 'checksum' ? verifyChecksums({ job, sourceClient, destClient, signal }, sized) : sized
+        if (!plugins.has('verifyCopy')) return sized
+        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, { job, signal, sourceClient, destClient }), signal)
       },
     }),
   }

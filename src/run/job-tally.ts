@@ -64,6 +64,7 @@ export class JobTally {
 
   /** A copy's final outcome: copied (and verified), or failed for good. */
   async outcome(o: CopyOutcome, batch: number | undefined) {
+    if (this.ended) return
     const s = this.summary
     const b = batch === undefined ? undefined : this.batches.get(batch)
     if (o.ok) {

@@ -127,7 +127,7 @@ for (const kind of serverKinds()) {
       assert.deepEqual([...(await dest('batches/odd/')).keys()], odd.map((k) => k.slice('odd/'.length)))
     })
 
-    test('--verify checksum without the plugin: a mismatching zip is deleted (no quarantine), exit 3; traditional copies are checked too', async () => {
+    test('--verify checksum without the plugin: a mismatching zip is deleted (or moved with --quarantine), exit 3; traditional copies are checked too', async () => {
       const client = server.client()
       const good = Buffer.from('PK good bytes')
       const [zip, sidecar] = withSidecar('sums/good.zip', good)
@@ -142,6 +142,11 @@ for (const kind of serverKinds()) {
         assert.match(itemsOf(r.stdout).find((e) => e.key === 'sums/good.zip')!.reason, /SHA-256 matches its sidecar/)
         assert.deepEqual([...(await dest(`sums-${mode}/`)).keys()].sort(), ['bad.zip.CHECKSUM', 'good.zip', 'good.zip.CHECKSUM'], `${mode}: the bad copy is gone`)
       }
+      // --quarantine (a flag from the option table) moves the bad copy aside instead.
+      const r = await runCli(['sync', '--from', 's3://src-bucket/sums/', '--to', 's3://dst-bucket/sums-q/', '--endpoint', server.endpoint, '--verify', 'checksum', '--quarantine', 'held/', '--json'], { env: server.env })
+      assert.equal(r.code, 3, r.stdout + r.stderr)
+      assert.match(itemsOf(r.stdout).find((e) => e.action === 'failed')!.error, /moved to s3:\/\/dst-bucket\/held\/sums-q\/bad\.zip$/)
+      assert.ok((await dest('held/')).has('sums-q/bad.zip'))
     })
 
     test('--source-anonymous reads the source unsigned; --source-endpoint with --dest-endpoint', { skip: kind === 'versitygw' && 'versitygw refuses unsigned requests to a private bucket; moto serves them', timeout: 120_000 }, async () => {

@@ -1,7 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PluginContainer, PluginHookError } from '../../src/plugins/container.ts'
-import type { Plugin } from '../../src/api/config.ts'
+import type { Plugin, VerifyContext } from '../../src/api/config.ts'
+import { verifyByPlugins } from '../../src/verify/plugin-checks.ts'
+import { ConfigError } from '../../src/api/errors.ts'
 
 test('hooks run in enforce order, then by their own order', async () => {
   const calls: string[] = []
@@ -32,4 +34,56 @@ test('config hooks merge in sequence; a throwing hook is named', async () => {
   assert.deepEqual(await c.mergeConfig({}), { s5cmd: '/a', defaults: { concurrency: 8 } })
   const bad = new PluginContainer([{ name: 'broken', onEvent: () => { throw new Error('boom') } }])
   await assert.rejects(bad.notify('onEvent', { type: 'warning', message: 'x' }), (e: unknown) => e instanceof PluginHookError && /plugin "broken" failed in onEvent: boom/.test(e.message))
+})
+
+test('config patches merge deeply, and a patch that breaks the config names its plugin (exit 2)', async () => {
+  const user = { defaults: { concurrency: 4, verify: 'size' as const }, jobs: { j: { source: 's3://src/a/', destination: 's3://lake/b/', include: ['**/*.zip'] } } }
+  const c = new PluginContainer([
+    { name: 'checks', config: () => ({ defaults: { verify: 'checksum' } }) },
+    { name: 'globs', config: () => ({ jobs: { j: { include: ['**/*.CHECKSUM'] } } as any }) },
+  ])
+  const merged = await c.mergeConfig(user)
+  // Objects merge key by key; an array is replaced, not concatenated.
+  assert.deepEqual(merged.defaults, { concurrency: 4, verify: 'checksum' })
+  assert.deepEqual(merged.jobs!.j, { source: 's3://src/a/', destination: 's3://lake/b/', include: ['**/*.CHECKSUM'] })
+  assert.equal(user.defaults.verify, 'size', 'the user config object is left as it was')
+
+  const bad = new PluginContainer([{ name: 'sloppy', config: () => ({ defaults: { concurrency: 0 } }) }])
+  await assert.rejects(bad.mergeConfig(user), (e: unknown) =>
+    e instanceof ConfigError && e.exitCode === 2 &&
+    e.problems.length === 1 && /^plugin "sloppy" .*defaults\.concurrency: expected a whole number from 1 to 1024, got 0$/.test(e.problems[0]!))
+})
+
+test('verifyCopy hooks run in order: notes add up, the first failure ends the chain, and only copies still ok are checked', async () => {
+  const seen: string[] = []
+  const c = new PluginContainer([
+    { name: 'late', enforce: 'post', verifyCopy: () => { seen.push('late'); return { note: 'late check' } } },
+    { name: 'notes', verifyCopy: (copy) => { seen.push(`notes saw ${copy.note}`); return { note: 'looked' } } },
+    { name: 'strict', verifyCopy: (copy) => { seen.push(`strict saw ${copy.note}`); return copy.key.includes('bad') ? { fail: { code: 'Bad', error: 'bad bytes' } } : undefined } },
+  ])
+  const ctx = {} as VerifyContext
+  assert.deepEqual(await c.verifyCopy({ key: 'a.zip', destKey: 'a.zip', size: 1, note: 'rescued' }, ctx), { ok: true, note: 'rescued; looked; late check' })
+  assert.deepEqual(seen, ['notes saw rescued', 'strict saw rescued; looked', 'late'])
+  seen.length = 0
+  assert.deepEqual(await c.verifyCopy({ key: 'bad.zip', destKey: 'bad.zip', size: 1 }, ctx), { ok: false, code: 'Bad', error: 'bad bytes' })
+  assert.deepEqual(seen, ['notes saw undefined', 'strict saw looked'])
+
+  const item = (key: string) => ({ action: 'copy' as const, key, destKey: `d/${key}`, size: 1, etag: '"e"', reason: 'missing' as const })
+  const outcomes = [
+    { item: item('good.zip'), ok: true, engine: 'sdk', sha256: 'ab' },
+    { item: item('bad.zip'), ok: true, engine: 'sdk' },
+    { item: item('lost.zip'), ok: false, engine: 'sdk', error: 'size differs' },
+  ]
+  const checked: string[] = []
+  const result = await verifyByPlugins(outcomes, async (copy) => {
+    checked.push(`${copy.key}->${copy.destKey}:${copy.sha256 ?? '-'}`)
+    return c.verifyCopy(copy, ctx)
+  }, new AbortController().signal)
+  assert.deepEqual(checked.sort(), ['bad.zip->d/bad.zip:-', 'good.zip->d/good.zip:ab'])
+  assert.deepEqual(result.map((o) => [o.item.key, o.ok, o.note ?? o.error]), [
+    ['good.zip', true, 'looked; late check'],
+    ['bad.zip', false, 'bad bytes'],
+    ['lost.zip', false, 'size differs'],
+  ])
+  assert.equal(result[1]!.code, 'Bad')
 })

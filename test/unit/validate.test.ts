@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { validateConfig } from '../../src/config/validate.ts'
 import { parseS3Url } from '../../src/config/location.ts'
+import { flagName, JOB_OPTIONS, type OptionSpec } from '../../src/api/options.ts'
 
 test('every problem is reported with its field path', () => {
   const problems = validateConfig({
@@ -21,4 +22,15 @@ test('s3 locations', () => {
   assert.deepEqual(parseS3Url('s3://bucket'), { bucket: 'bucket', prefix: '' })
   assert.match(parseS3Url('s3://bucket/data') as string, /must end with "\/"/)
   assert.match(parseS3Url('bucket/') as string, /expected s3:\/\/bucket\/prefix\//)
+})
+
+test('every option of the option table is checked, has a flag, and its default passes its own check', () => {
+  const bad: Record<string, unknown> = { choice: 'nonsense', integer: 1.5, boolean: 'yes', prefix: '/abs' }
+  for (const [name, spec] of Object.entries(JOB_OPTIONS as Record<string, OptionSpec>)) {
+    const job = (value: unknown) => ({ jobs: { j: { source: 's3://src/x/', destination: 's3://lake/y/', [name]: value } } })
+    assert.deepEqual(validateConfig(job(bad[spec.type])).map((p) => p.split(':')[0]), [`jobs.j.${name}`], name)
+    if ('default' in spec) assert.deepEqual(validateConfig(job(spec.default)), [], `${name}: its default`)
+    assert.ok(spec.flag.length > 10, `${name} has a --help text`)
+  }
+  assert.equal(flagName('multipartThreshold'), '--multipart-threshold')
 })

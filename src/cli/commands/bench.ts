@@ -10,8 +10,8 @@ import { startVersitygw, type LocalServer } from '../../bench/local-server.ts'
 import { runBench, seedBenchSample } from '../../bench/run-bench.ts'
 import { benchTable } from '../../bench/format.ts'
 import { out, registerSecret } from '../../util/redact.ts'
-import { autoMode, benchReport, fallback } from '../../../plugins/index.ts'
-import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
+import { benchReport } from '../../../plugins/index.ts'
+import { selectJobs, withDefaultPlugins, type SelectionOptions } from '../select-jobs.ts'
 
 export interface BenchOptions extends SelectionOptions {
   local?: boolean
@@ -66,7 +66,7 @@ export async function bench(o: BenchOptions): Promise<number> {
         jobs: { bench: { source: `s3://bench-archive/${prefix}`, destination: 's3://bench-lake/', connection: 'local', ...(o.concurrency ? { concurrency: o.concurrency } : {}) } },
       })
       job = config.jobs[0]!
-      plugins = new PluginContainer([autoMode(), fallback(), benchReport()])
+      plugins = new PluginContainer(withDefaultPlugins([benchReport()]))
       versions.versitygw = 'v1.8.0'
     } else {
       const selected = await selectJobs(o)
