@@ -31,6 +31,12 @@ export const JOB_OPTIONS = {
   verify: { type: 'choice', choices: ['none', 'size', 'checksum'], default: 'size', flag: 'what to check after copying' },
   /** Retries per object of throttled, 5xx and network failures (each after a backoff). */
   retries: { type: 'integer', min: 0, max: 20, default: 8, flag: 'retries per object of throttled, 5xx and network failures (default 8)' },
+  /** Listings in flight: the series of a Binance selection, on each side. */
+  listConcurrency: { type: 'integer', min: 1, max: 256, default: 32, flag: 'listings in flight: the series of a Binance selection, on each side (default 32)' },
+  /** Write a journal line for every skipped item too (a run's journal otherwise holds the copied, failed and deleted ones, and counts the skips). */
+  journalSkips: { type: 'boolean', default: false, flag: 'journal a line per skipped item too (default: skips are counted in the job summary)' },
+  /** Run journals kept per job: older ones are deleted after each run (also `lakesync runs --prune`). */
+  keepRuns: { type: 'integer', min: 1, max: 100_000, default: 30, flag: 'run journals kept per job; older ones are deleted after a run (default 30)' },
   /** Where a copy that fails its checksum is moved (a prefix in the destination bucket); default: deleted. */
   quarantine: { type: 'prefix', flag: 'with --verify checksum: move a mismatching copy under this destination prefix instead of deleting it' },
 } as const satisfies Record<string, OptionSpec>

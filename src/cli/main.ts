@@ -66,7 +66,9 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('bandwidth', { type: 'number', describe: '--local: simulated link bandwidth each way in Mbit/s, shared by all connections' }), (a: any) =>
       done(bench({ ...a, command: 'bench', signal })))
     .command('runs', 'list past runs and their outcome, from the run journals', (y) =>
-      y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' }), (a: any) => done(runs(a)))
+      y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' })
+        .option('prune', { type: 'boolean', describe: 'delete old run journals, keeping the newest --keep runs of each job' })
+        .option('keep', { type: 'number', describe: 'with --prune: runs kept per job (default 30)' }), (a: any) => done(runs(a)))
     .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
       done(doctor({ ...a, command: 'doctor', signal })))

@@ -30,7 +30,7 @@ export interface DiffOptions {
   destPrefix: string
   include?: string[]
   exclude?: string[]
-  /** Rewrites the relative key. Order is then not kept, so the destination listing is indexed in memory. */
+  /** Rewrites the relative key. Order is then not kept: the mapped source is held, and the destination streamed past it. */
   mapKey?: (relativeKey: string) => string
   /** Also yield destination objects that no source object maps to (and that the filters select). */
   extras?: boolean
@@ -93,15 +93,19 @@ export async function* diffListings(
 }
 
 /**
- * With a key mapping the two orders differ: index the destination, map every source key, then
- * plan. The whole source is mapped before the first item leaves, so a keyMap that sends two
- * source keys to one destination key (or returns no key) stops the job before any copy.
+ * With a key mapping the two orders differ: map every source key first, then stream the
+ * destination and look each of its keys up. Only the source side is held (its mapped keys);
+ * the whole source is mapped before the first item leaves, so a keyMap that sends two source
+ * keys to one destination key (or returns no key) stops the job before any copy.
  */
 async function* diffMapped(source: AsyncIterable<ListedObject>, destination: AsyncIterable<ListedObject>, options: DiffOptions, mapKey: (k: string) => string): AsyncGenerator<PlanItem> {
+  const mapped = await mapSource(source, options, mapKey)
+  yield* planMapped(mapped, destination, await options.lastCopied)
+}
+
+/** Source objects by the destination key the keyMap gives them; a collision or a bad key is a ConfigError. */
+export async function mapSource(source: AsyncIterable<ListedObject> | Iterable<ListedObject>, options: Pick<DiffOptions, 'sourcePrefix' | 'destPrefix' | 'include' | 'exclude'>, mapKey: (k: string) => string, taken?: Map<string, ListedObject>): Promise<Map<string, ListedObject>> {
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
-  const index = new Map<string, ListedObject>()
-  for await (const d of destination) index.set(d.key, d)
-  const lastCopied = await options.lastCopied
   const mapped = new Map<string, ListedObject>()
   const collisions: string[] = [] // the first ten, named; the rest counted
   let collided = 0
@@ -109,7 +113,7 @@ async function* diffMapped(source: AsyncIterable<ListedObject>, destination: Asy
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
     const destKey = options.destPrefix + mappedKey(mapKey, rel)
-    const first = mapped.get(destKey)
+    const first = mapped.get(destKey) ?? taken?.get(destKey)
     if (!first) mapped.set(destKey, s)
     else if (++collided <= 10) collisions.push(`keyMap maps ${printableKey(first.key)} and ${printableKey(s.key)} both to ${printableKey(destKey)}`)
   }
@@ -117,7 +121,14 @@ async function* diffMapped(source: AsyncIterable<ListedObject>, destination: Asy
     const more = collided > 10 ? [`… and ${collided - 10} more collisions`] : []
     throw new ConfigError([...collisions, ...more], 'give each source key its own destination key; nothing was copied')
   }
-  for (const [destKey, s] of mapped) yield decide(s, destKey, index.get(destKey), lastCopied)
+  return mapped
+}
+
+/** Decides each mapped source object against the destination objects streamed past it. */
+export async function* planMapped(mapped: Map<string, ListedObject>, destination: AsyncIterable<ListedObject>, lastCopied?: Map<string, string>): AsyncGenerator<PlanItem> {
+  const found = new Map<string, ListedObject>()
+  for await (const d of destination) if (mapped.has(d.key)) found.set(d.key, d)
+  for (const [destKey, s] of mapped) yield decide(s, destKey, found.get(destKey), lastCopied)
 }
 
 /** The keyMap's answer for one key, which must be a non-empty string. */

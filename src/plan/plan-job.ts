@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../api/config.ts'
 import { listObjects, type ListedObject } from '../storage/list.ts'
-import { listBinance, type GapReport } from '../sources/binance.ts'
+import type { GapReport } from '../sources/binance.ts'
+import { planBinance } from './plan-binance.ts'
 import { preflighted } from '../storage/preflight.ts'
 import { diffListings, type PlanItem } from './diff.ts'
 
@@ -13,16 +14,17 @@ export interface JobPlan {
 }
 
 /**
- * A job's plan, for sync, plan and verify alike: the source listed (a Binance selection or a
- * prefix, through the job's source filter), the destination listed where the source's keys
- * land, both merged. The first page of each listing is the preflight: an error there names
+ * A job's plan, for sync, plan and verify alike: a Binance selection series by series
+ * (plan-binance.ts), or a prefix (through the job's source filter) with the destination listed
+ * where the source's keys land, both merged. The first page of each listing is the preflight: an error there names
  * its side.
  */
 export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3Client }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<Map<string, string>> }): JobPlan {
-  const gaps: GapReport | undefined = job.source.binance ? { missing: [], stray: [], expected: 0 } : undefined
-  const listing = job.source.binance
-    ? listBinance(clients.source, job.source.binance, gaps!, o.signal)
-    : listObjects(clients.source, job.source.bucket, job.source.prefix, { signal: o.signal })
+  if (job.source.binance) {
+    const gaps: GapReport = { missing: [], stray: [], expected: 0 }
+    return { items: planBinance(job, clients, o, gaps), gaps }
+  }
+  const listing = listObjects(clients.source, job.source.bucket, job.source.prefix, { signal: o.signal })
   const source = job.sourceFilter ? only(listing, job.sourceFilter) : listing
   // Unmapped keys keep their order, so the destination is listed only where the source's keys land.
   const destPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
@@ -34,7 +36,7 @@ export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3C
       ...(o.extras ? { extras: true } : {}), ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}),
     },
   )
-  return { items, ...(gaps ? { gaps } : {}) }
+  return { items }
 }
 
 async function* only(listing: AsyncIterable<ListedObject>, accept: (key: string) => boolean): AsyncGenerator<ListedObject> {

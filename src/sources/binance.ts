@@ -1,9 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3'
-import { advancingToken, checkedListCommand, decodedOutput, listObjects, type ListedObject } from '../storage/list.ts'
-import { compareKeys } from '../storage/keys.ts'
 import type { BinanceOptions, BinanceSelector } from '../api/config.ts'
-import { DATA_TYPES, fileStem, hasIntervals, INTERVALS, MARKETS, seriesPrefix, BINANCE_BUCKET, type Frequency, type Market } from './binance-layout.ts'
-import { dateLabels, parseDate } from './dates.ts'
+import { DATA_TYPES, hasIntervals, INTERVALS, MARKETS, type Frequency, type Market } from './binance-layout.ts'
+import { parseDate } from './dates.ts'
 
 
 export const binance = {
@@ -71,80 +68,3 @@ export interface GapReport {
 
 /** The prefix every key of the selection shares: data/{market}/{frequency}/{dataType}/ */
 export const selectionRoot = (s: BinanceSelector) => `data/${s.market}/${s.frequency}/${s.dataType}/`
-
-/**
- * Streams the selected keys in key order, listing only the series folders the selection
- * needs (four at a time ahead of the consumer), and fills `report` with gaps and strays.
- */
-export async function* listBinance(client: S3Client, s: BinanceSelector, report: GapReport, signal: AbortSignal): AsyncGenerator<ListedObject> {
-  const bucket = s.bucket ?? BINANCE_BUCKET
-  const symbols = s.symbols === '*' ? await listSymbols(client, bucket, selectionRoot(s), signal) : [...s.symbols]
-  const intervals = hasIntervals(s.dataType) ? s.intervals ?? [] : [undefined]
-  const series = symbols.flatMap((symbol) => intervals.map((interval) => ({ symbol, interval, prefix: seriesPrefix(s.market, s.frequency, s.dataType, symbol, interval) })))
-  series.sort((a, b) => compareKeys(a.prefix, b.prefix))
-  const from = s.from ? (parseDate(s.from) as Date) : undefined
-  const to = parseDate(s.to ?? 'yesterday') as Date
-  const dateRe = s.frequency === 'daily' ? '\\d{4}-\\d{2}-\\d{2}' : '\\d{4}-\\d{2}'
-
-  const collect = async (x: (typeof series)[number]) => {
-    const stem = fileStem(s.dataType, x.symbol, x.interval)
-    const label = (d: Date) => (s.frequency === 'daily' ? d.toISOString().slice(0, 10) : d.toISOString().slice(0, 7))
-    const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(${dateRe})\\.zip(\\.CHECKSUM)?$`)
-    const kept: ListedObject[] = []
-    const seen = new Set<string>()
-    const lo = from ? label(from) : undefined
-    const hi = label(to)
-    for await (const o of listObjects(client, bucket, x.prefix, { signal, pageSize: 1000, firstPageSize: 1000 })) {
-      const name = o.key.slice(x.prefix.length)
-      const m = pattern.exec(name)
-      if (!m) {
-        report.stray.push(o.key)
-        kept.push(o)
-        continue
-      }
-      const date = m[1]!
-      if ((lo && date < lo) || date > hi) continue
-      if (m[2]) {
-        if (s.sidecars !== false) kept.push(o)
-      } else {
-        seen.add(date)
-        kept.push(o)
-      }
-    }
-    const first = lo ?? [...seen].sort()[0]
-    if (first) {
-      const expected = dateLabels(parseDate(first) as Date, to, s.frequency)
-      report.expected += expected.length
-      for (const d of expected) if (!seen.has(d)) report.missing.push(`${x.symbol}${x.interval ? `/${x.interval}` : ''} ${d}`)
-    }
-    return kept
-  }
-  // Several series listed at once, yielded in order: the stream stays sorted.
-  const ahead: Promise<ListedObject[]>[] = []
-  let next = 0
-  const fill = () => {
-    while (ahead.length < 4 && next < series.length) {
-      const p = collect(series[next++]!)
-      p.catch(() => {})
-      ahead.push(p)
-    }
-  }
-  fill()
-  while (ahead.length) {
-    const objects = await ahead.shift()!
-    fill()
-    yield* objects
-  }
-}
-
-/** The archive's symbol folders under a data type (ListObjectsV2 with a delimiter). */
-async function listSymbols(client: S3Client, bucket: string, root: string, signal: AbortSignal): Promise<string[]> {
-  const out: string[] = []
-  let token: string | undefined
-  do {
-    const page = await client.send(checkedListCommand({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
-    for (const p of decodedOutput(page).prefixes) out.push(p.slice(root.length, -1))
-    token = advancingToken(page.IsTruncated, page.NextContinuationToken, token, `the symbol folders of s3://${bucket}/${root}`)
-  } while (token)
-  return out
-}

@@ -21,14 +21,16 @@ function describeJob(job: ResolvedJob) {
 
 /**
  * The audit record of a run, appended as JSON lines: a header with the resolved jobs, one line
- * per item (key, action and reason, engine, size, source ETag, checksum, error), each job's
- * summary, and the outcome. A run killed at any point leaves the lines written so far.
+ * per item copied, failed or deleted (key, action and reason, engine, size, source ETag,
+ * checksum, error), each job's summary (which counts the skipped items by reason: a line per
+ * skip would make a daily run's journal grow with the archive; `journalSkips` brings them
+ * back), and the outcome. A run killed at any point leaves the lines written so far.
  */
 export class Journal {
   private closed = false
   private pending: string[] = []
 
-  private constructor(readonly file: string, private readonly out: WriteStream) {
+  private constructor(readonly file: string, private readonly out: WriteStream, private readonly skipsOf: ReadonlySet<string>) {
     // A journal that cannot be written (disk full) must not take the run down with it.
     out.on('error', () => (this.closed = true))
   }
@@ -45,7 +47,7 @@ export class Journal {
       await makeDir(runs)
       const stream = createWriteStream(file, { flags: 'a' })
       await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject))
-      const journal = new Journal(file, stream)
+      const journal = new Journal(file, stream, new Set(jobs.filter((j) => j.journalSkips).map((j) => j.name)))
       journal.write({ type: 'run', id, startedAt: new Date().toISOString(), command, jobs: jobs.map(describeJob) })
       return journal
     } catch (error) {
@@ -54,6 +56,7 @@ export class Journal {
   }
 
   record(e: LakesyncEvent) {
+    if (e.type === 'item' && e.action === 'skipped' && !this.skipsOf.has(e.job)) return
     if (e.type === 'item' || e.type === 'job-end' || e.type === 'decision' || e.type === 'gaps' || e.type === 'warning') this.write({ ...e, at: new Date().toISOString() })
   }
 
@@ -111,12 +114,13 @@ export async function listRuns(dir = stateDir()): Promise<RunInfo[]> {
       }
       if (!r || typeof r !== 'object') continue
       if (r.type === 'run') Object.assign(info, { startedAt: String(r.startedAt ?? ''), command: String(r.command ?? ''), jobs: Array.isArray(r.jobs) ? r.jobs.map((j: { name?: unknown }) => String(j?.name)) : [] })
+      // Copies, failures and deletions from their lines (a killed run has no summary); skips from the summaries.
       if (r.type === 'item') {
         if (r.action === 'copied') info.copied++
-        else if (r.action === 'skipped') info.skipped++
         else if (r.action === 'failed') info.failed++
         else if (r.action === 'deleted') info.deleted++
       }
+      if (r.type === 'job-end' && Number.isInteger(r.skipped)) info.skipped += r.skipped
       if (r.type === 'run-end') info.exitCode = r.exitCode
     }
     out.push(info)

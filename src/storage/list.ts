@@ -110,7 +110,8 @@ async function readBody(body: any): Promise<Buffer> {
 }
 
 /**
- * Streams a prefix one ListObjectsV2 page at a time, in key order; the next page is requested
+ * Streams a prefix (from just after `startAfter`, when given) one ListObjectsV2 page at a time,
+ * in key order; the next page is requested
  * while this one is consumed, so at most two pages are held. Throws if the server breaks key
  * order, since the planner's merge-join depends on it.
  */
@@ -118,14 +119,14 @@ export async function* listObjects(
   client: S3Client,
   bucket: string,
   prefix: string,
-  options: { signal?: AbortSignal; pageSize?: number; firstPageSize?: number } = {},
+  options: { signal?: AbortSignal; pageSize?: number; firstPageSize?: number; startAfter?: string } = {},
 ): AsyncGenerator<ListedObject> {
   // Pages grow (100, 400, then the page size): copying starts with the first small page, and
   // the second arrives before the first is copied.
   const sizes = [options.firstPageSize ?? 100, Math.min(options.pageSize ?? 1000, 4 * (options.firstPageSize ?? 100))]
   let pages = 0
   const fetch = (token?: string) =>
-    listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: sizes[pages++] ?? options.pageSize }, options.signal)
+    listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: sizes[pages++] ?? options.pageSize, StartAfter: options.startAfter }, options.signal)
   let previous: string | undefined
   let token: string | undefined
   let next: Promise<ListPage> | undefined = fetch()

@@ -40,6 +40,25 @@ describe('run journal and `lakesync runs`', () => {
     assert.equal(records.at(-1).exitCode, 0)
   })
 
+  test('a run that changes nothing journals no item lines: its summary counts the skips by reason; --journal-skips brings the lines back', async () => {
+    const journalOf = async (r: { code: number; stderr: string }) => {
+      assert.equal(r.code, 0, r.stderr)
+      const newest = (await readdir(path.join(state, 'runs'))).sort().at(-1)!
+      return (await readFile(path.join(state, 'runs', newest), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    }
+    const quiet = await journalOf(await runCli(args('journal'), { env: env() }))
+    assert.deepEqual(quiet.filter((x) => x.type === 'item'), [])
+    const end = quiet.find((x) => x.type === 'job-end')
+    assert.equal(end.skipped, 240)
+    assert.deepEqual(end.reasons, { unchanged: 240 })
+    const r = await runCli(['runs', '--json', '--limit', '1'], { env: env() })
+    assert.equal(JSON.parse(r.stdout.trim()).skipped, 240, '`lakesync runs` counts the skips from the summary')
+    const full = await journalOf(await runCli([...args('journal'), '--journal-skips'], { env: env() }))
+    const skips = full.filter((x) => x.type === 'item')
+    assert.equal(skips.length, 240)
+    assert.ok(skips.every((x) => x.action === 'skipped'))
+  })
+
   test('a same-size source re-published as another multipart upload is recopied: its ETag at the last copy is remembered', async () => {
     const client = server.client()
     const upload = (fill: number) => new Upload({ client, params: { Bucket: 'src-bucket', Key: 'multi/big.bin', Body: Buffer.alloc(12 * 1024 * 1024, fill) }, partSize: 6 * 1024 * 1024 }).done()
@@ -68,6 +87,13 @@ describe('run journal and `lakesync runs`', () => {
     assert.match(lines[0]!, /incomplete \(killed\?\)/)
     assert.match(lines.at(-1)!, /ok\s+copied 240, skipped 0, failed 0/)
   })
+
+  test('each run prunes the journals of its jobs beyond keepRuns (--keep-runs)', async () => {
+    assert.ok((await readdir(path.join(state, 'runs'))).length > 3)
+    const r = await runCli([...args('journal'), '--keep-runs', '2'], { env: env() })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal((await readdir(path.join(state, 'runs'))).length, 2, 'this run and the one before it')
+  })
 })
 
 describe('`lakesync runs` with a damaged state dir', () => {
@@ -81,5 +107,29 @@ describe('`lakesync runs` with a damaged state dir', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /daily/)
     assert.doesNotMatch(r.stderr, /EISDIR|TypeError|Error/)
+  })
+})
+
+describe('old run journals are pruned', () => {
+  const header = (job: string, i: number) => `{"type":"run","id":"${i}","startedAt":"2026-01-01T00:00:00.000Z","command":"lakesync sync","jobs":[{"name":"${job}"}]}\n{"type":"run-end","exitCode":0}\n`
+  const seed = async (state: string, daily: number, other: number) => {
+    const runs = path.join(state, 'runs')
+    await mkdir(runs, { recursive: true })
+    for (let i = 0; i < daily; i++) await writeFile(path.join(runs, `2026-01-01T00-00-${String(i).padStart(2, '0')}-000Z-1.jsonl`), header('daily', i))
+    for (let i = 0; i < other; i++) await writeFile(path.join(runs, `2025-12-01T00-00-${String(i).padStart(2, '0')}-000Z-1.jsonl`), header('other', i))
+    await writeFile(path.join(runs, '2024-01-01T00-00-00-000Z-1.jsonl'), 'not a journal\n')
+  }
+
+  test('`lakesync runs --prune` keeps the newest runs of each job, and leaves what it cannot read', async () => {
+    const state = await suiteStateDir('prune')
+    await seed(state, 35, 3)
+    const r = await runCli(['runs', '--prune', '--keep', '30'], { env: { LAKESYNC_STATE_DIR: state } })
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /pruned 5 run journal\(s\)/)
+    const left = (await readdir(path.join(state, 'runs'))).sort()
+    assert.equal(left.length, 34)
+    assert.ok(left.includes('2024-01-01T00-00-00-000Z-1.jsonl'), 'an unreadable file is left alone')
+    assert.ok(!left.includes('2026-01-01T00-00-04-000Z-1.jsonl') && left.includes('2026-01-01T00-00-05-000Z-1.jsonl'), 'the oldest five of "daily" went')
+    assert.equal(left.filter((f) => f.startsWith('2025-12')).length, 3, 'the other job keeps its own')
   })
 })

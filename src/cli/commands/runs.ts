@@ -1,11 +1,20 @@
-import { EXIT_MEANING, ExitCode } from '../../api/errors.ts'
+import { ConfigError, EXIT_MEANING, ExitCode } from '../../api/errors.ts'
+import { DEFAULTS } from '../../config/resolve.ts'
+import { pruneRuns } from '../../state/prune.ts'
 import { listRuns, stateDir } from '../../state/journal.ts'
 import { int } from '../../report/format.ts'
 import { out } from '../../util/redact.ts'
 
 
 /** `lakesync runs`: past runs from their journals, newest first, with their outcome. */
-export async function runs(o: { json?: boolean; limit?: number }): Promise<number> {
+export async function runs(o: { json?: boolean; limit?: number; prune?: boolean; keep?: number }): Promise<number> {
+  if (o.prune) {
+    const keep = o.keep ?? DEFAULTS.keepRuns
+    if (!(Number.isInteger(keep) && keep >= 1)) throw new ConfigError([`--keep: expected a whole number of runs, 1 or more, got ${o.keep}`])
+    const { removed, kept } = await pruneRuns(() => keep, stateDir())
+    out.line(`pruned ${int(removed)} run journal(s) in ${stateDir()}, kept ${int(kept)} (the newest ${keep} of each job)`)
+    return ExitCode.ok
+  }
   const all = (await listRuns()).slice(0, o.limit ?? 20)
   if (o.json) {
     for (const r of all) out.line(JSON.stringify(r))

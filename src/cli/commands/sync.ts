@@ -5,6 +5,8 @@ import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../report/render-plain.ts'
 import { gapLines } from '../../report/format.ts'
 import { Journal } from '../../state/journal.ts'
+import { pruneRuns } from '../../state/prune.ts'
+import { DEFAULTS } from '../../config/resolve.ts'
 import type { ResolvedJob } from '../../api/config.ts'
 import type { JobSummary, LakesyncEvent } from '../../api/events.ts'
 import { out } from '../../util/redact.ts'
@@ -50,11 +52,18 @@ export async function sync(o: SyncOptions): Promise<number> {
         ? ExitCode.verifyMismatch
         : summaries.some((s) => s.failed > 0 || s.deleteLimitReached) ? ExitCode.itemsFailed : ExitCode.ok
     await journal?.close(code)
+    if (journal) await pruneJournals(config.jobs)
     return code
   } catch (error) {
     await journal?.close(error instanceof LakesyncError ? error.exitCode : ExitCode.itemsFailed)
     throw error
   }
+}
+
+/** Old journals go after each real run: each job keeps its newest `keepRuns`; other jobs' runs in the state dir keep the default. */
+async function pruneJournals(jobs: readonly ResolvedJob[]) {
+  const keepOf = (name: string) => jobs.find((j) => j.name === name)?.keepRuns ?? DEFAULTS.keepRuns
+  await pruneRuns(keepOf).catch((error) => out.err(`lakesync: warning: old run journals were not pruned (${(error as Error).message})`))
 }
 
 async function runInTurn(jobs: readonly ResolvedJob[], run: (job: ResolvedJob) => Promise<JobSummary>): Promise<JobSummary[]> {

@@ -1,0 +1,108 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { ResolvedJob, ResolvedLocation } from '../api/config.ts'
+import { listSeries, selectedSeries, type Series, type SeriesListing } from '../sources/binance-list.ts'
+import type { GapReport } from '../sources/binance.ts'
+import { compareKeys } from '../storage/keys.ts'
+import { listObjects, type ListedObject } from '../storage/list.ts'
+import { preflighted, preflightError } from '../storage/preflight.ts'
+import { mapOrdered } from '../util/pool.ts'
+import { diffListings, mapSource, planMapped, type PlanItem } from './diff.ts'
+
+type Clients = { source: S3Client; dest: S3Client }
+type Options = { signal: AbortSignal; lastCopied?: Promise<Map<string, string>> }
+
+/**
+ * A Binance job's plan, series by series: each series folder is listed from its window's start
+ * on both sides, `listConcurrency` series at once, and its items leave in key order. A daily run
+ * costs a page or two per series and side, whatever the archive's history; memory holds the
+ * windows of the series in flight, never a whole listing.
+ */
+export async function* planBinance(job: ResolvedJob, clients: Clients, o: Options, gaps: GapReport): AsyncGenerator<PlanItem> {
+  const series = await asPreflight(selectedSeries(clients.source, job.source.binance!, o.signal), job.source, 'source', o.signal)
+  const plan = job.keyMap ? planMappedSeries(job, clients, o, series, gaps) : planSeries(job, clients, o, series, gaps)
+  yield* plan
+}
+
+/** Destination keys are the source keys under the destination prefix: both sides merge-join per series. */
+async function* planSeries(job: ResolvedJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
+  const to = job.destination.prefix
+  const parts = mapOrdered(series, job.listConcurrency, async (x, i) => {
+    const listed = await sourceWindow(job, clients, o, x, i)
+    let destination: AsyncIterable<ListedObject> = listObjects(clients.dest, job.destination.bucket, to + x.prefix, { signal: o.signal, ...(x.startAfter ? { startAfter: to + x.startAfter } : {}) })
+    if (i === 0) destination = preflighted(destination, job.destination, 'destination', o.signal)
+    const items: PlanItem[] = []
+    const diff = diffListings(streamOf(listed.objects), destination, { sourcePrefix: '', destPrefix: to, include: job.include, exclude: job.exclude, ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}) })
+    for await (const item of diff) items.push(item)
+    return { items, gaps: listed.gaps }
+  })
+  for await (const part of parts) {
+    addGaps(gaps, part.gaps)
+    yield* part.items
+  }
+}
+
+/**
+ * With a keyMap the destination order may differ: every series' window is mapped first (so a
+ * collision, even across series, stops the job before any copy), then each series' destination
+ * keys are listed over the range its mapped keys span (for binance.hiveKeys(), that series'
+ * window) and looked up.
+ */
+async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
+  const taken = new Map<string, ListedObject>()
+  const windows: Map<string, ListedObject>[] = []
+  const listed = mapOrdered(series, job.listConcurrency, (x, i) => sourceWindow(job, clients, o, x, i))
+  for await (const { objects, gaps: g } of listed) {
+    addGaps(gaps, g)
+    const mapped = await mapSource(objects, { sourcePrefix: '', destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude }, job.keyMap!, taken)
+    for (const [k, v] of mapped) taken.set(k, v)
+    windows.push(mapped)
+  }
+  const lastCopied = await o.lastCopied
+  const parts = mapOrdered(windows, job.listConcurrency, async (mapped) => {
+    const items: PlanItem[] = []
+    for await (const item of planMapped(mapped, destinationRange(job, clients.dest, [...mapped.keys()], o.signal), lastCopied)) items.push(item)
+    return items
+  })
+  for await (const items of parts) yield* items
+}
+
+/** The destination keys between the lowest and highest of `keys` (none when `keys` is empty). */
+async function* destinationRange(job: ResolvedJob, client: S3Client, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject> {
+  if (!keys.length) return
+  keys.sort(compareKeys)
+  const first = keys[0]!
+  const last = keys[keys.length - 1]!
+  let shared = 0
+  while (shared < first.length && first[shared] === last[shared]) shared++
+  const listing = listObjects(client, job.destination.bucket, first.slice(0, shared), { signal, startAfter: first.slice(0, -1) })
+  for await (const o of listing) {
+    if (compareKeys(o.key, last) > 0) return
+    yield o
+  }
+}
+
+/** One series' source window, its sourceFilter applied; the first series' errors are the preflight's. */
+async function sourceWindow(job: ResolvedJob, clients: Clients, o: Options, x: Series, index: number): Promise<SeriesListing> {
+  const listing = listSeries(clients.source, job.source.binance!, x, o.signal)
+  const listed = index === 0 ? await asPreflight(listing, job.source, 'source', o.signal) : await listing
+  return job.sourceFilter ? { ...listed, objects: listed.objects.filter((l) => job.sourceFilter!(l.key)) } : listed
+}
+
+async function asPreflight<T>(work: Promise<T>, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    if (signal.aborted) throw error
+    throw preflightError(error, `${role} s3://${loc.bucket}/${loc.prefix}`, loc)
+  }
+}
+
+async function* streamOf<T>(items: T[]): AsyncGenerator<T> {
+  yield* items
+}
+
+function addGaps(total: GapReport, part: GapReport) {
+  total.expected += part.expected
+  total.missing.push(...part.missing)
+  total.stray.push(...part.stray)
+}
