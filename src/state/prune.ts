@@ -35,8 +35,13 @@ async function headerJobs(file: string): Promise<string[] | undefined> {
   const handle = await open(file, 'r').catch(() => undefined)
   if (!handle) return undefined
   try {
-    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(256 * 1024), position: 0 })
-    const text = buffer.toString('utf8', 0, bytesRead)
+    // A header describes the run's jobs: a few KB, more for a config of many jobs.
+    let text = ''
+    for (let size = 16 * 1024; size <= 4 * 1024 * 1024 && !text.includes('\n'); size *= 8) {
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.allocUnsafe(size), position: 0 })
+      text = buffer.toString('utf8', 0, bytesRead)
+      if (bytesRead < size) break
+    }
     const header = JSON.parse(text.slice(0, text.indexOf('\n')))
     return header?.type === 'run' && Array.isArray(header.jobs) ? header.jobs.map((j: { name?: unknown }) => String(j?.name)) : undefined
   } catch {

@@ -41,7 +41,7 @@ describe('run journal and `lakesync runs`', () => {
   })
 
   test('a run that changes nothing journals no item lines: its summary counts the skips by reason; --journal-skips brings the lines back', async () => {
-    const journalOf = async (r: { code: number; stderr: string }) => {
+    const journalOf = async (r: { code: number | null; stderr: string }) => {
       assert.equal(r.code, 0, r.stderr)
       const newest = (await readdir(path.join(state, 'runs'))).sort().at(-1)!
       return (await readFile(path.join(state, 'runs', newest), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))

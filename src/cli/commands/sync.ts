@@ -35,6 +35,8 @@ export async function sync(o: SyncOptions): Promise<number> {
   const opened = o.dryRun ? undefined : await Journal.open(`lakesync ${process.argv.slice(2).join(' ')}`, config.jobs)
   const journal = opened instanceof Journal ? opened : undefined
   if (opened && !(opened instanceof Journal)) out.err(`lakesync: warning: no run journal (${opened.unavailable}): this run copies, but \`lakesync runs\` will not list it; set LAKESYNC_STATE_DIR to a writable folder`)
+  // Old journals are pruned while the run starts, so a big state dir never delays the exit.
+  const pruned = journal ? pruneJournals(config.jobs) : undefined
   const emit = async (e: LakesyncEvent) => {
     journal?.record(e)
     for (const l of listeners) l(e)
@@ -51,8 +53,8 @@ export async function sync(o: SyncOptions): Promise<number> {
       : summaries.some((s) => s.mismatches > 0)
         ? ExitCode.verifyMismatch
         : summaries.some((s) => s.failed > 0 || s.deleteLimitReached) ? ExitCode.itemsFailed : ExitCode.ok
+    await pruned
     await journal?.close(code)
-    if (journal) await pruneJournals(config.jobs)
     return code
   } catch (error) {
     await journal?.close(error instanceof LakesyncError ? error.exitCode : ExitCode.itemsFailed)
@@ -60,7 +62,7 @@ export async function sync(o: SyncOptions): Promise<number> {
   }
 }
 
-/** Old journals go after each real run: each job keeps its newest `keepRuns`; other jobs' runs in the state dir keep the default. */
+/** Old journals go with each real run: each job keeps its newest `keepRuns`; other jobs' runs in the state dir keep the default. */
 async function pruneJournals(jobs: readonly ResolvedJob[]) {
   const keepOf = (name: string) => jobs.find((j) => j.name === name)?.keepRuns ?? DEFAULTS.keepRuns
   await pruneRuns(keepOf).catch((error) => out.err(`lakesync: warning: old run journals were not pruned (${(error as Error).message})`))
