@@ -31,8 +31,8 @@ export const JOB_OPTIONS = {
   verify: { type: 'choice', choices: ['none', 'size', 'checksum'], default: 'size', flag: 'what to check after copying' },
   /** Retries per object of throttled, 5xx and network failures (each after a backoff). */
   retries: { type: 'integer', min: 0, max: 20, default: 8, flag: 'retries per object of throttled, 5xx and network failures (default 8)' },
-  /** Listings in flight: the series of a Binance selection, on each side. */
-  listConcurrency: { type: 'integer', min: 1, max: 256, default: 32, flag: 'listings in flight: the series of a Binance selection, on each side (default 32)' },
+  /** Listings in flight on each side: the series of a Binance selection, or the key ranges of a prefix bigger than one page (1 lists sequentially). */
+  listConcurrency: { type: 'integer', min: 1, max: 256, default: 32, flag: 'listings in flight on each side: Binance series, or key ranges of a large prefix (default 32)' },
   /** Write a journal line for every skipped item too (a run's journal otherwise holds the copied, failed and deleted ones, and counts the skips). */
   journalSkips: { type: 'boolean', default: false, flag: 'journal a line per skipped item too (default: skips are counted in the job summary)' },
   /** Run journals kept per job: older ones are deleted after each run (also `lakesync runs --prune`). */

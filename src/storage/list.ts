@@ -110,7 +110,7 @@ async function readBody(body: any): Promise<Buffer> {
 }
 
 /**
- * Streams a prefix (from just after `startAfter`, when given) one ListObjectsV2 page at a time,
+ * Streams a prefix (from just after `startAfter` and up to `through`, when given) one ListObjectsV2 page at a time,
  * in key order; the next page is requested
  * while this one is consumed, so at most two pages are held. Throws if the server breaks key
  * order, since the planner's merge-join depends on it.
@@ -119,7 +119,7 @@ export async function* listObjects(
   client: S3Client,
   bucket: string,
   prefix: string,
-  options: { signal?: AbortSignal; pageSize?: number; firstPageSize?: number; startAfter?: string } = {},
+  options: { signal?: AbortSignal; pageSize?: number; firstPageSize?: number; startAfter?: string; through?: string } = {},
 ): AsyncGenerator<ListedObject> {
   // Pages grow (100, 400, then the page size): copying starts with the first small page, and
   // the second arrives before the first is copied.
@@ -133,14 +133,23 @@ export async function* listObjects(
   while (next) {
     const page: ListPage = await next
     token = advancingToken(page.truncated, page.nextToken, token, `s3://${bucket}/${prefix}`)
+    // A range that ends in this page needs no next one.
+    const last = page.objects.at(-1)?.key
+    if (options.through !== undefined && last !== undefined && compareKeys(last, options.through) > 0) token = undefined
     next = token === undefined ? undefined : fetch(token)
     next?.catch(() => {}) // rethrown when awaited
     for (const o of page.objects) {
-      if (previous !== undefined && compareKeys(previous, o.key) >= 0) {
-        throw new Error(`s3://${bucket}/ listed ${printableKey(o.key)} after ${printableKey(previous)}: the server does not return keys in order`)
-      }
+      checkOrder(previous, o.key, bucket)
       previous = o.key
+      if (options.through !== undefined && compareKeys(o.key, options.through) > 0) return
       yield o
     }
+  }
+}
+
+/** The planner's merge-join depends on key order: a server that breaks it is an error, not a silent mis-plan. */
+export function checkOrder(previous: string | undefined, key: string, bucket: string) {
+  if (previous !== undefined && compareKeys(previous, key) >= 0) {
+    throw new Error(`s3://${bucket}/ listed ${printableKey(key)} after ${printableKey(previous)}: the server does not return keys in order`)
   }
 }

@@ -1,0 +1,188 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import { compareKeys } from './keys.ts'
+import { advancingToken, checkedListCommand, checkOrder, decodedOutput, listObjects, listPage, type ListedObject } from './list.ts'
+
+/** What parallel listing needs of a bucket: the seam a unit test fills with a fake. */
+export interface Lister {
+  /** Folders (`…/`) and loose keys directly under `prefix` (delimiter '/'), in key order, from up to a few pages. */
+  level(prefix: string): Promise<string[]>
+  /** The keys under `prefix` after `after` and up to `through` (each when given), in key order. */
+  list(prefix: string, range: { after?: string; through?: string }): AsyncIterable<ListedObject>
+  /** The first `maxKeys` keys under `prefix`, and whether more follow. */
+  firstPage(prefix: string, maxKeys: number): Promise<{ objects: ListedObject[]; truncated: boolean }>
+}
+
+/** Delimiter pages read per folder when looking for split points. */
+const LEVEL_PAGES = 5
+
+export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal): Lister {
+  return {
+    async level(prefix) {
+      const entries: string[] = []
+      let token: string | undefined
+      for (let page = 0; page < LEVEL_PAGES; page++) {
+        const output = await client.send(checkedListCommand({ Bucket: bucket, Prefix: prefix || undefined, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
+        const { keys, prefixes } = decodedOutput(output)
+        entries.push(...keys, ...prefixes)
+        token = advancingToken(output.IsTruncated, output.NextContinuationToken, token, `the folders of s3://${bucket}/${prefix}`)
+        if (!token) break
+      }
+      return entries.sort(compareKeys)
+    },
+    async firstPage(prefix, maxKeys) {
+      const page = await listPage(client, { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys }, signal)
+      page.objects.forEach((o, i) => checkOrder(page.objects[i - 1]?.key, o.key, bucket))
+      return page
+    },
+    list: (prefix, range) => listObjects(client, bucket, prefix, { signal, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
+  }
+}
+
+/** Delimiter levels explored at most (data/spot/daily/klines/SYMBOL/ is five deep). */
+const MAX_DEPTH = 8
+
+/**
+ * Keys that cut a prefix into about `parts` ranges, found breadth first: the folders and loose
+ * keys of each level, descending while there are too few. Any sorted set of keys cuts a
+ * listing into ranges (after one cut, through the next) that concatenate to the whole, so the
+ * choice only balances the work; it cannot lose or repeat a key.
+ */
+export async function splitPoints(lister: Lister, prefix: string, parts: number): Promise<string[]> {
+  const points = new Set<string>()
+  const expanded = new Set([prefix])
+  let frontier = [prefix]
+  for (let depth = 0; depth < MAX_DEPTH && frontier.length && points.size < parts - 1; depth++) {
+    const levels = await Promise.all(frontier.map((f) => lister.level(f)))
+    frontier = []
+    for (const entry of levels.flat()) {
+      points.add(entry)
+      // A folder marker key ("a/") is listed inside its own folder: expand each folder once.
+      if (entry.endsWith('/') && !expanded.has(entry)) {
+        expanded.add(entry)
+        frontier.push(entry)
+      }
+    }
+  }
+  const sorted = [...points].sort(compareKeys)
+  if (sorted.length < parts) return sorted
+  // Evenly spaced: parts - 1 cuts.
+  return Array.from({ length: parts - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / parts)]!)
+}
+
+/** Keys of the first page: a prefix that fits in it is listed by that one request. */
+const FIRST_PAGE = 1000
+
+/**
+ * A prefix's keys in key order, equal to a sequential listing. A prefix bigger than one page
+ * is listed as ranges, `concurrency` at once; a small one costs its one request, as before.
+ */
+export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferKeys?: number }): AsyncGenerator<ListedObject> {
+  if (o.concurrency <= 1) return yield* lister.list(prefix, {})
+  const first = await lister.firstPage(prefix, FIRST_PAGE)
+  yield* first.objects
+  const last = first.objects.at(-1)?.key
+  if (first.truncated && last !== undefined) yield* listParallel(lister, prefix, { ...o, after: last })
+}
+
+/**
+ * Lists a prefix (after `after`, when given) as ranges, `concurrency` at once, and yields one
+ * stream in key order. Ranges ahead of the one being read fetch pages until `bufferKeys` keys
+ * wait in all; the range being read always may, so the stream never stalls on the budget.
+ */
+export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferKeys?: number; after?: string }): AsyncGenerator<ListedObject> {
+  const found = o.concurrency > 1 ? await splitPoints(lister, prefix, o.concurrency) : []
+  const cuts = [...new Set(found)].filter((c) => o.after === undefined || compareKeys(c, o.after) > 0)
+  const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(i < cuts.length ? { through: cuts[i]! } : {}) }))
+  const budget = new KeyBudget(o.bufferKeys ?? 50_000)
+  const readers: PartReader[] = []
+  let current = 0
+  const start = () => {
+    while (readers.length < Math.min(ranges.length, current + Math.max(1, o.concurrency))) {
+      const index = readers.length
+      readers.push(new PartReader(lister.list(prefix, ranges[index]!), budget, () => current === index))
+    }
+  }
+  try {
+    for (; current < ranges.length; current++) {
+      start()
+      budget.wake()
+      yield* readers[current]!.drain()
+    }
+  } finally {
+    for (const r of readers) r.stop()
+  }
+}
+
+/** Keys fetched but not yet consumed, across all parts; readers ahead wait while it is full. */
+class KeyBudget {
+  used = 0
+  private waiters: (() => void)[] = []
+  constructor(readonly max: number) {}
+  full() {
+    return this.used >= this.max
+  }
+  wait(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r))
+  }
+  release(n: number) {
+    this.used -= n
+    this.wake()
+  }
+  wake() {
+    const w = this.waiters
+    this.waiters = []
+    for (const r of w) r()
+  }
+}
+
+/** Reads one range into a queue in the background; `drain` yields it in order. */
+class PartReader {
+  private readonly queue: ListedObject[] = []
+  private done = false
+  private failed: unknown
+  private stopped = false
+  private notify: (() => void) | undefined
+  private readonly it: AsyncIterator<ListedObject>
+
+  constructor(source: AsyncIterable<ListedObject>, private readonly budget: KeyBudget, private readonly isCurrent: () => boolean) {
+    this.it = source[Symbol.asyncIterator]()
+    void this.fill()
+  }
+
+  private async fill() {
+    try {
+      while (!this.stopped) {
+        while (this.budget.full() && !this.isCurrent() && !this.stopped) await this.budget.wait()
+        const r = await this.it.next()
+        if (r.done) break
+        this.queue.push(r.value)
+        this.budget.used++
+        this.notify?.()
+      }
+    } catch (error) {
+      this.failed = error
+    }
+    this.done = true
+    this.notify?.()
+  }
+
+  async *drain(): AsyncGenerator<ListedObject> {
+    for (;;) {
+      if (this.queue.length) {
+        const batch = this.queue.splice(0)
+        this.budget.release(batch.length)
+        yield* batch
+        continue
+      }
+      if (this.failed !== undefined) throw this.failed
+      if (this.done) return
+      await new Promise<void>((r) => (this.notify = r))
+      this.notify = undefined
+    }
+  }
+
+  stop() {
+    this.stopped = true
+    void this.it.return?.()
+  }
+}

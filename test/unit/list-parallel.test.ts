@@ -1,0 +1,109 @@
+// Parallel listing of a prefix against a fake bucket with ListObjectsV2's semantics (prefix,
+// delimiter '/', a page limit): the merged stream must equal one sequential listing.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { listParallel, listPrefix, splitPoints, type Lister } from '../../src/storage/list-parallel.ts'
+import { compareKeys } from '../../src/storage/keys.ts'
+
+function fakeBucket(keys: string[], levelLimit: number, calls: { level: number; list: number }): Lister {
+  const sorted = [...new Set(keys)].sort(compareKeys)
+  const object = (key: string) => ({ key, size: key.length, etag: '"e"' })
+  return {
+    async level(prefix) {
+      calls.level++
+      const entries = new Set<string>()
+      for (const k of sorted) {
+        if (!k.startsWith(prefix)) continue
+        const slash = k.indexOf('/', prefix.length)
+        entries.add(slash === -1 ? k : k.slice(0, slash + 1))
+      }
+      // A level too big for the pages read gives only its first entries.
+      return [...entries].sort(compareKeys).slice(0, levelLimit)
+    },
+    // A server may answer fewer keys than asked: this one pages by levelLimit.
+    async firstPage(prefix) {
+      const under = sorted.filter((k) => k.startsWith(prefix))
+      return { objects: under.slice(0, levelLimit).map(object), truncated: under.length > levelLimit }
+    },
+    async *list(prefix, range) {
+      calls.list++
+      for (const k of sorted) {
+        if (!k.startsWith(prefix)) continue
+        if (range.after !== undefined && compareKeys(k, range.after) <= 0) continue
+        if (range.through !== undefined && compareKeys(k, range.through) > 0) return
+        // Pages arrive at their own pace: readers interleave differently every run.
+        if (Math.random() < 0.2) await new Promise((r) => setImmediate(r))
+        yield object(k)
+      }
+    },
+  }
+}
+
+const ATOMS = ['a', 'b', 'z', '/', '//', 'é', '😀', '\uE000', '\uFFFD', ' ', '+', '%', '#', '?', 'x/y/', '0', '.']
+
+function randomKeys(random: () => number): string[] {
+  const n = Math.floor(random() * 60)
+  const keys: string[] = []
+  for (let i = 0; i < n; i++) {
+    let k = ''
+    const len = 1 + Math.floor(random() * 6)
+    for (let j = 0; j < len; j++) k += ATOMS[Math.floor(random() * ATOMS.length)]
+    keys.push(k)
+  }
+  // Keys equal to a folder's prefix, folder markers and runs of slashes.
+  if (random() < 0.5) keys.push('a/', 'a/b', 'a//', 'a', 'a.', 'a0')
+  return keys
+}
+
+test('a prefix listed in parallel parts equals its sequential listing (unicode, "/" runs, empty parts, keys equal to a part\'s prefix)', async () => {
+  let state = 7
+  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  for (let round = 0; round < 300; round++) {
+    const keys = randomKeys(random)
+    const prefix = ['', 'a/', 'x/', 'zz/'][round % 4]!
+    const calls = { level: 0, list: 0 }
+    const bucket = fakeBucket(keys, 1 + Math.floor(random() * 12), calls)
+    const sequential: string[] = []
+    for await (const o of bucket.list(prefix, {})) sequential.push(o.key)
+    const concurrency = [1, 2, 3, 8, 32][round % 5]!
+    const bufferKeys = [1, 3, 50][round % 3]!
+    const parallel: string[] = []
+    for await (const o of listPrefix(bucket, prefix, { concurrency, bufferKeys })) parallel.push(o.key)
+    assert.deepEqual(parallel, sequential, `round ${round}: prefix ${JSON.stringify(prefix)}, concurrency ${concurrency}, keys ${JSON.stringify(keys)}`)
+    // From any key on, too.
+    const after = sequential[Math.floor(random() * sequential.length)]
+    const rest: string[] = []
+    for await (const o of listParallel(bucket, prefix, { concurrency, bufferKeys, ...(after !== undefined ? { after } : {}) })) rest.push(o.key)
+    assert.deepEqual(rest, after === undefined ? sequential : sequential.slice(sequential.indexOf(after) + 1), `round ${round}: after ${JSON.stringify(after)}`)
+  }
+})
+
+test('the cuts: about the parts wanted, evenly spread, found with one delimiter request per folder expanded', async () => {
+  const keys = Array.from({ length: 40 }, (_, i) => `data/s${String(i).padStart(2, '0')}/f.zip`)
+  const calls = { level: 0, list: 0 }
+  const cuts = await splitPoints(fakeBucket(keys, 1000, calls), 'data/', 8)
+  assert.deepEqual(cuts, ['data/s05/', 'data/s10/', 'data/s15/', 'data/s20/', 'data/s25/', 'data/s30/', 'data/s35/'])
+  assert.equal(calls.level, 1, 'one delimiter request found 40 folders')
+  // One folder per level: the search descends (data/ → spot/ → daily/ → the symbols).
+  const deep = Array.from({ length: 10 }, (_, i) => `data/spot/daily/S${i}/f.zip`)
+  const deepCalls = { level: 0, list: 0 }
+  assert.equal((await splitPoints(fakeBucket(deep, 1000, deepCalls), 'data/', 4)).length, 3)
+  assert.equal(deepCalls.level, 3)
+})
+
+test('an error in a part ahead surfaces when the stream reaches it', async () => {
+  const good = fakeBucket(['a/1', 'b/1', 'c/1'], 1000, { level: 0, list: 0 })
+  const failing: Lister = {
+    level: good.level,
+    firstPage: good.firstPage,
+    async *list(prefix, range) {
+      if (range.after === 'b/') throw new Error('listing after b/ failed')
+      yield* good.list(prefix, range)
+    },
+  }
+  const seen: string[] = []
+  await assert.rejects(async () => {
+    for await (const o of listParallel(failing, '', { concurrency: 3 })) seen.push(o.key)
+  }, /listing after b\/ failed/)
+  assert.deepEqual(seen, ['a/1'])
+})
