@@ -12,6 +12,7 @@ import { putAll } from './lib/seed.ts'
 import { freePort, startVersitygw } from '../src/bench/local-server.ts'
 import { TOOLS_BIN } from '../test/helpers/paths.ts'
 import { lakesyncCommand } from './lib/lakesync-command.ts'
+import { benchEnv } from './lib/bench-env.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 
 const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] } } })
@@ -26,17 +27,7 @@ try {
   const keys = Array.from({ length: objects }, (_, i) => `data/spot/daily/klines/SYM${i % 20}/1m/SYM${i % 20}-1m-${String(i).padStart(6, '0')}.zip`).sort()
   // 1–100 KB, spread evenly.
   await putAll(server.client, 'bench-src', keys.map((key, i) => ({ key, body: randomBytes(1000 + Math.floor((99_000 * i) / objects)) })))
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    LAKESYNC_S5CMD: path.join(TOOLS_BIN, 's5cmd'),
-    LAKESYNC_STATE_DIR: path.join(work, 'state'),
-  }
-  delete env.AWS_CA_BUNDLE
+  const env = benchEnv(server, path.join(work, 'state'))
   const timed = (cmd: string, args: string[]) => {
     const t = performance.now()
     const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })

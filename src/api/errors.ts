@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   verifyMismatch: 3,
   preflight: 4,
+  /** Another run of the job holds its lock. */
+  locked: 5,
   interrupted: 130,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
@@ -12,7 +14,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 /** What each exit code means, in a word or two (`lakesync runs`). SIGHUP and SIGTERM end a run as 128 + their number. */
 export const EXIT_MEANING: Record<number, string> = {
   [ExitCode.ok]: 'ok', [ExitCode.itemsFailed]: 'items failed', [ExitCode.usage]: 'usage error', [ExitCode.verifyMismatch]: 'checksum mismatch',
-  [ExitCode.preflight]: 'preflight failed', [ExitCode.interrupted]: 'interrupted', 129: 'hung up (SIGHUP)', 143: 'terminated (SIGTERM)',
+  [ExitCode.preflight]: 'preflight failed', [ExitCode.locked]: 'job already running', [ExitCode.interrupted]: 'interrupted', 129: 'hung up (SIGHUP)', 143: 'terminated (SIGTERM)',
 }
 
 /** An error the CLI knows how to report: one line of cause, plus hint, plus exit code. */

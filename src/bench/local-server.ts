@@ -15,6 +15,8 @@ export interface LocalServer {
   credentials: { accessKeyId: string; secretAccessKey: string }
   client: S3Client
   accessLog?: string
+  /** The posix folder the server keeps its buckets in (one folder per bucket): scale benchmarks seed it directly. */
+  dir: string
   createBuckets(...names: string[]): Promise<void>
   stop(): Promise<void>
 }
@@ -74,7 +76,7 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
   if (options.wan) endpoint = await startWanProxy(serverPort, port ?? (await freePort()), options.wan, stops)
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
   return {
-    endpoint, credentials, client, accessLog: options.accessLog,
+    endpoint, credentials, client, accessLog: options.accessLog, dir,
     async createBuckets(...names) {
       for (const Bucket of names) await client.send(new CreateBucketCommand({ Bucket }))
     },

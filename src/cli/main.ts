@@ -49,7 +49,10 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
   return yargs(argv)
     .scriptName('lakesync')
     .usage('$0 <command> [options]\n\nMirror a prefix of one S3 bucket into another, server-side where possible.')
-    .command('sync [jobs..]', 'copy what is missing or changed at the destination', (y) => selection(y).option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' }), (a: any) =>
+    .command('sync [jobs..]', 'copy what is missing or changed at the destination', (y) =>
+      selection(y)
+        .option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' })
+        .option('wait-lock', { type: 'number', describe: 'wait up to this many seconds for a running run of a job to end (default: exit 5 at once)' }), (a: any) =>
       done(sync({ ...a, command: 'sync', jobs: a.jobs, dryRun: a.dryRun, signal })))
     .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', selection, (a: any) =>
       done(sync({ ...a, command: 'plan', jobs: a.jobs, dryRun: true, listItems: true, signal })))
@@ -75,7 +78,7 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .example('$0 sync', 'run every job of ./lakesync.config.ts')
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
-    .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 130 interrupted.')
+    .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 5 job already running, 130 interrupted.')
     .demandCommand(1, 'name a command: sync, plan, verify, bench, runs, init or doctor')
     .strict()
     .version(VERSION)

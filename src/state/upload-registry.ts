@@ -8,6 +8,7 @@ import { describeS3Error, errorCode } from '../storage/errors.ts'
 import { makeDir } from '../util/make-dir.ts'
 import { jobIdentity } from './etag-memory.ts'
 import { stateDir } from './journal.ts'
+import { processAlive } from './process-alive.ts'
 
 /**
  * The multipart uploads lakesync itself opened for a job, one JSON line as each opens and as it
@@ -101,13 +102,7 @@ export class UploadRegistry {
 }
 
 function isAlive(pid: unknown): boolean {
-  if (typeof pid !== 'number' || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return typeof pid === 'number' && pid !== process.pid && processAlive(pid)
 }
 
 function parseLine(line: string): any {

@@ -34,7 +34,8 @@ export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal):
       page.objects.forEach((o, i) => checkOrder(page.objects[i - 1]?.key, o.key, bucket))
       return page
     },
-    list: (prefix, range) => listObjects(client, bucket, prefix, { signal, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
+    // Ranges are read ahead of the copies: full pages from the first.
+    list: (prefix, range) => listObjects(client, bucket, prefix, { signal, pageSize: 1000, firstPageSize: 1000, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
   }
 }
 

@@ -46,8 +46,10 @@ const SPOILED_BODY: Partial<Record<ListingFault, string>> = {
 
 /** A page from the server, spoiled as a broken proxy or server would spoil it. */
 function spoilPage(fault: ListingFault, xml: string, requestToken: string): string {
-  if (fault === 'truncated-without-token') return xml.replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, '')
-  if (fault === 'same-token') return xml.replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, `<NextContinuationToken>${requestToken.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</NextContinuationToken>`)
+  // Both say "truncated", also on what was the last page: a page asked with a token is spoiled wherever it falls.
+  const truncated = (x: string) => x.replace(/<IsTruncated>false<\/IsTruncated>/, '<IsTruncated>true</IsTruncated>').replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, '')
+  if (fault === 'truncated-without-token') return truncated(xml)
+  if (fault === 'same-token') return truncated(xml).replace('<IsTruncated>true</IsTruncated>', `<IsTruncated>true</IsTruncated><NextContinuationToken>${requestToken.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</NextContinuationToken>`)
   return SPOILED_BODY[fault] ?? xml
 }
 

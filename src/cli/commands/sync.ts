@@ -1,5 +1,5 @@
 import { printableKey } from '../../util/printable.ts'
-import { ExitCode, InterruptedError, LakesyncError } from '../../api/errors.ts'
+import { ConfigError, ExitCode, InterruptedError, LakesyncError } from '../../api/errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../report/render-plain.ts'
@@ -10,7 +10,8 @@ import { DEFAULTS } from '../../config/resolve.ts'
 import type { ResolvedJob } from '../../api/config.ts'
 import type { JobSummary, LakesyncEvent } from '../../api/events.ts'
 import { out } from '../../util/redact.ts'
-import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
+import { selectJobs, type Selection, type SelectionOptions } from '../select-jobs.ts'
+import { lockJobs } from '../../state/job-lock.ts'
 
 export interface SyncOptions extends SelectionOptions {
   dryRun?: boolean
@@ -18,6 +19,8 @@ export interface SyncOptions extends SelectionOptions {
   verbose?: boolean
   /** `plan`: list every planned item. */
   listItems?: boolean
+  /** --wait-lock: seconds to wait for a running run of a job to end (default: exit 5 at once). */
+  waitLock?: number
   signal: AbortSignal
 }
 
@@ -25,7 +28,18 @@ type Listener = (e: LakesyncEvent) => void
 
 /** `lakesync sync` and `lakesync plan` (a dry run that lists items): returns the exit code. */
 export async function sync(o: SyncOptions): Promise<number> {
-  const { config, plugins } = await selectJobs(o)
+  if (o.waitLock !== undefined && !(Number.isFinite(o.waitLock) && o.waitLock >= 0)) throw new ConfigError([`--wait-lock: expected seconds to wait, 0 or more, got ${o.waitLock}`])
+  const selection = await selectJobs(o)
+  // One real run per job at a time; plans and dry runs change nothing and take no lock.
+  const locks = o.dryRun ? undefined : await lockJobs(selection.config.jobs, { waitSeconds: o.waitLock, warn: (m) => out.err(`lakesync: warning: ${m}`) })
+  try {
+    return await syncSelected(selection, o)
+  } finally {
+    await locks?.release()
+  }
+}
+
+async function syncSelected({ config, plugins }: Selection, o: SyncOptions): Promise<number> {
   const s5cmd = await findS5cmd(config.s5cmd)
   const listeners = new Set<Listener>()
   const useListr = !o.json && process.stdout.isTTY && !o.listItems && !process.env.CI
