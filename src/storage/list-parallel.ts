@@ -1,13 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { compareKeys } from './keys.ts'
-import { advancingToken, checkedListCommand, checkOrder, decodedOutput, listObjects, listPage, type ListedObject } from './list.ts'
+import { advancingToken, checkedListCommand, checkOrder, decodedOutput, listPage, listPages, type ListedObject } from './list.ts'
 
 /** What parallel listing needs of a bucket: the seam a unit test fills with a fake. */
 export interface Lister {
   /** Folders (`…/`) and loose keys directly under `prefix` (delimiter '/'), in key order, from up to a few pages. */
   level(prefix: string): Promise<string[]>
-  /** The keys under `prefix` after `after` and up to `through` (each when given), in key order. */
-  list(prefix: string, range: { after?: string; through?: string }): AsyncIterable<ListedObject>
+  /** The keys under `prefix` after `after` and up to `through` (each when given), in key order, a page at a time, each page asked when wanted. */
+  pages(prefix: string, range: { after?: string; through?: string; prefetch?: boolean }): AsyncIterable<ListedObject[]>
   /** The first `maxKeys` keys under `prefix`, and whether more follow. */
   firstPage(prefix: string, maxKeys: number): Promise<{ objects: ListedObject[]; truncated: boolean }>
 }
@@ -35,7 +35,7 @@ export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal):
       return page
     },
     // Ranges are read ahead of the copies: full pages from the first.
-    list: (prefix, range) => listObjects(client, bucket, prefix, { signal, pageSize: 1000, firstPageSize: 1000, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
+    pages: (prefix, range) => listPages(client, bucket, prefix, { signal, pageSize: 1000, firstPageSize: 1000, prefetch: range.prefetch ?? false, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
   }
 }
 
@@ -77,8 +77,11 @@ const FIRST_PAGE = 1000
  * A prefix's keys in key order, equal to a sequential listing. A prefix bigger than one page
  * is listed as ranges, `concurrency` at once; a small one costs its one request, as before.
  */
-export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferKeys?: number }): AsyncGenerator<ListedObject> {
-  if (o.concurrency <= 1) return yield* lister.list(prefix, {})
+export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number }): AsyncGenerator<ListedObject> {
+  if (o.concurrency <= 1) {
+    for await (const page of lister.pages(prefix, { prefetch: true })) yield* page
+    return
+  }
   const first = await lister.firstPage(prefix, FIRST_PAGE)
   yield* first.objects
   const last = first.objects.at(-1)?.key
@@ -87,20 +90,21 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
 
 /**
  * Lists a prefix (after `after`, when given) as ranges, `concurrency` at once, and yields one
- * stream in key order. Ranges ahead of the one being read fetch pages until `bufferKeys` keys
- * wait in all; the range being read always may, so the stream never stalls on the budget.
+ * stream in key order. Ranges ahead of the one being read fetch pages while fewer than
+ * `bufferPages` pages (fetched or being fetched) wait in all; the range being read always may,
+ * so the stream never stalls on the budget. Memory: about `bufferPages` pages per listing.
  */
-export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferKeys?: number; after?: string }): AsyncGenerator<ListedObject> {
+export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; after?: string }): AsyncGenerator<ListedObject> {
   const found = o.concurrency > 1 ? await splitPoints(lister, prefix, o.concurrency) : []
   const cuts = [...new Set(found)].filter((c) => o.after === undefined || compareKeys(c, o.after) > 0)
   const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(i < cuts.length ? { through: cuts[i]! } : {}) }))
-  const budget = new KeyBudget(o.bufferKeys ?? 50_000)
-  const readers: PartReader[] = []
+  const budget = new PageBudget(o.bufferPages ?? 16)
+  const readers: (RangeReader | undefined)[] = []
   let current = 0
   const start = () => {
     while (readers.length < Math.min(ranges.length, current + Math.max(1, o.concurrency))) {
       const index = readers.length
-      readers.push(new PartReader(lister.list(prefix, ranges[index]!), budget, () => current === index))
+      readers.push(new RangeReader(lister.pages(prefix, ranges[index]!), budget, () => current === index))
     }
   }
   try {
@@ -108,14 +112,15 @@ export async function* listParallel(lister: Lister, prefix: string, o: { concurr
       start()
       budget.wake()
       yield* readers[current]!.drain()
+      readers[current] = undefined // read: its pages can go
     }
   } finally {
-    for (const r of readers) r.stop()
+    for (const r of readers) r?.stop()
   }
 }
 
-/** Keys fetched but not yet consumed, across all parts; readers ahead wait while it is full. */
-class KeyBudget {
+/** Pages fetched or being fetched but not yet consumed, across all ranges; readers ahead wait while it is full. */
+class PageBudget {
   used = 0
   private waiters: (() => void)[] = []
   constructor(readonly max: number) {}
@@ -136,16 +141,16 @@ class KeyBudget {
   }
 }
 
-/** Reads one range into a queue in the background; `drain` yields it in order. */
-class PartReader {
-  private readonly queue: ListedObject[] = []
+/** Reads one range's pages into a queue in the background; `drain` yields its keys in order. */
+class RangeReader {
+  private readonly queue: ListedObject[][] = []
   private done = false
   private failed: unknown
   private stopped = false
   private notify: (() => void) | undefined
-  private readonly it: AsyncIterator<ListedObject>
+  private readonly it: AsyncIterator<ListedObject[]>
 
-  constructor(source: AsyncIterable<ListedObject>, private readonly budget: KeyBudget, private readonly isCurrent: () => boolean) {
+  constructor(source: AsyncIterable<ListedObject[]>, private readonly budget: PageBudget, private readonly isCurrent: () => boolean) {
     this.it = source[Symbol.asyncIterator]()
     void this.fill()
   }
@@ -154,10 +159,13 @@ class PartReader {
     try {
       while (!this.stopped) {
         while (this.budget.full() && !this.isCurrent() && !this.stopped) await this.budget.wait()
+        this.budget.used++ // the page about to be asked for
         const r = await this.it.next()
-        if (r.done) break
+        if (r.done) {
+          this.budget.release(1)
+          break
+        }
         this.queue.push(r.value)
-        this.budget.used++
         this.notify?.()
       }
     } catch (error) {
@@ -169,10 +177,10 @@ class PartReader {
 
   async *drain(): AsyncGenerator<ListedObject> {
     for (;;) {
-      if (this.queue.length) {
-        const batch = this.queue.splice(0)
-        this.budget.release(batch.length)
-        yield* batch
+      const page = this.queue.shift()
+      if (page) {
+        this.budget.release(1)
+        yield* page
         continue
       }
       if (this.failed !== undefined) throw this.failed

@@ -109,24 +109,34 @@ async function readBody(body: any): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
+export interface ListOptions {
+  signal?: AbortSignal
+  pageSize?: number
+  firstPageSize?: number
+  /** List from just after this key. */
+  startAfter?: string
+  /** List up to this key (included). */
+  through?: string
+  /** Ask for the next page while this one is consumed (default); off, a page is asked when wanted. */
+  prefetch?: boolean
+}
+
 /**
- * Streams a prefix (from just after `startAfter` and up to `through`, when given) one ListObjectsV2 page at a time,
- * in key order; the next page is requested
- * while this one is consumed, so at most two pages are held. Throws if the server breaks key
- * order, since the planner's merge-join depends on it.
+ * Streams a prefix one ListObjectsV2 page at a time, in key order; by default the next page is
+ * requested while this one is consumed, so at most two pages are held. Throws if the server
+ * breaks key order, since the planner's merge-join depends on it.
  */
-export async function* listObjects(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-  options: { signal?: AbortSignal; pageSize?: number; firstPageSize?: number; startAfter?: string; through?: string } = {},
-): AsyncGenerator<ListedObject> {
+export async function* listPages(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<ListedObject[]> {
   // Pages grow (100, 400, then the page size): copying starts with the first small page, and
   // the second arrives before the first is copied.
   const sizes = [options.firstPageSize ?? 100, Math.min(options.pageSize ?? 1000, 4 * (options.firstPageSize ?? 100))]
+  const { through } = options
   let pages = 0
-  const fetch = (token?: string) =>
-    listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: sizes[pages++] ?? options.pageSize, StartAfter: options.startAfter }, options.signal)
+  const fetch = (token?: string) => {
+    const page = listPage(client, { Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: sizes[pages++] ?? options.pageSize, StartAfter: options.startAfter }, options.signal)
+    page.catch(() => {}) // rethrown when awaited
+    return page
+  }
   let previous: string | undefined
   let token: string | undefined
   let next: Promise<ListPage> | undefined = fetch()
@@ -135,16 +145,23 @@ export async function* listObjects(
     token = advancingToken(page.truncated, page.nextToken, token, `s3://${bucket}/${prefix}`)
     // A range that ends in this page needs no next one.
     const last = page.objects.at(-1)?.key
-    if (options.through !== undefined && last !== undefined && compareKeys(last, options.through) > 0) token = undefined
-    next = token === undefined ? undefined : fetch(token)
-    next?.catch(() => {}) // rethrown when awaited
+    if (through !== undefined && last !== undefined && compareKeys(last, through) > 0) token = undefined
+    next = token !== undefined && options.prefetch !== false ? fetch(token) : undefined
+    const kept: ListedObject[] = []
     for (const o of page.objects) {
       checkOrder(previous, o.key, bucket)
       previous = o.key
-      if (options.through !== undefined && compareKeys(o.key, options.through) > 0) return
-      yield o
+      if (through !== undefined && compareKeys(o.key, through) > 0) break
+      kept.push(o)
     }
+    if (kept.length) yield kept
+    if (token !== undefined && !next) next = fetch(token)
   }
+}
+
+/** A prefix's keys one by one (see listPages). */
+export async function* listObjects(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<ListedObject> {
+  for await (const page of listPages(client, bucket, prefix, options)) yield* page
 }
 
 /** The planner's merge-join depends on key order: a server that breaks it is an error, not a silent mis-plan. */

@@ -25,16 +25,22 @@ function fakeBucket(keys: string[], levelLimit: number, calls: { level: number; 
       const under = sorted.filter((k) => k.startsWith(prefix))
       return { objects: under.slice(0, levelLimit).map(object), truncated: under.length > levelLimit }
     },
-    async *list(prefix, range) {
+    async *pages(prefix, range) {
       calls.list++
+      let page: { key: string; size: number; etag: string }[] = []
       for (const k of sorted) {
         if (!k.startsWith(prefix)) continue
         if (range.after !== undefined && compareKeys(k, range.after) <= 0) continue
-        if (range.through !== undefined && compareKeys(k, range.through) > 0) return
-        // Pages arrive at their own pace: readers interleave differently every run.
-        if (Math.random() < 0.2) await new Promise((r) => setImmediate(r))
-        yield object(k)
+        if (range.through !== undefined && compareKeys(k, range.through) > 0) break
+        page.push(object(k))
+        // Pages of 1 to 4 keys, arriving at their own pace: readers interleave differently every run.
+        if (Math.random() < 0.4) {
+          await new Promise((r) => setImmediate(r))
+          yield page
+          page = []
+        }
       }
+      if (page.length) yield page
     },
   }
 }
@@ -64,16 +70,16 @@ test('a prefix listed in parallel parts equals its sequential listing (unicode, 
     const calls = { level: 0, list: 0 }
     const bucket = fakeBucket(keys, 1 + Math.floor(random() * 12), calls)
     const sequential: string[] = []
-    for await (const o of bucket.list(prefix, {})) sequential.push(o.key)
+    for await (const page of bucket.pages(prefix, {})) for (const o of page) sequential.push(o.key)
     const concurrency = [1, 2, 3, 8, 32][round % 5]!
-    const bufferKeys = [1, 3, 50][round % 3]!
+    const bufferPages = [1, 3, 50][round % 3]!
     const parallel: string[] = []
-    for await (const o of listPrefix(bucket, prefix, { concurrency, bufferKeys })) parallel.push(o.key)
+    for await (const o of listPrefix(bucket, prefix, { concurrency, bufferPages })) parallel.push(o.key)
     assert.deepEqual(parallel, sequential, `round ${round}: prefix ${JSON.stringify(prefix)}, concurrency ${concurrency}, keys ${JSON.stringify(keys)}`)
     // From any key on, too.
     const after = sequential[Math.floor(random() * sequential.length)]
     const rest: string[] = []
-    for await (const o of listParallel(bucket, prefix, { concurrency, bufferKeys, ...(after !== undefined ? { after } : {}) })) rest.push(o.key)
+    for await (const o of listParallel(bucket, prefix, { concurrency, bufferPages, ...(after !== undefined ? { after } : {}) })) rest.push(o.key)
     assert.deepEqual(rest, after === undefined ? sequential : sequential.slice(sequential.indexOf(after) + 1), `round ${round}: after ${JSON.stringify(after)}`)
   }
 })
@@ -96,9 +102,9 @@ test('an error in a part ahead surfaces when the stream reaches it', async () =>
   const failing: Lister = {
     level: good.level,
     firstPage: good.firstPage,
-    async *list(prefix, range) {
+    async *pages(prefix, range) {
       if (range.after === 'b/') throw new Error('listing after b/ failed')
-      yield* good.list(prefix, range)
+      yield* good.pages(prefix, range)
     },
   }
   const seen: string[] = []
