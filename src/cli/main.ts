@@ -52,6 +52,8 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .command('sync [jobs..]', 'copy what is missing or changed at the destination', (y) =>
       selection(y)
         .option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' })
+        .option('metrics-file', { type: 'string', describe: "write the run's metrics here in Prometheus' text format (for node_exporter's textfile collector), also when it fails" })
+        .option('pushgateway', { type: 'string', describe: "push the run's metrics to this Prometheus Pushgateway URL" })
         .option('wait-lock', { type: 'number', describe: 'wait up to this many seconds for a running run of a job to end (default: exit 5 at once)' }), (a: any) =>
       done(sync({ ...a, command: 'sync', jobs: a.jobs, dryRun: a.dryRun, signal })))
     .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', selection, (a: any) =>

@@ -4,7 +4,9 @@ import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../report/render-plain.ts'
 import { gapLines } from '../../report/format.ts'
-import { Journal } from '../../state/journal.ts'
+import { Journal, stateDir } from '../../state/journal.ts'
+import { pushMetrics, runRegistry, updateLastSuccess, writeMetricsFile } from '../../report/metrics.ts'
+import path from 'node:path'
 import { pruneRuns } from '../../state/prune.ts'
 import { DEFAULTS } from '../../config/resolve.ts'
 import type { ResolvedJob } from '../../api/config.ts'
@@ -19,6 +21,10 @@ export interface SyncOptions extends SelectionOptions {
   verbose?: boolean
   /** `plan`: list every planned item. */
   listItems?: boolean
+  /** --metrics-file: the run's metrics in Prometheus' text format, for node_exporter's textfile collector. */
+  metricsFile?: string
+  /** --pushgateway: push the run's metrics to this Prometheus Pushgateway. */
+  pushgateway?: string
   /** --wait-lock: seconds to wait for a running run of a job to end (default: exit 5 at once). */
   waitLock?: number
   signal: AbortSignal
@@ -32,14 +38,34 @@ export async function sync(o: SyncOptions): Promise<number> {
   const selection = await selectJobs(o)
   // One real run per job at a time; plans and dry runs change nothing and take no lock.
   const locks = o.dryRun ? undefined : await lockJobs(selection.config.jobs, { waitSeconds: o.waitLock, warn: (m) => out.err(`lakesync: warning: ${m}`) })
+  const ended: JobSummary[] = []
+  let code: number = ExitCode.itemsFailed
   try {
-    return await syncSelected(selection, o)
+    code = await syncSelected(selection, o, ended)
+    return code
+  } catch (error) {
+    code = error instanceof LakesyncError ? error.exitCode : o.signal.aborted ? ExitCode.interrupted : ExitCode.itemsFailed
+    throw error
   } finally {
+    if (!o.dryRun) await publishMetrics(o, selection.config.jobs.map((j) => j.name), ended, code)
     await locks?.release()
   }
 }
 
-async function syncSelected({ config, plugins }: Selection, o: SyncOptions): Promise<number> {
+/** --metrics-file and --pushgateway: the run's metrics, also for a run that failed (its exit code says so). */
+async function publishMetrics(o: SyncOptions, jobs: string[], summaries: JobSummary[], exitCode: number) {
+  if (!o.metricsFile && !o.pushgateway) return
+  const finishedAt = new Date()
+  const lastSuccess = await updateLastSuccess(path.join(stateDir(), 'last-success.json'), jobs, summaries, finishedAt).catch(() => ({}))
+  const registry = runRegistry({ summaries, exitCode, finishedAt, lastSuccess })
+  const warn = (what: string) => (error: unknown) => out.err(`lakesync: warning: ${what} (${(error as Error).message}); the run's outcome is unchanged`)
+  if (o.metricsFile) await writeMetricsFile(o.metricsFile, registry).catch(warn(`could not write the metrics file ${o.metricsFile}`))
+  if (o.pushgateway) await pushMetrics(o.pushgateway, registry).catch(warn(`could not push metrics to ${redactUrl(o.pushgateway)}`))
+}
+
+const redactUrl = (url: string) => url.replace(/\/\/[^/@]*@/, '//***@')
+
+async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ended: JobSummary[]): Promise<number> {
   const s5cmd = await findS5cmd(config.s5cmd)
   const listeners = new Set<Listener>()
   const useListr = !o.json && process.stdout.isTTY && !o.listItems && !process.env.CI
@@ -52,6 +78,7 @@ async function syncSelected({ config, plugins }: Selection, o: SyncOptions): Pro
   // Old journals are pruned while the run starts, so a big state dir never delays the exit.
   const pruned = journal ? pruneJournals(config.jobs) : undefined
   const emit = async (e: LakesyncEvent) => {
+    if (e.type === 'job-end') ended.push(e)
     journal?.record(e)
     for (const l of listeners) l(e)
     await plugins.notify('onEvent', e)

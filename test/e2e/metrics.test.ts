@@ -1,0 +1,86 @@
+// Metrics for monitoring: --metrics-file (node_exporter's textfile collector) and --pushgateway,
+// read back with a Prometheus text-format parser and compared with the run's own summary.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { mkdtemp, readFile, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
+import { runCli, suiteStateDir } from '../helpers/cli.ts'
+import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+
+type Family = { name: string; type: string; metrics: { value: string; labels?: Record<string, string> }[] }
+const value = (families: Family[], name: string, labels: Record<string, string> = {}) => {
+  const m = families.find((f) => f.name === name)?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v))
+  return m === undefined ? undefined : Number(m.value)
+}
+
+describe('run metrics', () => {
+  let server: S3TestServer
+  let state: string
+  let dir: string
+  before(async () => {
+    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
+    const client = server.client()
+    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 30 }))
+    client.destroy()
+    state = await suiteStateDir('metrics')
+    dir = await mkdtemp(path.join(tmpdir(), 'lakesync-metrics-'))
+  })
+  after(() => server?.stop())
+  const env = () => ({ ...server.env, LAKESYNC_STATE_DIR: state })
+  const args = (to: string, ...more: string[]) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://${to}/`, '--endpoint', server.endpoint, '--json', ...more]
+
+  test('--metrics-file: a textfile the parser reads, whose figures equal the run summary; a failed run says so and keeps the last success', async () => {
+    const file = path.join(dir, 'textfile', 'lakesync.prom')
+    const r = await runCli(args('dst-bucket/m', '--metrics-file', file), { env: env() })
+    assert.equal(r.code, 0, r.stderr)
+    const summary = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
+    const families = parsePrometheusTextFormat(await readFile(file, 'utf8')) as Family[]
+    const job = { lakesync_job: 'adhoc' }
+    assert.equal(value(families, 'lakesync_run_objects', { ...job, action: 'copied' }), summary.copied)
+    assert.equal(value(families, 'lakesync_run_objects', { ...job, action: 'copied' }), 120)
+    assert.equal(value(families, 'lakesync_run_objects', { ...job, action: 'failed' }), 0)
+    assert.equal(value(families, 'lakesync_run_copied_bytes', job), summary.bytesCopied)
+    assert.equal(value(families, 'lakesync_run_requests', { ...job, operation: 'CopyObject' }), summary.requests.CopyObject)
+    assert.equal(value(families, 'lakesync_run_object_reasons', { ...job, reason: 'missing' }), 120)
+    assert.equal(value(families, 'lakesync_run_exit_code'), 0)
+    const success = value(families, 'lakesync_last_success_timestamp_seconds', job)!
+    assert.ok(Math.abs(success - Date.now() / 1000) < 120, `last success ${success}`)
+    assert.ok(families.every((f) => f.type === 'GAUGE' && /^lakesync_[a-z_]+$/.test(f.name)))
+    assert.deepEqual((await readdir(path.dirname(file))).sort(), ['lakesync.prom'], 'written whole and renamed: no temp file left')
+
+    // The destination bucket does not exist: preflight fails (exit 4); the file says so.
+    const failed = await runCli(args('no-such-bucket/m', '--metrics-file', file), { env: env() })
+    assert.equal(failed.code, 4, failed.stderr)
+    const after = parsePrometheusTextFormat(await readFile(file, 'utf8')) as Family[]
+    assert.equal(value(after, 'lakesync_run_exit_code'), 4)
+    assert.equal(value(after, 'lakesync_last_success_timestamp_seconds', job), success, 'the last success is kept')
+  })
+
+  test('--pushgateway: the same metrics are pushed to the gateway', async () => {
+    const pushed: { method: string; url: string; body: string }[] = []
+    const gateway = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c)).on('end', () => {
+        pushed.push({ method: req.method!, url: req.url!, body })
+        res.writeHead(200).end()
+      })
+    })
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r))
+    try {
+      const port = (gateway.address() as { port: number }).port
+      const r = await runCli(args('dst-bucket/p', '--pushgateway', `http://127.0.0.1:${port}`), { env: env() })
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(pushed.length, 1)
+      assert.equal(pushed[0]!.method, 'POST')
+      assert.equal(pushed[0]!.url, '/metrics/job/lakesync')
+      const families = parsePrometheusTextFormat(pushed[0]!.body) as Family[]
+      assert.equal(value(families, 'lakesync_run_objects', { lakesync_job: 'adhoc', action: 'copied' }), 120)
+    } finally {
+      gateway.close()
+    }
+  })
+})
