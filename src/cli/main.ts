@@ -74,7 +74,10 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
       y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' })
         .option('prune', { type: 'boolean', describe: 'delete old run journals, keeping the newest --keep runs of each job' })
         .option('keep', { type: 'number', describe: 'with --prune: runs kept per job (default 30)' }), (a: any) => done(runs(a)))
-    .command('init', 'write a starter lakesync.config.ts here', (y) => y.option('force', { type: 'boolean', describe: 'replace an existing file' }), (a: any) => done(init(a)))
+    .command('init', 'write a starter lakesync.config.ts here', (y) =>
+      y.option('force', { type: 'boolean', describe: 'replace an existing file' })
+        .option('binance', { type: 'boolean', describe: 'a starter for the Binance archive: selector, checksums, Hive keys (commented out)' })
+        .option('from-legacy', { type: 'string', describe: "convert the legacy tool's JSON config FILE; fields it cannot map are listed" }), (a: any) => done(init(a)))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
       done(doctor({ ...a, command: 'doctor', signal })))
     .example('$0 sync', 'run every job of ./lakesync.config.ts')

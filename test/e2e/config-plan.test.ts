@@ -92,6 +92,19 @@ export default defineConfig({
       assert.match(doctor.stdout + doctor.stderr, /endpoint http:\/\/127\.0\.0\.1:9 \(from AWS_ENDPOINT_URL\) is unreachable/)
     })
 
+    test('init --from-legacy converts the legacy JSON and names what it could not map; a file that is not JSON is exit 2', async () => {
+      const fresh = await mkdtemp(path.join(tmpdir(), 'lakesync-legacy-'))
+      await writeFile(path.join(fresh, 'legacy.json'), JSON.stringify({ enable_s3_direct_sync: true, destination_bucket: 'acme-lake', destination_prefix: 'raw/', operation_mode: 'auto', retry_count: 3 }))
+      const r = await runCli(['init', '--from-legacy', 'legacy.json'], { cwd: fresh })
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /lakesync: not converted: retry_count: 3/)
+      assert.match(await readFile(path.join(fresh, 'lakesync.config.ts'), 'utf8'), /s3:\/\/acme-lake\/raw\//)
+      await writeFile(path.join(fresh, 'broken.json'), '{ not json')
+      const bad = await runCli(['init', '--from-legacy', 'broken.json', '--force'], { cwd: fresh })
+      assert.equal(bad.code, 2)
+      assert.match(bad.stderr, /broken\.json: cannot read it as JSON/)
+    })
+
     test('a config that is a function of { command, env }: --env and LAKESYNC_ENV choose the settings', async () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-env-'))
       await writeFile(path.join(dir, 'lakesync.config.ts'), `import { defineConfig } from 'lakesync'

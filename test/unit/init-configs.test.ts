@@ -1,0 +1,45 @@
+// The configs `lakesync init --binance` and `init --from-legacy` write load and validate as a
+// user's own would, and a legacy field that cannot be mapped is listed, not dropped.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { loadConfig } from '../../src/config/load.ts'
+import { resolveConfig } from '../../src/config/resolve.ts'
+import { convertLegacyConfig } from '../../src/config/legacy.ts'
+import { BINANCE_STARTER_CONFIG } from '../../src/cli/commands/init.ts'
+
+async function load(text: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-init-unit-'))
+  await writeFile(path.join(dir, 'lakesync.config.ts'), text)
+  const lakesyncModules = { lakesync: await import('../../src/index.ts'), 'lakesync/plugins': await import('../../plugins/index.ts') }
+  const loaded = await loadConfig({ cwd: dir, lakesyncModules, context: { command: 'sync' } })
+  return resolveConfig(loaded!.config, loaded!.file)
+}
+
+test('init --binance: a windowed archive selection with checksums that validates', async () => {
+  const config = await load(BINANCE_STARTER_CONFIG)
+  const job = config.jobs[0]!
+  assert.equal(job.source.binance?.from, '-7d')
+  assert.equal(job.source.bucket, 'data.binance.vision')
+  assert.equal(job.destination.bucket, 'lake-bucket')
+})
+
+test('init --from-legacy: the four fields map, the rest is listed in the file and to the caller', async () => {
+  const { text, unmapped } = convertLegacyConfig({
+    enable_s3_direct_sync: true, destination_bucket: 'acme-lake', destination_prefix: 'raw/binance', operation_mode: 'direct',
+    max_workers: 16, symbols: ['BTCUSDT'],
+  })
+  assert.deepEqual(unmapped, ['max_workers: 16', 'symbols: ["BTCUSDT"]'])
+  assert.match(text, /\/\/ {3}max_workers: 16/)
+  const job = (await load(text)).jobs[0]!
+  assert.equal(job.mode, 'direct')
+  assert.equal(`s3://${job.destination.bucket}/${job.destination.prefix}`, 's3://acme-lake/raw/binance/')
+  assert.equal(`s3://${job.source.bucket}/${job.source.prefix}`, 's3://data.binance.vision/data/')
+  assert.equal(job.source.connection.anonymous, true)
+
+  assert.equal((await load(convertLegacyConfig({ destination_bucket: 'acme-lake', enable_s3_direct_sync: false }).text)).jobs[0]!.mode, 'traditional')
+  assert.deepEqual(convertLegacyConfig({ destination_bucket: 'acme-lake', operation_mode: 'fast' }).unmapped, ['operation_mode: "fast" (expected auto, direct or traditional)'])
+  assert.throws(() => convertLegacyConfig({ operation_mode: 'auto' }), /destination_bucket: missing/)
+})
