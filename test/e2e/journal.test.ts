@@ -1,38 +1,28 @@
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli, suiteStateDir } from '../helpers/cli.ts'
-import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+import { klinesBed } from '../helpers/klines-bed.ts'
 import { CLI } from '../helpers/paths.ts'
 import { Upload } from '@aws-sdk/lib-storage'
 
 describe('run journal and `lakesync runs`', () => {
-  let server: S3TestServer
-  let state: string
-  before(async () => {
-    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
-    const client = server.client()
-    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 60 }))
-    client.destroy()
-    state = await suiteStateDir('journal')
-  })
-  after(() => server?.stop())
-  const env = () => ({ ...server.env, LAKESYNC_STATE_DIR: state })
-  const args = (to: string) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', server.endpoint]
+  const bed = klinesBed('journal', 60)
+  const { env } = bed
+  const args = (to: string) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', bed.server.endpoint]
 
   test('every run appends a journal: the resolved job, one record per item, the outcome; no credential', async () => {
     const r = await runCli(args('journal'), { env: env() })
     assert.equal(r.code, 0, r.stderr)
-    const [file] = await readdir(path.join(state, 'runs'))
-    const text = await readFile(path.join(state, 'runs', file!), 'utf8')
-    assert.ok(!text.includes(server.secretAccessKey))
+    const [file] = await readdir(path.join(bed.state, 'runs'))
+    const text = await readFile(path.join(bed.state, 'runs', file!), 'utf8')
+    assert.ok(!text.includes(bed.server.secretAccessKey))
     const records = text.trim().split('\n').map((l) => JSON.parse(l))
     assert.equal(records[0].type, 'run')
     assert.equal(records[0].jobs[0].source.url, 's3://src-bucket/')
-    assert.equal(records[0].jobs[0].destination.endpoint, server.endpoint)
+    assert.equal(records[0].jobs[0].destination.endpoint, bed.server.endpoint)
     const items = records.filter((x) => x.type === 'item')
     assert.equal(items.length, 240)
     assert.ok(items.every((x) => x.action === 'copied' && /^"?[0-9a-f]{32}"?$/.test(x.etag) && x.engine && x.reason && typeof x.size === 'number'))
@@ -43,8 +33,8 @@ describe('run journal and `lakesync runs`', () => {
   test('a run that changes nothing journals no item lines: its summary counts the skips by reason; --journal-skips brings the lines back', async () => {
     const journalOf = async (r: { code: number | null; stderr: string }) => {
       assert.equal(r.code, 0, r.stderr)
-      const newest = (await readdir(path.join(state, 'runs'))).sort().at(-1)!
-      return (await readFile(path.join(state, 'runs', newest), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+      const newest = (await readdir(path.join(bed.state, 'runs'))).sort().at(-1)!
+      return (await readFile(path.join(bed.state, 'runs', newest), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
     }
     const quiet = await journalOf(await runCli(args('journal'), { env: env() }))
     assert.deepEqual(quiet.filter((x) => x.type === 'item'), [])
@@ -60,7 +50,7 @@ describe('run journal and `lakesync runs`', () => {
   })
 
   test('a same-size source re-published as another multipart upload is recopied: its ETag at the last copy is remembered', async () => {
-    const client = server.client()
+    const client = bed.server.client()
     const upload = (fill: number) => new Upload({ client, params: { Bucket: 'src-bucket', Key: 'multi/big.bin', Body: Buffer.alloc(12 * 1024 * 1024, fill) }, partSize: 6 * 1024 * 1024 }).done()
     await upload(1)
     const sync = () => runCli([...args('multi'), '--engine', 'sdk', '--include', 'multi/**', '--json'], { env: env() })
@@ -76,8 +66,8 @@ describe('run journal and `lakesync runs`', () => {
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args('killed'), '--engine', 'sdk', '--concurrency', '1'], { env: { ...process.env, ...env() }, stdio: 'ignore' })
     const closed = new Promise((r) => child.once('close', r))
     // Killed once its journal exists, mid-run.
-    const before = (await readdir(path.join(state, 'runs'))).length
-    for (let i = 0; i < 200 && (await readdir(path.join(state, 'runs'))).length <= before; i++) await new Promise((r) => setTimeout(r, 25))
+    const before = (await readdir(path.join(bed.state, 'runs'))).length
+    for (let i = 0; i < 200 && (await readdir(path.join(bed.state, 'runs'))).length <= before; i++) await new Promise((r) => setTimeout(r, 25))
     await new Promise((r) => setTimeout(r, 300))
     child.kill('SIGKILL')
     await closed
@@ -89,10 +79,10 @@ describe('run journal and `lakesync runs`', () => {
   })
 
   test('each run prunes the journals of its jobs beyond keepRuns (--keep-runs)', async () => {
-    assert.ok((await readdir(path.join(state, 'runs'))).length > 3)
+    assert.ok((await readdir(path.join(bed.state, 'runs'))).length > 3)
     const r = await runCli([...args('journal'), '--keep-runs', '2'], { env: env() })
     assert.equal(r.code, 0, r.stderr)
-    assert.equal((await readdir(path.join(state, 'runs'))).length, 2, 'this run and the one before it')
+    assert.equal((await readdir(path.join(bed.state, 'runs'))).length, 2, 'this run and the one before it')
   })
 })
 

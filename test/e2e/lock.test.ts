@@ -5,26 +5,16 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
-import { runCli, suiteStateDir } from '../helpers/cli.ts'
-import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+import { runCli } from '../helpers/cli.ts'
+import { klinesBed } from '../helpers/klines-bed.ts'
 import { CLI } from '../helpers/paths.ts'
 
 describe('one run per job', () => {
-  let server: S3TestServer
-  let state: string
-  before(async () => {
-    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
-    const client = server.client()
-    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 60 }))
-    client.destroy()
-    state = await suiteStateDir('lock')
-  })
-  after(() => server?.stop())
-  const env = () => ({ ...server.env, LAKESYNC_STATE_DIR: state })
+  const bed = klinesBed('lock', 60)
+  const { env } = bed
   // Slow on purpose (240 copies at 40 requests a second), so the first run holds the lock for seconds.
-  const args = (to: string) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', server.endpoint, '--engine', 'sdk', '--max-rps', '40']
-  const locks = async () => (await readdir(path.join(state, 'locks')).catch(() => [] as string[])).filter((f) => f.endsWith('.lock'))
+  const args = (to: string) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', bed.server.endpoint, '--engine', 'sdk', '--max-rps', '40']
+  const locks = async () => (await readdir(path.join(bed.state, 'locks')).catch(() => [] as string[])).filter((f) => f.endsWith('.lock'))
   const holdLock = async (to: string) => {
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args(to)], { env: { ...process.env, ...env() }, stdio: 'ignore' })
     const closed = new Promise<number | null>((r) => child.once('close', r))

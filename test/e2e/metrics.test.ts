@@ -1,15 +1,14 @@
 // Metrics for monitoring: --metrics-file (node_exporter's textfile collector) and --pushgateway,
 // read back with a Prometheus text-format parser and compared with the run's own summary.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
-import { runCli, suiteStateDir } from '../helpers/cli.ts'
-import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+import { runCli } from '../helpers/cli.ts'
+import { klinesBed } from '../helpers/klines-bed.ts'
 
 type Family = { name: string; type: string; metrics: { value: string; labels?: Record<string, string> }[] }
 const value = (families: Family[], name: string, labels: Record<string, string> = {}) => {
@@ -18,20 +17,13 @@ const value = (families: Family[], name: string, labels: Record<string, string> 
 }
 
 describe('run metrics', () => {
-  let server: S3TestServer
-  let state: string
+  const bed = klinesBed('metrics', 30)
+  const { env } = bed
   let dir: string
   before(async () => {
-    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
-    const client = server.client()
-    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 30 }))
-    client.destroy()
-    state = await suiteStateDir('metrics')
     dir = await mkdtemp(path.join(tmpdir(), 'lakesync-metrics-'))
   })
-  after(() => server?.stop())
-  const env = () => ({ ...server.env, LAKESYNC_STATE_DIR: state })
-  const args = (to: string, ...more: string[]) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://${to}/`, '--endpoint', server.endpoint, '--json', ...more]
+  const args = (to: string, ...more: string[]) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://${to}/`, '--endpoint', bed.server.endpoint, '--json', ...more]
 
   test('--metrics-file: a textfile the parser reads, whose figures equal the run summary; a failed run says so and keeps the last success', async () => {
     const file = path.join(dir, 'textfile', 'lakesync.prom')
