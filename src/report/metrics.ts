@@ -3,6 +3,25 @@ import path from 'node:path'
 import { Gauge, Pushgateway, Registry } from 'prom-client'
 import type { JobSummary } from '../api/events.ts'
 import { makeDir } from '../util/make-dir.ts'
+import { stateDir } from '../state/journal.ts'
+
+/**
+ * --metrics-file and --pushgateway: the run's metrics, also for a run that failed (its exit code
+ * says so). A metrics target that fails costs a warning, never the run's outcome.
+ */
+export async function publishRunMetrics(
+  to: { metricsFile?: string; pushgateway?: string },
+  run: { jobs: string[]; summaries: readonly JobSummary[]; exitCode: number },
+  warn: (message: string) => void,
+) {
+  if (!to.metricsFile && !to.pushgateway) return
+  const finishedAt = new Date()
+  const lastSuccess = await updateLastSuccess(path.join(stateDir(), 'last-success.json'), run.jobs, run.summaries, finishedAt).catch(() => ({}))
+  const registry = runRegistry({ summaries: run.summaries, exitCode: run.exitCode, finishedAt, lastSuccess })
+  const failed = (what: string) => (error: unknown) => warn(`${what} (${(error as Error).message}); the run's outcome is unchanged`)
+  if (to.metricsFile) await writeMetricsFile(to.metricsFile, registry).catch(failed(`could not write the metrics file ${to.metricsFile}`))
+  if (to.pushgateway) await pushMetrics(to.pushgateway, registry).catch(failed(`could not push metrics to ${to.pushgateway.replace(/\/\/[^/@]*@/, '//***@')}`))
+}
 
 /** What a run leaves for monitoring: each job's summary, the exit code, and when each job last succeeded. */
 export interface RunOutcome {
@@ -51,19 +70,19 @@ export function runRegistry(run: RunOutcome): Registry {
 export const succeeded = (s: JobSummary) => s.failed === 0 && s.mismatches === 0 && !s.interrupted && !s.deleteLimitReached
 
 /** Written whole, then renamed over the old file: a collector never reads half a file. */
-export async function writeMetricsFile(file: string, registry: Registry) {
+async function writeMetricsFile(file: string, registry: Registry) {
   await makeDir(path.dirname(path.resolve(file)))
   const temp = `${file}.${process.pid}.tmp`
   await writeFile(temp, await registry.metrics())
   await rename(temp, file)
 }
 
-export async function pushMetrics(url: string, registry: Registry) {
+async function pushMetrics(url: string, registry: Registry) {
   await new Pushgateway(url, { timeout: 10_000 }, registry).pushAdd({ jobName: 'lakesync' })
 }
 
 /** Last-success times per job, kept in the state dir so a failed run's metrics still carry them. */
-export async function updateLastSuccess(file: string, jobs: readonly string[], summaries: readonly JobSummary[], at: Date): Promise<Record<string, number>> {
+async function updateLastSuccess(file: string, jobs: readonly string[], summaries: readonly JobSummary[], at: Date): Promise<Record<string, number>> {
   let known: Record<string, number> = {}
   try {
     known = JSON.parse(await readFile(file, 'utf8'))

@@ -4,9 +4,8 @@ import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../report/render-plain.ts'
 import { gapLines } from '../../report/format.ts'
-import { Journal, stateDir } from '../../state/journal.ts'
-import { pushMetrics, runRegistry, updateLastSuccess, writeMetricsFile } from '../../report/metrics.ts'
-import path from 'node:path'
+import { Journal } from '../../state/journal.ts'
+import { publishRunMetrics } from '../../report/metrics.ts'
 import { pruneRuns } from '../../state/prune.ts'
 import { DEFAULTS } from '../../config/resolve.ts'
 import type { ResolvedJob } from '../../api/config.ts'
@@ -47,23 +46,11 @@ export async function sync(o: SyncOptions): Promise<number> {
     code = error instanceof LakesyncError ? error.exitCode : o.signal.aborted ? ExitCode.interrupted : ExitCode.itemsFailed
     throw error
   } finally {
-    if (!o.dryRun) await publishMetrics(o, selection.config.jobs.map((j) => j.name), ended, code)
+    const warn = (m: string) => out.err(`lakesync: warning: ${m}`)
+    if (!o.dryRun) await publishRunMetrics(o, { jobs: selection.config.jobs.map((j) => j.name), summaries: ended, exitCode: code }, warn)
     await locks?.release()
   }
 }
-
-/** --metrics-file and --pushgateway: the run's metrics, also for a run that failed (its exit code says so). */
-async function publishMetrics(o: SyncOptions, jobs: string[], summaries: JobSummary[], exitCode: number) {
-  if (!o.metricsFile && !o.pushgateway) return
-  const finishedAt = new Date()
-  const lastSuccess = await updateLastSuccess(path.join(stateDir(), 'last-success.json'), jobs, summaries, finishedAt).catch(() => ({}))
-  const registry = runRegistry({ summaries, exitCode, finishedAt, lastSuccess })
-  const warn = (what: string) => (error: unknown) => out.err(`lakesync: warning: ${what} (${(error as Error).message}); the run's outcome is unchanged`)
-  if (o.metricsFile) await writeMetricsFile(o.metricsFile, registry).catch(warn(`could not write the metrics file ${o.metricsFile}`))
-  if (o.pushgateway) await pushMetrics(o.pushgateway, registry).catch(warn(`could not push metrics to ${redactUrl(o.pushgateway)}`))
-}
-
-const redactUrl = (url: string) => url.replace(/\/\/[^/@]*@/, '//***@')
 
 async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ended: JobSummary[]): Promise<number> {
   const s5cmd = await findS5cmd(config.s5cmd)
