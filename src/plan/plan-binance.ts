@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { ResolvedJob, ResolvedLocation } from '../api/config.ts'
+import type { ResolvedJob } from '../api/config.ts'
 import { listSeries, selectedSeries, type Series, type SeriesListing } from '../sources/binance-list.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { compareKeys } from '../storage/keys.ts'
 import { listObjects, type ListedObject } from '../storage/list.ts'
-import { preflighted, preflightError } from '../storage/preflight.ts'
+import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
 import { diffListings, mapSource, planMapped, type PlanItem } from './diff.ts'
 
@@ -86,15 +86,6 @@ async function sourceWindow(job: ResolvedJob, clients: Clients, o: Options, x: S
   const listing = listSeries(clients.source, job.source.binance!, x, o.signal)
   const listed = index === 0 ? await asPreflight(listing, job.source, 'source', o.signal) : await listing
   return job.sourceFilter ? { ...listed, objects: listed.objects.filter((l) => job.sourceFilter!(l.key)) } : listed
-}
-
-async function asPreflight<T>(work: Promise<T>, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal): Promise<T> {
-  try {
-    return await work
-  } catch (error) {
-    if (signal.aborted) throw error
-    throw preflightError(error, `${role} s3://${loc.bucket}/${loc.prefix}`, loc)
-  }
 }
 
 async function* streamOf<T>(items: T[]): AsyncGenerator<T> {

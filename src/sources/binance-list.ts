@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import { advancingToken, checkedListCommand, decodedOutput, listObjects, type ListedObject } from '../storage/list.ts'
+import { listLevel, listObjects, type ListedObject } from '../storage/list.ts'
 import { compareKeys } from '../storage/keys.ts'
 import type { BinanceSelector } from '../api/config.ts'
 import { BINANCE_BUCKET, fileStem, hasIntervals, seriesPrefix } from './binance-layout.ts'
@@ -77,12 +77,6 @@ const dateLabel = (d: Date, s: BinanceSelector) => (s.frequency === 'daily' ? d.
 
 /** The archive's symbol folders under a data type (ListObjectsV2 with a delimiter). */
 async function listSymbols(client: S3Client, bucket: string, root: string, signal: AbortSignal): Promise<string[]> {
-  const out: string[] = []
-  let token: string | undefined
-  do {
-    const page = await client.send(checkedListCommand({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
-    for (const p of decodedOutput(page).prefixes) out.push(p.slice(root.length, -1))
-    token = advancingToken(page.IsTruncated, page.NextContinuationToken, token, `the symbol folders of s3://${bucket}/${root}`)
-  } while (token)
-  return out
+  const { prefixes } = await listLevel(client, bucket, root, { signal, where: `the symbol folders of s3://${bucket}/${root}` })
+  return prefixes.map((p) => p.slice(root.length, -1))
 }

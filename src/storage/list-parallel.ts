@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { compareKeys } from './keys.ts'
-import { advancingToken, checkedListCommand, checkOrder, decodedOutput, listPage, listPages, type ListedObject } from './list.ts'
+import { checkOrder, listLevel, listPage, listPages, type ListedObject } from './list.ts'
 
 /** What parallel listing needs of a bucket: the seam a unit test fills with a fake. */
 export interface Lister {
@@ -18,16 +18,8 @@ const LEVEL_PAGES = 5
 export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal): Lister {
   return {
     async level(prefix) {
-      const entries: string[] = []
-      let token: string | undefined
-      for (let page = 0; page < LEVEL_PAGES; page++) {
-        const output = await client.send(checkedListCommand({ Bucket: bucket, Prefix: prefix || undefined, Delimiter: '/', ContinuationToken: token }), { abortSignal: signal })
-        const { keys, prefixes } = decodedOutput(output)
-        entries.push(...keys, ...prefixes)
-        token = advancingToken(output.IsTruncated, output.NextContinuationToken, token, `the folders of s3://${bucket}/${prefix}`)
-        if (!token) break
-      }
-      return entries.sort(compareKeys)
+      const { keys, prefixes } = await listLevel(client, bucket, prefix, { signal, maxPages: LEVEL_PAGES, where: `the folders of s3://${bucket}/${prefix}` })
+      return [...keys, ...prefixes].sort(compareKeys)
     },
     async firstPage(prefix, maxKeys) {
       const page = await listPage(client, { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys }, signal)

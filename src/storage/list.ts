@@ -73,6 +73,24 @@ export function checkedListCommand(input: ListObjectsV2CommandInput): ListObject
   return command
 }
 
+/**
+ * The folders (common prefixes) and loose keys directly under `prefix`, with delimiter '/',
+ * page after page up to `maxPages`; `where` names the listing in errors.
+ */
+export async function listLevel(client: S3Client, bucket: string, prefix: string, o: { signal: AbortSignal; maxPages?: number; where: string }): Promise<{ keys: string[]; prefixes: string[] }> {
+  const level = { keys: [] as string[], prefixes: [] as string[] }
+  let token: string | undefined
+  for (let page = 0; page < (o.maxPages ?? Infinity); page++) {
+    const output = await client.send(checkedListCommand({ Bucket: bucket, Prefix: prefix || undefined, Delimiter: '/', ContinuationToken: token }), { abortSignal: o.signal })
+    const { keys, prefixes } = decodedOutput(output)
+    level.keys.push(...keys)
+    level.prefixes.push(...prefixes)
+    token = advancingToken(output.IsTruncated, output.NextContinuationToken, token, o.where)
+    if (!token) break
+  }
+  return level
+}
+
 /** Keys and prefixes of an SDK-parsed page, url-decoded when the server encoded them. */
 export function decodedOutput(output: ListObjectsV2CommandOutput): { keys: string[]; prefixes: string[] } {
   const decode = (s: string) => (output.EncodingType === 'url' ? decodeUrlKey(s) : s)

@@ -8,12 +8,16 @@ const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Acce
 
 /** Lists one key of a location: proves the endpoint answers, the bucket exists and we may list it. */
 export async function checkLocation(client: S3Client, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal) {
-  const where = `${role} s3://${loc.bucket}/${loc.prefix}`
+  await asPreflight(client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal }), loc, role, signal)
+}
+
+/** A first request of a side: its error (endpoint, bucket, credentials) becomes a PreflightError naming the side. */
+export async function asPreflight<T>(work: Promise<T>, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal): Promise<T> {
   try {
-    await client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
+    return await work
   } catch (error) {
     if (signal.aborted) throw error
-    throw preflightError(error, where, loc)
+    throw preflightError(error, `${role} s3://${loc.bucket}/${loc.prefix}`, loc)
   }
 }
 
@@ -51,13 +55,7 @@ export function preflightError(error: unknown, where: string, loc: ResolvedLocat
  */
 export async function* preflighted<T>(listing: AsyncIterable<T>, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal): AsyncGenerator<T> {
   const it = listing[Symbol.asyncIterator]()
-  let first: IteratorResult<T>
-  try {
-    first = await it.next()
-  } catch (error) {
-    if (signal.aborted) throw error
-    throw preflightError(error, `${role} s3://${loc.bucket}/${loc.prefix}`, loc)
-  }
+  const first = await asPreflight(it.next(), loc, role, signal)
   if (first.done) return
   yield first.value
   for (let r = await it.next(); !r.done; r = await it.next()) yield r.value
