@@ -66,8 +66,9 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
   const credentials = { accessKeyId: 'LAKESYNCLOCAL', secretAccessKey: `local-${process.pid}-${Date.now()}` }
   const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-vgw-'))
   const serverPort = options.wan ? await freePort() : port ?? (await freePort())
+  // Keep-alive as S3 has it: versitygw closes every connection after one response otherwise.
   const server = spawn(versitygw, [
-    '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--port', `127.0.0.1:${serverPort}`,
+    '--keep-alive', '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--port', `127.0.0.1:${serverPort}`,
     ...(options.accessLog ? ['--access-log', options.accessLog] : []), 'posix', dir,
   ], { env: cleanEnv(), stdio: 'ignore' })
   await waitForPort(serverPort, server, 'versitygw (is the port taken?)')

@@ -50,7 +50,8 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
     const child =
       kind === 'versitygw'
         ? spawn(path.join(TOOLS_BIN, 'versitygw'), [
-            '--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`,
+            // Keep-alive as S3 has it: versitygw closes every connection after one response otherwise.
+            '--keep-alive', '--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`,
             ...(options.accessLog ? ['--access-log', options.accessLog] : []),
             ...(options.iam ? ['--admin-port', `127.0.0.1:${adminPort}`, '--iam-dir', path.join(dataDir, '.iam')] : []),
             'posix', dataDir,
