@@ -1,6 +1,7 @@
 import picomatch from 'picomatch'
 import { compareKeys } from '../storage/keys.ts'
 import type { ListedObject } from '../storage/list.ts'
+import { PageCursor } from '../storage/page-cursor.ts'
 import { ConfigError } from '../api/errors.ts'
 import { printableKey } from '../util/printable.ts'
 
@@ -40,15 +41,16 @@ export interface DiffOptions {
 
 /** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
 const singlePart = (etag: string) => /^"?[0-9a-f]{32}"?$/i.test(etag)
-const sameEtag = (a: string, b: string) => a.replace(/"/g, '').toLowerCase() === b.replace(/"/g, '').toLowerCase()
+const sameEtag = (a: string, b: string) => a === b || a.replace(/"/g, '').toLowerCase() === b.replace(/"/g, '').toLowerCase()
 
 /**
- * Merge-joins two key-ordered listings into a plan, one item per source object that passes the
- * filters. Neither listing is held in memory: each side advances one object at a time.
+ * Merge-joins two key-ordered listings (a page at a time) into a plan, one item per source
+ * object that passes the filters. Neither listing is held in memory: each side advances one
+ * page at a time.
  */
 export async function* diffListings(
-  source: AsyncIterable<ListedObject>,
-  destination: AsyncIterable<ListedObject>,
+  source: AsyncIterable<ListedObject[]>,
+  destination: AsyncIterable<ListedObject[]>,
   options: DiffOptions,
 ): AsyncGenerator<PlanItem> {
   if (options.mapKey) {
@@ -56,40 +58,39 @@ export async function* diffListings(
     return
   }
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
-  const src = source[Symbol.asyncIterator]()
-  const dest = destination[Symbol.asyncIterator]()
+  const src = new PageCursor(source)
+  const dest = new PageCursor(destination)
   // Both listings start at once; a source problem is reported before a destination one.
-  const [first, firstDest, memory] = await Promise.allSettled([src.next(), dest.next(), options.lastCopied])
+  const [first, firstDest, memory] = await Promise.allSettled([src.ready(), dest.ready(), options.lastCopied])
   if (first.status === 'rejected') throw first.reason
   if (firstDest.status === 'rejected') throw firstDest.reason
   if (memory.status === 'rejected') throw memory.reason
   const lastCopied = memory.value
-  let n = first.value
-  let d = firstDest.value
-  const destRel = () => (d.value as ListedObject).key.slice(options.destPrefix.length)
+  const destRel = (d: ListedObject) => d.key.slice(options.destPrefix.length)
   // Destination objects passed over without a source match; excluded keys are never extras.
   const extra = (o: ListedObject): PlanItem | undefined =>
     options.extras && selected(o.key.slice(options.destPrefix.length))
       ? { action: 'delete', key: o.key, destKey: o.key, size: o.size, etag: o.etag, reason: 'absent-at-source' }
       : undefined
-  for (; !n.done; n = await src.next()) {
-    const s = n.value
+  for (let s = src.value; s; s = src.step() ? src.value : (await src.ready(), src.value)) {
     const rel = s.key.slice(options.sourcePrefix.length)
     if (!selected(rel)) continue
-    while (!d.done && compareKeys(destRel(), rel) < 0) {
-      const x = extra(d.value)
+    let d = dest.value
+    while (d && compareKeys(destRel(d), rel) < 0) {
+      const x = extra(d)
       if (x) yield x
-      d = await dest.next()
+      if (!dest.step()) await dest.ready()
+      d = dest.value
     }
-    const match = !d.done && destRel() === rel
-    yield decide(s, options.destPrefix + rel, match ? d.value : undefined, lastCopied)
-    if (match) d = await dest.next()
+    const match = d && destRel(d) === rel ? d : undefined
+    yield decide(s, options.destPrefix + rel, match, lastCopied)
+    if (match && !dest.step()) await dest.ready()
   }
-  for (; !d.done; d = await dest.next()) {
-    const x = extra(d.value)
+  for (let d = dest.value; d; d = dest.step() ? dest.value : (await dest.ready(), dest.value)) {
+    const x = extra(d)
     if (x) yield x
   }
-  await dest.return?.()
+  await dest.close()
 }
 
 /**
@@ -98,24 +99,26 @@ export async function* diffListings(
  * the whole source is mapped before the first item leaves, so a keyMap that sends two source
  * keys to one destination key (or returns no key) stops the job before any copy.
  */
-async function* diffMapped(source: AsyncIterable<ListedObject>, destination: AsyncIterable<ListedObject>, options: DiffOptions, mapKey: (k: string) => string): AsyncGenerator<PlanItem> {
+async function* diffMapped(source: AsyncIterable<ListedObject[]>, destination: AsyncIterable<ListedObject[]>, options: DiffOptions, mapKey: (k: string) => string): AsyncGenerator<PlanItem> {
   const mapped = await mapSource(source, options, mapKey)
   yield* planMapped(mapped, destination, await options.lastCopied)
 }
 
 /** Source objects by the destination key the keyMap gives them; a collision or a bad key is a ConfigError. */
-export async function mapSource(source: AsyncIterable<ListedObject> | Iterable<ListedObject>, options: Pick<DiffOptions, 'sourcePrefix' | 'destPrefix' | 'include' | 'exclude'>, mapKey: (k: string) => string, taken?: Map<string, ListedObject>): Promise<Map<string, ListedObject>> {
+export async function mapSource(source: AsyncIterable<ListedObject[]> | Iterable<ListedObject[]>, options: Pick<DiffOptions, 'sourcePrefix' | 'destPrefix' | 'include' | 'exclude'>, mapKey: (k: string) => string, taken?: Map<string, ListedObject>): Promise<Map<string, ListedObject>> {
   const selected = keyFilter(options.include ?? [], options.exclude ?? [])
   const mapped = new Map<string, ListedObject>()
   const collisions: string[] = [] // the first ten, named; the rest counted
   let collided = 0
-  for await (const s of source) {
-    const rel = s.key.slice(options.sourcePrefix.length)
-    if (!selected(rel)) continue
-    const destKey = options.destPrefix + mappedKey(mapKey, rel)
-    const first = mapped.get(destKey) ?? taken?.get(destKey)
-    if (!first) mapped.set(destKey, s)
-    else if (++collided <= 10) collisions.push(`keyMap maps ${printableKey(first.key)} and ${printableKey(s.key)} both to ${printableKey(destKey)}`)
+  for await (const page of source) {
+    for (const s of page) {
+      const rel = s.key.slice(options.sourcePrefix.length)
+      if (!selected(rel)) continue
+      const destKey = options.destPrefix + mappedKey(mapKey, rel)
+      const first = mapped.get(destKey) ?? taken?.get(destKey)
+      if (!first) mapped.set(destKey, s)
+      else if (++collided <= 10) collisions.push(`keyMap maps ${printableKey(first.key)} and ${printableKey(s.key)} both to ${printableKey(destKey)}`)
+    }
   }
   if (collided) {
     const more = collided > 10 ? [`… and ${collided - 10} more collisions`] : []
@@ -125,9 +128,9 @@ export async function mapSource(source: AsyncIterable<ListedObject> | Iterable<L
 }
 
 /** Decides each mapped source object against the destination objects streamed past it. */
-export async function* planMapped(mapped: Map<string, ListedObject>, destination: AsyncIterable<ListedObject>, lastCopied?: Map<string, string>): AsyncGenerator<PlanItem> {
+export async function* planMapped(mapped: Map<string, ListedObject>, destination: AsyncIterable<ListedObject[]>, lastCopied?: Map<string, string>): AsyncGenerator<PlanItem> {
   const found = new Map<string, ListedObject>()
-  for await (const d of destination) if (mapped.has(d.key)) found.set(d.key, d)
+  for await (const page of destination) for (const d of page) if (mapped.has(d.key)) found.set(d.key, d)
   for (const [destKey, s] of mapped) yield decide(s, destKey, found.get(destKey), lastCopied)
 }
 
@@ -149,18 +152,17 @@ function mappedKey(mapKey: (k: string) => string, rel: string): string {
  * source ETag other than the one recorded at the last copy (src/state/etag-memory.ts) → copy; else skip.
  */
 function decide(s: ListedObject, destKey: string, other: ListedObject | undefined, lastCopied?: Map<string, string>): PlanItem {
-  const base = { key: s.key, destKey, size: s.size, etag: s.etag }
-  if (!other) return { ...base, action: 'copy', reason: 'missing' }
-  if (other.size !== s.size) return { ...base, action: 'copy', reason: 'size-differs' }
-  if (singlePart(s.etag) && singlePart(other.etag)) {
-    return sameEtag(other.etag, s.etag) ? { ...base, action: 'skip', reason: 'unchanged' } : { ...base, action: 'copy', reason: 'etag-differs' }
-  }
+  const item = (action: 'copy' | 'skip', reason: CopyReason | SkipReason) => ({ action, reason, key: s.key, destKey, size: s.size, etag: s.etag }) as PlanItem
+  if (!other) return item('copy', 'missing')
+  if (other.size !== s.size) return item('copy', 'size-differs')
+  if (singlePart(s.etag) && singlePart(other.etag)) return sameEtag(other.etag, s.etag) ? item('skip', 'unchanged') : item('copy', 'etag-differs')
   const remembered = lastCopied?.get(destKey)
-  if (remembered) return sameEtag(remembered, s.etag) ? { ...base, action: 'skip', reason: 'unchanged-journal' } : { ...base, action: 'copy', reason: 'republished' }
-  return { ...base, action: 'skip', reason: 'same-size' }
+  if (remembered) return sameEtag(remembered, s.etag) ? item('skip', 'unchanged-journal') : item('copy', 'republished')
+  return item('skip', 'same-size')
 }
 
 export function keyFilter(include: string[], exclude: string[]): (relativeKey: string) => boolean {
+  if (!include.length && !exclude.length) return () => true
   const opts = { dot: true }
   const inc = include.length ? picomatch(include, opts) : () => true
   const exc = exclude.length ? picomatch(exclude, opts) : () => false

@@ -3,7 +3,7 @@ import type { ResolvedJob } from '../api/config.ts'
 import { listSeries, selectedSeries, type Series, type SeriesListing } from '../sources/binance-list.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { compareKeys } from '../storage/keys.ts'
-import { listObjects, type ListedObject } from '../storage/list.ts'
+import { listPages, type ListedObject } from '../storage/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
 import { diffListings, mapSource, planMapped, type PlanItem } from './diff.ts'
@@ -28,10 +28,10 @@ async function* planSeries(job: ResolvedJob, clients: Clients, o: Options, serie
   const to = job.destination.prefix
   const parts = mapOrdered(series, job.listConcurrency, async (x, i) => {
     const listed = await sourceWindow(job, clients, o, x, i)
-    let destination: AsyncIterable<ListedObject> = listObjects(clients.dest, job.destination.bucket, to + x.prefix, { signal: o.signal, ...(x.startAfter ? { startAfter: to + x.startAfter } : {}) })
+    let destination: AsyncIterable<ListedObject[]> = listPages(clients.dest, job.destination.bucket, to + x.prefix, { signal: o.signal, ...(x.startAfter ? { startAfter: to + x.startAfter } : {}) })
     if (i === 0) destination = preflighted(destination, job.destination, 'destination', o.signal)
     const items: PlanItem[] = []
-    const diff = diffListings(streamOf(listed.objects), destination, { sourcePrefix: '', destPrefix: to, include: job.include, exclude: job.exclude, ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}) })
+    const diff = diffListings(streamOf([listed.objects]), destination, { sourcePrefix: '', destPrefix: to, include: job.include, exclude: job.exclude, ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}) })
     for await (const item of diff) items.push(item)
     return { items, gaps: listed.gaps }
   })
@@ -53,7 +53,7 @@ async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options,
   const listed = mapOrdered(series, job.listConcurrency, (x, i) => sourceWindow(job, clients, o, x, i))
   for await (const { objects, gaps: g } of listed) {
     addGaps(gaps, g)
-    const mapped = await mapSource(objects, { sourcePrefix: '', destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude }, job.keyMap!, taken)
+    const mapped = await mapSource([objects], { sourcePrefix: '', destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude }, job.keyMap!, taken)
     for (const [k, v] of mapped) taken.set(k, v)
     windows.push(mapped)
   }
@@ -67,18 +67,14 @@ async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options,
 }
 
 /** The destination keys between the lowest and highest of `keys` (none when `keys` is empty). */
-async function* destinationRange(job: ResolvedJob, client: S3Client, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject> {
+async function* destinationRange(job: ResolvedJob, client: S3Client, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject[]> {
   if (!keys.length) return
   keys.sort(compareKeys)
   const first = keys[0]!
   const last = keys[keys.length - 1]!
   let shared = 0
   while (shared < first.length && first[shared] === last[shared]) shared++
-  const listing = listObjects(client, job.destination.bucket, first.slice(0, shared), { signal, startAfter: first.slice(0, -1) })
-  for await (const o of listing) {
-    if (compareKeys(o.key, last) > 0) return
-    yield o
-  }
+  yield* listPages(client, job.destination.bucket, first.slice(0, shared), { signal, startAfter: first.slice(0, -1), through: last })
 }
 
 /** One series' source window, its sourceFilter applied; the first series' errors are the preflight's. */

@@ -42,6 +42,9 @@ export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3C
   return { items }
 }
 
-async function* only(listing: AsyncIterable<ListedObject>, accept: (key: string) => boolean): AsyncGenerator<ListedObject> {
-  for await (const o of listing) if (accept(o.key)) yield o
+async function* only(listing: AsyncIterable<ListedObject[]>, accept: (key: string) => boolean): AsyncGenerator<ListedObject[]> {
+  for await (const page of listing) {
+    const kept = page.filter((o) => accept(o.key))
+    if (kept.length) yield kept
+  }
 }

@@ -29,6 +29,9 @@ export interface ExecuteHandlers {
 const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
 
 const VERIFY_WINDOW = 1000
+// Skips are reported in runs of up to this many: one link in the report chain per run, not per
+// key (a daily run over a big archive is almost all skips).
+const SKIP_RUN = 1000
 // Once the plan is complete, copies are verified in smaller windows as they land, so the check
 // left after the last copy is short.
 const TAIL_WINDOW = 200
@@ -49,7 +52,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
   try {
     for await (const item of plan) {
       if (ctx.signal.aborted || run.fatal) break
-      if (item.action === 'skip') run.report(() => handlers.onSkip(item))
+      if (item.action === 'skip') run.skip(item)
       else await run.start(item)
     }
   } catch (error) {
@@ -76,6 +79,7 @@ class PlanExecution {
   private readonly sessions = new Map<Engine, EngineSession>()
   private batch: { session: EngineSession; no: number; size: number } | undefined
   private toVerify: CopyOutcome[] = []
+  private skips: Extract<PlanItem, { action: 'skip' }>[] = []
   private open = 0
   private planDone = false
   private allDone!: () => void
@@ -105,8 +109,23 @@ class PlanExecution {
     this.reporting = this.reporting.then(fn).catch((e) => void (this.fatal ??= e))
   }
 
+  /** A planned skip: reported with the skips around it, in plan order. */
+  skip(item: Extract<PlanItem, { action: 'skip' }>) {
+    if (this.skips.push(item) >= SKIP_RUN) this.reportSkips()
+  }
+
+  private reportSkips() {
+    const run = this.skips
+    if (!run.length) return
+    this.skips = []
+    this.report(async () => {
+      for (const item of run) await this.handlers.onSkip(item)
+    })
+  }
+
   /** A planned copy: into the current batch of the primary engine, or to the engine that can carry it. */
   async start(item: CopyItem) {
+    this.reportSkips()
     this.open++
     const { routes, ctx } = this
     if (!routes.primary.accepts(item, ctx.job)) {
@@ -131,6 +150,7 @@ class PlanExecution {
 
   /** The plan is complete: close the last batch, wait for every outcome, end the sessions. */
   async finish() {
+    this.reportSkips()
     const lastBatch = this.batch && this.closeBatch(this.batch)
     this.planDone = true
     this.settle()
@@ -144,6 +164,7 @@ class PlanExecution {
   }
 
   async abortAfterListingError() {
+    this.reportSkips()
     this.guard.stop()
     await this.orAbandoned(Promise.allSettled([...(this.batch ? [this.batch.session.close()] : []), ...[...this.sessions.values()].map((s) => s.close())]))
     if (this.ctx.signal.aborted) this.countInterrupted()

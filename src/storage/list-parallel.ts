@@ -64,33 +64,39 @@ export async function splitPoints(lister: Lister, prefix: string, parts: number)
 
 /** Keys of the first page: a prefix that fits in it is listed by that one request. */
 const FIRST_PAGE = 1000
+/**
+ * Pages read ahead across a listing's ranges: requests in flight per side. A page's body and
+ * objects take ~1 MB while read; 8 keeps a run under 150 MB (docs/BENCHMARKS.md §7).
+ */
+const BUFFER_PAGES = 8
 
 /**
- * A prefix's keys in key order, equal to a sequential listing. A prefix bigger than one page
- * is listed as ranges, `concurrency` at once; a small one costs its one request, as before.
+ * A prefix's keys in key order, a page at a time, equal to a sequential listing. A prefix
+ * bigger than one page is listed as ranges, `concurrency` at once; a small one costs its one
+ * request, as before.
  */
-export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number }): AsyncGenerator<ListedObject> {
+export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number }): AsyncGenerator<ListedObject[]> {
   if (o.concurrency <= 1) {
-    for await (const page of lister.pages(prefix, { prefetch: true })) yield* page
+    yield* lister.pages(prefix, { prefetch: true })
     return
   }
   const first = await lister.firstPage(prefix, FIRST_PAGE)
-  yield* first.objects
+  if (first.objects.length) yield first.objects
   const last = first.objects.at(-1)?.key
   if (first.truncated && last !== undefined) yield* listParallel(lister, prefix, { ...o, after: last })
 }
 
 /**
- * Lists a prefix (after `after`, when given) as ranges, `concurrency` at once, and yields one
- * stream in key order. Ranges ahead of the one being read fetch pages while fewer than
+ * Lists a prefix (after `after`, when given) as ranges, `concurrency` at once, and yields its
+ * pages in key order. Ranges ahead of the one being read fetch pages while fewer than
  * `bufferPages` pages (fetched or being fetched) wait in all; the range being read always may,
  * so the stream never stalls on the budget. Memory: about `bufferPages` pages per listing.
  */
-export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; after?: string }): AsyncGenerator<ListedObject> {
+export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; after?: string }): AsyncGenerator<ListedObject[]> {
   const found = o.concurrency > 1 ? await splitPoints(lister, prefix, o.concurrency) : []
   const cuts = [...new Set(found)].filter((c) => o.after === undefined || compareKeys(c, o.after) > 0)
   const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(i < cuts.length ? { through: cuts[i]! } : {}) }))
-  const budget = new PageBudget(o.bufferPages ?? 16)
+  const budget = new PageBudget(o.bufferPages ?? BUFFER_PAGES)
   const readers: (RangeReader | undefined)[] = []
   let current = 0
   const start = () => {
@@ -167,12 +173,12 @@ class RangeReader {
     this.notify?.()
   }
 
-  async *drain(): AsyncGenerator<ListedObject> {
+  async *drain(): AsyncGenerator<ListedObject[]> {
     for (;;) {
       const page = this.queue.shift()
       if (page) {
         this.budget.release(1)
-        yield* page
+        yield page
         continue
       }
       if (this.failed !== undefined) throw this.failed

@@ -23,11 +23,20 @@ const UNUSUAL_TEXT = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/
  */
 function decode(text: string): string | undefined {
   if (!text.includes('&')) return text // most keys
-  if (text.startsWith('&quot;') && text.endsWith('&quot;') && text.indexOf('&', 6) === text.length - 6) return `"${text.slice(6, -6)}"` // ETags
+  const quoted = quotedEtag(text)
+  if (quoted !== undefined) return quoted
   if (UNUSUAL_TEXT.test(text)) return undefined
   return text.replace(ENTITY, (_, named: string | undefined, dec: string | undefined, hex: string | undefined) =>
     named ? NAMED[named]! : String.fromCodePoint(Number.parseInt(dec ?? hex!, dec ? 10 : 16)),
   )
+}
+
+/** An ETag in quote entities (`&quot;…&quot;`, or `&#34;…&#34;` as Go servers write it) with no other entity, or undefined. */
+function quotedEtag(text: string): string | undefined {
+  for (const q of ['&quot;', '&#34;']) {
+    if (text.startsWith(q) && text.endsWith(q) && text.indexOf('&', q.length) === text.length - q.length) return `"${text.slice(q.length, -q.length)}"`
+  }
+  return undefined
 }
 
 /** The raw text of the first <tag>…</tag> in xml[from, to), or undefined. Keys never hold "<", so this cannot match inside one. */
@@ -47,30 +56,64 @@ export function decodeUrlKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '))
 }
 
-export function parseListBucketResult(xml: string): ListPage | undefined {
-  // Namespace-prefixed tags (<s3:Contents>) are valid XML this reader does not expect: the SDK reads those.
-  if (!/<ListBucketResult[\s>]/.test(xml) || xml.includes(':Contents>') || xml.includes(':Key>')) return undefined
-  // Servers that honour EncodingType=url say so; others send keys as they are.
-  const urlEncoded = element(xml, 'EncodingType') === 'url'
-  const objects: ListPage['objects'] = []
-  for (let at = xml.indexOf('<Contents>'); at >= 0; at = xml.indexOf('<Contents>', at)) {
-    const end = xml.indexOf('</Contents>', at)
-    if (end < 0) return undefined
-    const text = decode(element(xml, 'Key', at, end) ?? '')
-    const key = urlEncoded && text ? decodeUrlKey(text) : text
-    const size = element(xml, 'Size', at, end)
-    const etag = decode(element(xml, 'ETag', at, end) ?? '')
-    if (!key || etag === undefined || size === undefined || !/^[0-9]+$/.test(size)) return undefined
-    objects.push({ key, size: Number(size), etag })
-    at = end
+/** Text parts of about this size: V8 makes a string over ~128 KB in its large-object space, ~20× slower per byte. */
+const PART_BYTES = 64 * 1024
+const CONTENTS_END = Buffer.from('</Contents>')
+
+/**
+ * A body as text, cut just after a `</Contents>` every ~64 KB: no element spans two parts, and
+ * the cuts fall between characters (the tag is ASCII).
+ */
+export function textParts(body: Buffer): string[] {
+  const parts: string[] = []
+  let from = 0
+  for (;;) {
+    const cut = body.length - from > PART_BYTES ? body.indexOf(CONTENTS_END, from + PART_BYTES) : -1
+    if (cut < 0) break
+    parts.push(body.toString('utf8', from, cut + CONTENTS_END.length))
+    from = cut + CONTENTS_END.length
   }
-  const truncated = element(xml, 'IsTruncated')
+  parts.push(body.toString('utf8', from))
+  return parts
+}
+
+/** The raw text of the first <tag>…</tag> in any part. */
+function anyElement(parts: string[], tag: string): string | undefined {
+  for (const part of parts) {
+    const found = element(part, tag)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** A ListObjectsV2 page from its body (as bytes, or as text in one or more parts), or undefined when this reader declines it. */
+export function parseListBucketResult(body: Buffer | string | string[]): ListPage | undefined {
+  const parts = Buffer.isBuffer(body) ? textParts(body) : typeof body === 'string' ? [body] : body
+  // Namespace-prefixed tags (<s3:Contents>) are valid XML this reader does not expect: the SDK reads those.
+  if (!/<ListBucketResult[\s>]/.test(parts[0]!) || parts.some((p) => p.includes(':Contents>') || p.includes(':Key>'))) return undefined
+  // Servers that honour EncodingType=url say so; others send keys as they are.
+  const urlEncoded = anyElement(parts, 'EncodingType') === 'url'
+  const objects: ListPage['objects'] = []
+  for (const xml of parts) {
+    for (let at = xml.indexOf('<Contents>'); at >= 0; at = xml.indexOf('<Contents>', at)) {
+      const end = xml.indexOf('</Contents>', at)
+      if (end < 0) return undefined
+      const text = decode(element(xml, 'Key', at, end) ?? '')
+      const key = urlEncoded && text ? decodeUrlKey(text) : text
+      const size = element(xml, 'Size', at, end)
+      const etag = decode(element(xml, 'ETag', at, end) ?? '')
+      if (!key || etag === undefined || size === undefined || !/^[0-9]+$/.test(size)) return undefined
+      objects.push({ key, size: Number(size), etag })
+      at = end
+    }
+  }
+  const truncated = anyElement(parts, 'IsTruncated')
   if (truncated !== 'true' && truncated !== 'false') return undefined
   // KeyCount counts keys and common prefixes: a page with prefixes, or one this reader
   // miscounted, goes to the SDK.
-  const keyCount = element(xml, 'KeyCount')
+  const keyCount = anyElement(parts, 'KeyCount')
   if (keyCount !== undefined && Number(keyCount) !== objects.length) return undefined
-  const token = element(xml, 'NextContinuationToken')
+  const token = anyElement(parts, 'NextContinuationToken')
   const nextToken = token === undefined ? undefined : decode(token)
   if (truncated === 'true' && !nextToken) return undefined
   return { objects, truncated: truncated === 'true', ...(nextToken ? { nextToken } : {}) }

@@ -107,7 +107,7 @@ export async function listPage(client: S3Client, input: Omit<ListObjectsV2Comman
   const command = new ListObjectsV2Command({ ...input, EncodingType: 'url' })
   let fast: ListPage | undefined
   addCompletenessChecks(command, (raw) => {
-    fast = parseListBucketResult(raw.toString('utf8')) // each attempt reads its own body
+    fast = parseListBucketResult(raw) // each attempt reads its own body
     return fast ? EMPTY_RESULT : undefined
   })
   const output = await client.send(command, { abortSignal: signal })

@@ -74,12 +74,12 @@ test('a prefix listed in parallel parts equals its sequential listing (unicode, 
     const concurrency = [1, 2, 3, 8, 32][round % 5]!
     const bufferPages = [1, 3, 50][round % 3]!
     const parallel: string[] = []
-    for await (const o of listPrefix(bucket, prefix, { concurrency, bufferPages })) parallel.push(o.key)
+    for await (const page of listPrefix(bucket, prefix, { concurrency, bufferPages })) for (const o of page) parallel.push(o.key)
     assert.deepEqual(parallel, sequential, `round ${round}: prefix ${JSON.stringify(prefix)}, concurrency ${concurrency}, keys ${JSON.stringify(keys)}`)
     // From any key on, too.
     const after = sequential[Math.floor(random() * sequential.length)]
     const rest: string[] = []
-    for await (const o of listParallel(bucket, prefix, { concurrency, bufferPages, ...(after !== undefined ? { after } : {}) })) rest.push(o.key)
+    for await (const page of listParallel(bucket, prefix, { concurrency, bufferPages, ...(after !== undefined ? { after } : {}) })) for (const o of page) rest.push(o.key)
     assert.deepEqual(rest, after === undefined ? sequential : sequential.slice(sequential.indexOf(after) + 1), `round ${round}: after ${JSON.stringify(after)}`)
   }
 })
@@ -109,7 +109,7 @@ test('an error in a part ahead surfaces when the stream reaches it', async () =>
   }
   const seen: string[] = []
   await assert.rejects(async () => {
-    for await (const o of listParallel(failing, '', { concurrency: 3 })) seen.push(o.key)
+    for await (const page of listParallel(failing, '', { concurrency: 3 })) for (const o of page) seen.push(o.key)
   }, /listing after b\/ failed/)
   assert.deepEqual(seen, ['a/1'])
 })
