@@ -1,8 +1,14 @@
 /** CopyObject's own limit; larger objects need multipart UploadPartCopy. */
 export const COPY_OBJECT_LIMIT = 5 * 1024 ** 3
 
-/** CopySource is "bucket/key" URL-encoded, keeping "/" between segments (RFC 3986 strict). */
+const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+
+/** A key in a request path: URL-encoded (RFC 3986 strict), keeping "/" between segments. */
+export function encodeKeyPath(key: string): string {
+  return key.split('/').map(strict).join('/')
+}
+
+/** CopySource is "bucket/key", the key encoded as in a path. */
 export function encodeCopySource(bucket: string, key: string): string {
-  const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
-  return `${bucket}/${key.split('/').map(strict).join('/')}`
+  return `${bucket}/${encodeKeyPath(key)}`
 }

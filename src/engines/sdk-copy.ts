@@ -13,27 +13,29 @@ export const sdkEngine: Engine = {
   name: 'sdk',
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
-    const { job, destClient, signal } = ctx
-    const copy = async (item: CopyItem): Promise<CopyOutcome> => {
-      try {
-        if (item.size > job.multipartThreshold) await multipartCopy(item, ctx)
-        else {
-          // With checksum verification the server computes the copy's SHA-256 as it copies.
-          const r = await destClient.send(
-            new CopyObjectCommand({
-              Bucket: job.destination.bucket, Key: item.destKey, CopySource: encodeCopySource(job.source.bucket, item.key), MetadataDirective: 'COPY',
-              ...(job.verify === 'checksum' ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-            }),
-            { abortSignal: signal },
-          )
-          const sha = r.CopyObjectResult?.ChecksumSHA256
-          if (sha) return { item, ok: true, engine: 'sdk', sha256: Buffer.from(sha, 'base64').toString('hex') }
-        }
-        return { item, ok: true, engine: 'sdk' }
-      } catch (error) {
-        return { item, ok: false, engine: 'sdk', error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }
-      }
-    }
-    return pooledSession(job.concurrency, copy, onOutcome)
+    return pooledSession(ctx.job.concurrency, (item) => sdkCopy(item, ctx), onOutcome)
   },
+}
+
+/** One server-side copy through the SDK (its retries, its error reading); the outcome never throws. */
+export async function sdkCopy(item: CopyItem, ctx: EngineContext): Promise<CopyOutcome> {
+  const { job, destClient, signal } = ctx
+  try {
+    if (item.size > job.multipartThreshold) await multipartCopy(item, ctx)
+    else {
+      // With checksum verification the server computes the copy's SHA-256 as it copies.
+      const r = await destClient.send(
+        new CopyObjectCommand({
+          Bucket: job.destination.bucket, Key: item.destKey, CopySource: encodeCopySource(job.source.bucket, item.key), MetadataDirective: 'COPY',
+          ...(job.verify === 'checksum' ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        }),
+        { abortSignal: signal },
+      )
+      const sha = r.CopyObjectResult?.ChecksumSHA256
+      if (sha) return { item, ok: true, engine: 'sdk', sha256: Buffer.from(sha, 'base64').toString('hex') }
+    }
+    return { item, ok: true, engine: 'sdk' }
+  } catch (error) {
+    return { item, ok: false, engine: 'sdk', error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }
+  }
 }

@@ -46,9 +46,9 @@ export interface EngineSession {
   close(): Promise<void>
 }
 
-/** Direct engines (s5cmd, sdk) copy server-side; traditional ones (stream, staged) move the bytes. */
+/** Direct engines (s5cmd, sdk, lean) copy server-side; traditional ones (stream, staged) move the bytes. */
 export interface Engine {
-  readonly name: 's5cmd' | 'sdk' | 'stream' | 'staged'
+  readonly name: 's5cmd' | 'sdk' | 'lean' | 'stream' | 'staged'
   /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
   accepts(item: CopyItem, job: ResolvedJob): boolean
   open(ctx: EngineContext, onOutcome: (outcome: CopyOutcome) => void): EngineSession

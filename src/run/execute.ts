@@ -25,6 +25,8 @@ export interface ExecuteHandlers {
   onInterrupted?(item: CopyItem, answered: boolean): void
 }
 
+const DIRECT_ENGINES = new Set(['s5cmd', 'sdk', 'lean'])
+
 // A request the server accepted and left silent: the run says which item waited.
 const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
 
@@ -65,7 +67,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
 
 /** The engine an item's retry goes to: direct copies retry with the SDK engine. */
 function retryEngine(routes: Routes, o: CopyOutcome): Engine {
-  const direct = o.engine === 's5cmd' || o.engine === 'sdk'
+  const direct = DIRECT_ENGINES.has(o.engine)
   if (direct) return routes.direct ?? routes.primary
   return o.engine === routes.traditional?.name ? routes.traditional : routes.primary
 }
@@ -223,7 +225,7 @@ class PlanExecution {
     const { routes, ctx, handlers, items } = this
     const attempt = items.attempt(o.item)
     handlers.onFailure(o, attempt).then(async (action) => {
-      const direct = o.engine === 's5cmd' || o.engine === 'sdk'
+      const direct = DIRECT_ENGINES.has(o.engine)
       if (action === 'retry' && !ctx.signal.aborted) {
         if (TIMEOUT_CODES.has(o.code ?? '')) handlers.warn?.(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
         items.setAttempt(o.item, attempt + 1)

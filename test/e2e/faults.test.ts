@@ -33,7 +33,7 @@ for (const kind of serverKinds()) {
       client.destroy()
     }
 
-    for (const [engine, mode] of [['s5cmd', 'direct'], ['sdk', 'direct'], ['sdk', 'traditional']] as const) {
+    for (const [engine, mode] of [['s5cmd', 'direct'], ['sdk', 'direct'], ['lean', 'direct'], ['sdk', 'traditional']] as const) {
       // Object GETs (the only requests reset mid-body) are made by traditional copies alone.
       const faults = mode === 'traditional' ? '503 SlowDown on 20% of requests, GETs reset mid-body and latency spikes' : '503 SlowDown on 20% of requests and latency spikes'
       test(`${mode} (${engine}): ${faults}, an object copied in parts among them: the mirror completes, no upload left open`, { timeout: 300_000 }, async () => {
@@ -72,12 +72,12 @@ for (const kind of serverKinds()) {
       }
     })
 
-    test('sdk engine: copies accepted and never answered time out after the socket idle limit and are retried', { timeout: 300_000 }, async () => {
+    for (const engine of ['sdk', 'lean']) test(`${engine} engine: copies accepted and never answered time out after the socket idle limit and are retried`, { timeout: 300_000 }, async () => {
       const proxy = await startFaultProxy(server.port, { hangCopyOnce: 0.05 })
       try {
-        const prefix = 'hung-copies-sdk/'
+        const prefix = `hung-copies-${engine}/`
         const started = performance.now()
-        const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', proxy.endpoint, '--engine', 'sdk', '--mode', 'direct'], {
+        const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${prefix}`, '--endpoint', proxy.endpoint, '--engine', engine, '--mode', 'direct'], {
           env: { ...server.env, LAKESYNC_SOCKET_TIMEOUT_SECONDS: '3' },
         })
         assert.equal(r.code, 0, r.stderr)

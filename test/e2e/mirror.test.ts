@@ -33,7 +33,7 @@ for (const kind of serverKinds()) {
     })
     after(() => server?.stop())
 
-    for (const engine of ['s5cmd', 'sdk'] as const) {
+    for (const engine of ['s5cmd', 'sdk', 'lean'] as const) {
       test(`${engine}: mirrors 500+ objects with awkward keys byte-identical, server-side`, async () => {
         // Through a proxy that records every request: server-side means no object byte crossed it.
         const proxy = await startFaultProxy(server.port, {})

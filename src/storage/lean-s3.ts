@@ -1,0 +1,104 @@
+import http from 'node:http'
+import https from 'node:https'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { EMPTY_SHA256, SigV4, type Credentials } from './sigv4.ts'
+import { encodeCopySource, encodeKeyPath } from '../engines/copy-source.ts'
+
+/**
+ * CopyObject without the SDK's request path: the SDK's middleware stack, endpoint rules and
+ * XML schema cost ~2 ms of CPU per copy, more than s5cmd spends on a whole object. Here a copy
+ * is one signed PUT on a kept-alive socket and a glance at the small answer.
+ *
+ * The SDK still decides what is hard: the endpoint (its rules, for the bucket and region, once)
+ * and the credentials (its provider chain, cached and refreshed before expiry). The signature
+ * is SigV4 for this one request shape (sigv4.ts, held equal to the SDK's signer by a test).
+ * Anything but a plain success is declined, so the caller can hand that copy to the SDK, whose
+ * retries and error reading stay the rule.
+ */
+export class LeanS3 {
+  private constructor(
+    private readonly base: URL,
+    private readonly signer: SigV4,
+    private readonly credentials: () => Promise<Credentials>,
+    private readonly agent: http.Agent,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** A lean path to `bucket` through `client`'s endpoint and identity; undefined where the endpoint needs more than SigV4 (S3 Express, multi-region access points). */
+  static async open(client: S3Client, bucket: string, o: { endpoint?: string; maxSockets: number; timeoutMs: number; signal: AbortSignal }): Promise<LeanS3 | undefined> {
+    const config = client.config as any
+    const region: string = await config.region()
+    const endpoint = config.endpointProvider({
+      Bucket: bucket, Region: region, ForcePathStyle: config.forcePathStyle, UseFIPS: await config.useFipsEndpoint(), UseDualStack: await config.useDualstackEndpoint(),
+      ...(o.endpoint ? { Endpoint: o.endpoint } : {}),
+    })
+    const scheme = endpoint.properties?.authSchemes?.[0]
+    if (scheme?.name !== 'sigv4' || Object.keys(endpoint.headers ?? {}).length) return undefined
+    const signer = new SigV4(scheme.signingRegion ?? region, scheme.signingName ?? 's3')
+    const url = new URL(endpoint.url.href)
+    const Agent = url.protocol === 'https:' ? https.Agent : http.Agent
+    // The idle limit and the interrupt are set once (per socket, per path), not per request: a
+    // request's own timer and abort listener cost as much as its signature.
+    const lean = new LeanS3(url, signer, config.credentials, new Agent({ keepAlive: true, maxSockets: o.maxSockets, timeout: o.timeoutMs }), o.signal)
+    o.signal.addEventListener('abort', lean.destroy, { once: true })
+    return lean
+  }
+
+  /** Server-side copy of `sourceBucket/sourceKey` to `key` in this bucket, metadata copied; with `sha256` the server computes the copy's SHA-256. */
+  async copyObject(sourceBucket: string, sourceKey: string, key: string, o: { sha256?: boolean; signal: AbortSignal }): Promise<LeanAnswer> {
+    const { base } = this
+    const headers: Record<string, string> = {
+      host: base.host,
+      'x-amz-copy-source': encodeCopySource(sourceBucket, sourceKey),
+      'x-amz-metadata-directive': 'COPY',
+      'x-amz-content-sha256': EMPTY_SHA256,
+      'content-length': '0',
+      ...(o.sha256 ? { 'x-amz-checksum-algorithm': 'SHA256' } : {}),
+    }
+    const path = `${base.pathname.replace(/\/$/, '')}/${encodeKeyPath(key)}`
+    return this.send(path, this.signer.sign('PUT', path, headers, await this.credentials()), o.signal)
+  }
+
+  /** Closes the sockets: requests in flight end as failed. */
+  readonly destroy = () => {
+    this.signal.removeEventListener('abort', this.destroy)
+    this.agent.destroy()
+  }
+
+  private send(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<LeanAnswer> {
+    const { base } = this
+    const request = base.protocol === 'https:' ? https.request : http.request
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve({ ok: false, why: 'interrupted' })
+      const req = request({ agent: this.agent, method: 'PUT', protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path, headers }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve(readCopyAnswer(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))))
+        res.on('error', (e) => resolve({ ok: false, why: `answer cut off (${(e as any).code ?? e.message})` }))
+      })
+      // The socket idle past the agent's limit: the copy was accepted and left silent.
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'TimeoutError' })))
+      req.on('error', (e) => resolve({ ok: false, why: `request failed (${(e as any).code ?? e.message})` }))
+      req.end()
+    })
+  }
+}
+
+/** A plain success (with the copy's SHA-256 when asked), or why the lean path declines the copy. */
+export type LeanAnswer = { ok: true; sha256?: string } | { ok: false; why: string }
+
+/**
+ * A CopyObject answer: success is HTTP 200 with a CopyObjectResult. S3 may answer 200 and then
+ * send an Error body (the copy failed while it ran), so the body is read, not just the status.
+ */
+export function readCopyAnswer(status: number, body: string): LeanAnswer {
+  if (status !== 200) return { ok: false, why: `HTTP ${status}${errorCode(body)}` }
+  if (!/<CopyObjectResult[\s>]/.test(body)) return { ok: false, why: `HTTP 200 without a CopyObjectResult${errorCode(body)}` }
+  const sha = /<ChecksumSHA256>([A-Za-z0-9+/=]+)<\/ChecksumSHA256>/.exec(body)?.[1]
+  return sha ? { ok: true, sha256: Buffer.from(sha, 'base64').toString('hex') } : { ok: true }
+}
+
+const errorCode = (body: string) => {
+  const code = /<Code>([^<]{1,64})<\/Code>/.exec(body)?.[1]
+  return code ? ` ${code}` : ''
+}
