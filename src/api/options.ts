@@ -8,7 +8,7 @@ export const JOB_OPTIONS = {
   /** direct: server-side copies; traditional: bytes through this host; auto: lakesync picks. */
   mode: { type: 'choice', choices: ['auto', 'direct', 'traditional'], default: 'auto', flag: 'direct = server-side copies; traditional = bytes through this host; auto picks' },
   /** The direct-copy engine; auto takes s5cmd when it can carry the job. */
-  engine: { type: 'choice', choices: ['auto', 's5cmd', 'sdk'], default: 'auto', flag: 'direct-copy engine; auto takes s5cmd when usable' },
+  engine: { type: 'choice', choices: ['auto', 's5cmd', 'sdk', 'lean'], default: 'auto', flag: 'direct-copy engine; auto takes lean (s5cmd: --engine s5cmd)' },
   /** Parallel copies (s5cmd workers or SDK requests in flight). */
   concurrency: { type: 'integer', min: 1, max: 1024, default: 64, flag: 'copies in flight (s5cmd workers or SDK requests)' },
   /** Plan items per s5cmd batch. */

@@ -47,6 +47,7 @@ export function lakesyncModes(ctx: ModeContext): BenchMode[] {
   })
   const shared = ctx.job.sameIdentity
   return [
+    variant('direct (lean)', { mode: 'direct', engine: 'lean' }),
     ...(ctx.s5cmd && shared ? [variant('direct (s5cmd)', { mode: 'direct', engine: 's5cmd' })] : []),
     variant('direct (sdk)', { mode: 'direct', engine: 'sdk' }),
     variant('traditional stream', { mode: 'traditional', traditional: 'stream' }),

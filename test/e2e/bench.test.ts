@@ -6,7 +6,7 @@ import path from 'node:path'
 import { runCli } from '../helpers/cli.ts'
 import type { BenchReport } from '../../src/api/bench-report.ts'
 
-const LAKESYNC_MODES = ['direct (s5cmd)', 'direct (sdk)', 'traditional stream', 'traditional staged']
+const LAKESYNC_MODES = ['direct (lean)', 'direct (s5cmd)', 'direct (sdk)', 'traditional stream', 'traditional staged']
 
 for (const wan of [false, true]) {
   test(`bench --local${wan ? ' behind a simulated WAN link' : ''} writes the three reports, and its request counts agree with the server's log`, async () => {
@@ -27,6 +27,7 @@ for (const wan of [false, true]) {
     const mode = (name: string) => report.modes.find((m) => m.mode === name)!
     assert.equal(mode('direct (s5cmd)').requests.CopyObject, 12)
     assert.equal(mode('direct (sdk)').requests.CopyObject, 12)
+    assert.equal(mode('direct (lean)').requests.CopyObject, 12)
     assert.equal(mode('traditional staged').requests.GetObject, 12)
     assert.equal(mode('traditional stream').requests.PutObject, 12)
     assert.equal(mode('direct (sdk)').bytesThroughHost, 0)

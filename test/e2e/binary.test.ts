@@ -79,7 +79,7 @@ export default defineConfig({
     assert.match(plan.stdout, /would copy 40 /)
     const sync = await run(['sync'])
     assert.equal(sync.code, 0, sync.stderr)
-    assert.match(sync.stdout, /engine s5cmd .*found via PATH/)
+    assert.match(sync.stdout, /engine lean, fastest per copied object/)
     assert.match(sync.stdout, /copied 40 /)
     const again = await run(['sync'])
     assert.match(again.stdout, /copied 0 .*skipped 40/)
@@ -103,10 +103,13 @@ export default defineConfig({
     assert.deepEqual((await readdir(out)).sort(), ['report.json', 'report.md', 'report.svg'])
   })
 
-  test('without s5cmd the binary uses its SDK engine and says so', async () => {
+  test('without s5cmd the binary copies with its own engine; asked for s5cmd, it says s5cmd is missing (exit 4)', async () => {
     const r = await exec(binary, ['sync'], { ...env([path.join(work, 'bin')]), DEST: 'sdk-only' }, team)
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /engine sdk, since s5cmd not found/)
+    assert.match(r.stdout, /engine lean/)
+    const s5cmd = await exec(binary, ['sync', '--engine', 's5cmd'], { ...env([path.join(work, 'bin')]), DEST: 'sdk-only' }, team)
+    assert.equal(s5cmd.code, 4, s5cmd.stdout + s5cmd.stderr)
+    assert.match(s5cmd.stderr, /--engine s5cmd is not usable: s5cmd not found/)
     assert.match(r.stdout, /copied 40 /)
   })
 
