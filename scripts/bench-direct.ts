@@ -1,9 +1,11 @@
-// `npm run bench`: lakesync (s5cmd engine) against raw `s5cmd run` of the same cp lines and
-// `aws s3 sync`, side by side on one local versitygw, rounds interleaved. Prints a Markdown
-// table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64)
+// `npm run bench`: lakesync (defaults, and each direct engine) against s5cmd's wildcard `cp`,
+// raw `s5cmd run` of the same cp lines, rclone, `s5cmd sync` and `aws s3 sync`, each into a
+// fresh prefix of one local versitygw, rounds interleaved. Wall time and the CPU of each
+// tool's whole process tree. Prints a Markdown table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64)
 // --skip NAME (repeatable; a tool whose name starts with NAME, e.g. --skip aws).
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -19,6 +21,11 @@ const { values } = parseArgs({ options: { objects: { type: 'string', default: '2
 const objects = Number(values.objects)
 const rounds = Number(values.rounds)
 const workers = Number(values.workers)
+const hasRclone = spawnSync('rclone', ['version']).status === 0
+interface Measure {
+  wall: number
+  cpu: number
+}
 
 const server = await startVersitygw(await freePort())
 const work = await mkdtemp(path.join(tmpdir(), 'lakesync-bench-'))
@@ -27,51 +34,63 @@ try {
   const keys = Array.from({ length: objects }, (_, i) => `data/spot/daily/klines/SYM${i % 20}/1m/SYM${i % 20}-1m-${String(i).padStart(6, '0')}.zip`).sort()
   // 1–100 KB, spread evenly.
   await putAll(server.client, 'bench-src', keys.map((key, i) => ({ key, body: randomBytes(1000 + Math.floor((99_000 * i) / objects)) })))
-  const env = benchEnv(server, path.join(work, 'state'))
-  const timed = (cmd: string, args: string[]) => {
+  const rcloneEnv = { RCLONE_S3_PROVIDER: 'Other', RCLONE_S3_ENDPOINT: server.endpoint, RCLONE_S3_ACCESS_KEY_ID: server.credentials.accessKeyId, RCLONE_S3_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, RCLONE_S3_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null' }
+  const env = benchEnv(server, path.join(work, 'state'), rcloneEnv)
+  // Wall time, and the CPU (user + sys) of the whole process tree: /usr/bin/time counts the children it waited for (s5cmd under lakesync).
+  const timed = (cmd: string, args: string[]): Measure => {
+    const cpuFile = path.join(work, 'cpu.txt')
     const t = performance.now()
-    const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
-    const s = (performance.now() - t) / 1000
+    const r = spawnSync('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+    const wall = (performance.now() - t) / 1000
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`)
-    return s
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number)
+    return { wall, cpu: user! + sys! }
   }
   const lakesync = lakesyncCommand()
   console.error(`lakesync: ${lakesync.join(' ')}`)
-  const tools: Record<string, (round: number) => Promise<number>> = {
-    'lakesync sync (s5cmd engine)': async (round) =>
-      timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers)]),
-    'lakesync sync --verify none': async (round) =>
-      timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/lakesync-nv/`, '--endpoint', server.endpoint, '--engine', 's5cmd', '--concurrency', String(workers), '--verify', 'none']),
+  const s5cmd = path.join(TOOLS_BIN, 's5cmd')
+  const sync = (round: number, name: string, ...flags: string[]) =>
+    timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/${name}/`, '--endpoint', server.endpoint, '--concurrency', String(workers), ...flags])
+  const tools: Record<string, (round: number) => Promise<Measure>> = {
+    's5cmd cp (wildcard)': async (round) => timed(s5cmd, ['--numworkers', String(workers), '--endpoint-url', server.endpoint, 'cp', 's3://bench-src/data/*', `s3://bench-dst/r${round}/s5cmd-cp/`]),
+    'lakesync sync (defaults)': async (round) => sync(round, 'lakesync'),
+    'lakesync sync --engine lean': async (round) => sync(round, 'lean', '--engine', 'lean'),
+    'lakesync sync --engine s5cmd': async (round) => sync(round, 's5cmd-engine', '--engine', 's5cmd'),
+    'lakesync sync --engine sdk': async (round) => sync(round, 'sdk', '--engine', 'sdk'),
+    'lakesync sync --verify checksum': async (round) => sync(round, 'checksum', '--verify', 'checksum'),
     'raw s5cmd run (same cp lines)': async (round) => {
       const file = path.join(work, `batch-${round}.txt`)
       const lines = keys.map((key) => batchLine({ key, destKey: `r${round}/s5cmd/${key.slice('data/'.length)}` }, 'bench-src', 'bench-dst'))
       await writeFile(file, lines.join('\n') + '\n')
-      return timed(path.join(TOOLS_BIN, 's5cmd'), ['--json', '--numworkers', String(workers), '--endpoint-url', server.endpoint, 'run', file])
+      return timed(s5cmd, ['--json', '--numworkers', String(workers), '--endpoint-url', server.endpoint, 'run', file])
     },
+    ...(hasRclone ? { 'rclone copy': async (round: number) => timed('rclone', ['copy', ':s3:bench-src/data/', `:s3:bench-dst/r${round}/rclone/`, '--transfers', String(workers), '--checkers', String(workers)]) } : {}),
+    's5cmd sync': async (round) => timed(s5cmd, ['--numworkers', String(workers), '--endpoint-url', server.endpoint, 'sync', 's3://bench-src/data/*', `s3://bench-dst/r${round}/s5cmd-sync/`]),
     'aws s3 sync': async (round) => timed('aws', ['--endpoint-url', server.endpoint, 's3', 'sync', 's3://bench-src/data/', `s3://bench-dst/r${round}/aws/`, '--only-show-errors']),
   }
   const names = Object.keys(tools).filter((n) => !values.skip.some((s) => n.startsWith(s)))
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
+  const times: Record<string, Measure[]> = Object.fromEntries(names.map((n) => [n, []]))
   for (let round = 0; round < rounds; round++) {
     // Rotate the order each round so no tool always runs first.
     const order = names.map((_, i) => names[(i + round) % names.length]!)
     for (const name of order) {
-      const s = await tools[name]!(round)
-      times[name]!.push(s)
-      console.error(`round ${round + 1}: ${name}: ${s.toFixed(2)} s`)
+      const m = await tools[name]!(round)
+      times[name]!.push(m)
+      console.error(`round ${round + 1}: ${name}: ${m.wall.toFixed(2)} s, CPU ${m.cpu.toFixed(2)} s`)
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  const raw = times['raw s5cmd run (same cp lines)']!
-  const base = median(raw)
+  const wildcard = times['s5cmd cp (wildcard)']?.map((m) => m.wall)
   // Rounds run close together in time, so the ratio within a round is steadier than a ratio of medians on a noisy host.
-  const paired = (t: number[]) => median(t.map((x, i) => x / raw[i]!))
-  console.log(`\n${objects} objects of 1–100 KB, ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback; ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
-  console.log('| tool | median s | min s | max s | objects/s | vs raw s5cmd (medians) | vs raw s5cmd (median of per-round ratios) |')
-  console.log('|---|---|---|---|---|---|---|')
+  const paired = (t: Measure[]) => (wildcard ? `${median(t.map((m, i) => m.wall / wildcard[i]!)).toFixed(2)}×` : '–')
+  console.log(`\n${objects} objects of 1–100 KB, ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback (keep-alive); ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
+  console.log('| tool | median wall s | min s | max s | objects/s | wall vs s5cmd cp (median of per-round ratios) | CPU s (median) | CPU ms per object |')
+  console.log('|---|---|---|---|---|---|---|---|')
   for (const n of names) {
     const t = times[n]!
-    console.log(`| ${n} | ${median(t).toFixed(2)} | ${Math.min(...t).toFixed(2)} | ${Math.max(...t).toFixed(2)} | ${Math.round(objects / median(t))} | ${(median(t) / base).toFixed(2)}× | ${paired(t).toFixed(2)}× |`)
+    const wall = median(t.map((m) => m.wall))
+    const cpu = median(t.map((m) => m.cpu))
+    console.log(`| ${n} | ${wall.toFixed(2)} | ${Math.min(...t.map((m) => m.wall)).toFixed(2)} | ${Math.max(...t.map((m) => m.wall)).toFixed(2)} | ${Math.round(objects / wall)} | ${paired(t)} | ${cpu.toFixed(2)} | ${((1000 * cpu) / objects).toFixed(2)} |`)
   }
 } finally {
   await server.stop()
