@@ -59,10 +59,36 @@ export interface JobSummary {
   reasons: Record<string, number>
 }
 
+/** A running job's figures, every second while it copies: what a watcher judges a run by. */
+export interface JobProgress {
+  job: string
+  /** Since the job started. */
+  seconds: number
+  /** Source objects planned so far (copies and skips). */
+  listed: number
+  /** Copies planned so far (the total, once `listingDone`). */
+  toCopy: number
+  skipped: number
+  /** Copies started and not yet final: sent, about to be sent, or waiting on their check. */
+  inFlight: number
+  /** Copies the server answered as done, checked or not yet. */
+  answered: number
+  /** Copies checked and final (the summary's `copied`). */
+  copied: number
+  failed: number
+  bytesCopied: number
+  /** Over the last few seconds, from answered copies. */
+  objectsPerSecond: number
+  bytesPerSecond: number
+  listingDone: boolean
+  /** Once the listing is done and copies are moving: the remaining copies at the current rate. */
+  etaSeconds?: number
+}
+
 export type LakesyncEvent =
   | { type: 'job-start'; job: string; source: string; destination: string }
   | { type: 'decision'; job: string; mode: string; engine: string; reason: string }
-  | { type: 'plan-progress'; job: string; listed: number; toCopy: number; skipped: number }
+  | ({ type: 'progress' } & JobProgress)
   | { type: 'batch-start'; job: string; batch: number; engine: string }
   | { type: 'batch-end'; job: string; batch: number; copied: number; failed: number; bytes: number }
   | ({ type: 'item' } & ItemResult)

@@ -1,7 +1,7 @@
 import { Listr } from 'listr2'
 import type { ResolvedJob } from '../api/config.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
-import { bytes, int, summaryLines } from './format.ts'
+import { bytes, int, progressLine, summaryLines } from './format.ts'
 
 type Listen = (listener: (e: LakesyncEvent) => void) => () => void
 
@@ -22,14 +22,14 @@ export async function runWithListr(
     jobs.map((job) => ({
       title: job.name,
       task: (_: unknown, task: any) => {
-        const state = { title: job.name, planned: 0, copied: 0, failed: 0, skipped: 0, batches: new Map<number, string>() }
+        const state = { title: job.name, planned: 0, copied: 0, failed: 0, skipped: 0, batches: new Map<number, string>(), progress: '' }
         let planTask: any
         let copyTask: any
         const draw = () => {
           task.title = state.title
           if (planTask) planTask.title = `plan: ${int(state.planned)} planned · ${int(state.skipped)} unchanged`
           if (copyTask) {
-            copyTask.title = `copy: ${int(state.copied)} copied, ${int(state.failed)} failed`
+            copyTask.title = state.progress ? `copy: ${state.progress}` : `copy: ${int(state.copied)} copied, ${int(state.failed)} failed`
             copyTask.output = [...state.batches.values()].slice(-8).join('\n')
           }
         }
@@ -47,6 +47,7 @@ export async function runWithListr(
               else if (e.action === 'copied') state.copied++
               else if (e.action === 'failed') state.failed++
               break
+            case 'progress': state.progress = progressLine(e); break
             case 'batch-start': state.batches.set(e.batch, `batch ${e.batch}: copying via ${e.engine} …`); break
             case 'batch-end': state.batches.set(e.batch, `batch ${e.batch}: ✔ ${int(e.copied)} copied, ${bytes(e.bytes)}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`); break
             case 'job-end': {

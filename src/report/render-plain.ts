@@ -1,14 +1,23 @@
 import { printableKey } from '../util/printable.ts'
 import type { LakesyncEvent } from '../api/events.ts'
-import { bytes, gapLines, int, summaryLines } from './format.ts'
+import { bytes, gapLines, int, progressLine, summaryLines } from './format.ts'
 
-/** Plain lines for logs and pipes: one per job, decision and batch; items only when they fail (or with verbose). */
+/** Progress lines in logs (cron, CI): one every this often at most, per job. */
+const PROGRESS_EVERY_MS = 30_000
+
+/** Plain lines for logs and pipes: one per job, decision and batch, a progress line every 30 s; items only when they fail (or with verbose). */
 export function plainRenderer(write: (line: string) => void, options: { verbose?: boolean; listItems?: boolean } = {}) {
+  const lastProgress = new Map<string, number>()
   return (e: LakesyncEvent) => {
     switch (e.type) {
       case 'job-start': return write(`${e.job}: ${e.source} -> ${e.destination}`)
       case 'decision': return write(`${e.job}: mode ${e.mode}, engine ${e.engine} (${e.reason})`)
-      case 'plan-progress': return
+      case 'progress': {
+        const last = lastProgress.get(e.job) ?? 0
+        if (e.seconds * 1000 - last < PROGRESS_EVERY_MS) return
+        lastProgress.set(e.job, e.seconds * 1000)
+        return write(`${e.job}: ${progressLine(e)}`)
+      }
       case 'batch-start': return write(`${e.job}: batch ${e.batch}: started, ${e.engine}`)
       case 'batch-end': return write(`${e.job}: batch ${e.batch}: copied ${int(e.copied)} (${bytes(e.bytes)}), failed ${int(e.failed)}`)
       case 'item':

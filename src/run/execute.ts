@@ -7,6 +7,8 @@ import { ItemBook } from './item-book.ts'
 import { BatchLedger } from './batch-ledger.ts'
 import { stallSeconds } from '../util/env.ts'
 import { printableKey } from '../util/printable.ts'
+import type { ProgressMeter } from './progress.ts'
+import { readAhead } from '../util/read-ahead.ts'
 
 
 export interface ExecuteHandlers {
@@ -23,12 +25,18 @@ export interface ExecuteHandlers {
   warn?(message: string): void
   /** The run was interrupted before this item's outcome was known; `answered`: its copy said OK, unconfirmed. */
   onInterrupted?(item: CopyItem, answered: boolean): void
+  /** Moved as items are planned, sent and answered (the progress events). */
+  progress?: ProgressMeter
 }
 
 const DIRECT_ENGINES = new Set(['s5cmd', 'sdk', 'lean'])
 
 // A request the server accepted and left silent: the run says which item waited.
 const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
+
+// Plan items read ahead of the copies (~200 B each): a plan that fits is listed to its end at
+// once, so its total and an ETA are known early; a bigger one is held to this much memory.
+const PLAN_AHEAD = 50_000
 
 const VERIFY_WINDOW = 1000
 // Skips are reported in runs of up to this many: one link in the report chain per run, not per
@@ -52,7 +60,12 @@ export function backoffMs(attempt: number, code?: string): number {
 export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
   const run = new PlanExecution(routes, ctx, handlers)
   try {
-    for await (const item of plan) {
+    const { progress } = handlers
+    const planned = readAhead(plan, PLAN_AHEAD, {
+      onItem: (item) => progress && (progress.listed++, item.action !== 'skip' && progress.toCopy++),
+      onEnd: () => progress && (progress.listingDone = true),
+    })
+    for await (const item of planned) {
       if (ctx.signal.aborted || run.fatal) break
       if (item.action === 'skip') run.skip(item)
       else await run.start(item)
@@ -129,6 +142,7 @@ class PlanExecution {
   async start(item: CopyItem) {
     this.reportSkips()
     this.open++
+    if (this.handlers.progress) this.handlers.progress.inFlight++
     const { routes, ctx } = this
     if (!routes.primary.accepts(item, ctx.job)) {
       const engine = routes.direct ?? routes.traditional ?? routes.primary
@@ -200,6 +214,7 @@ class PlanExecution {
     this.report(() => this.handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
     this.batches.settled(o.item)
     this.open--
+    if (this.handlers.progress) this.handlers.progress.inFlight--
     this.settle()
   }
 
@@ -247,6 +262,7 @@ class PlanExecution {
     const { items, routes, ctx, handlers } = this
     if (!items.isOpen(o.item)) return
     items.outcome(o.item, o.ok)
+    if (o.ok && handlers.progress) (handlers.progress.answered++, (handlers.progress.answeredBytes += o.item.size))
     // Interrupted: no verification, no retry; what is still open is counted at the end.
     if (ctx.signal.aborted) return
     if (o.ok && !handlers.verify) return this.final(o)

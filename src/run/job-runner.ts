@@ -16,6 +16,10 @@ import { JobTally } from './job-tally.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
+import { ProgressMeter } from './progress.ts'
+
+/** How often a copying job reports its progress. */
+const PROGRESS_MS = 1000
 
 export interface JobRunOptions {
   dryRun: boolean
@@ -59,7 +63,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
       },
     })
     if (options.dryRun) for await (const p of plan) await tally.planned(p)
-    else await copy(plan, routes, { job, signal, counter, destClient: clients.dest, sourceClient: clients.source, tempDir: options.tempDir, limiter }, memory, tally, plugins)
+    else await copy(plan, routes, { job, signal, counter, destClient: clients.dest, sourceClient: clients.source, tempDir: options.tempDir, limiter }, memory, tally, plugins, emit)
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
@@ -85,10 +89,13 @@ async function clearLeftovers(job: ResolvedJob, dest: S3Client, signal: AbortSig
 }
 
 /** Copies the plan: the engines, with the plugins deciding on failures, the size check and the plugins' checks (checksums), and the tally. */
-async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Omit<EngineContext, 'metrics'>, memory: Promise<EtagMemory>, tally: JobTally, plugins: PluginContainer) {
+async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Omit<EngineContext, 'metrics'>, memory: Promise<EtagMemory>, tally: JobTally, plugins: PluginContainer, emit: JobRunOptions['emit']) {
   const { job, signal, destClient, sourceClient } = context
   const metrics = { peakDiskBytes: 0, bytesThroughHost: 0 }
+  const progress = new ProgressMeter()
+  const ticker = setInterval(() => void emit({ type: 'progress', ...progress.snapshot(job.name, tally.summary) }).catch(() => {}), PROGRESS_MS)
   const handlers: ExecuteHandlers = {
+    progress,
     onSkip: (p) => tally.skipped(p),
     onBatchStart: (batch, engine) => tally.batchStarted(batch, engine),
     onOutcome: async (o: CopyOutcome, batch) => {
@@ -116,6 +123,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
   try {
     await executePlan(plan, routes, { ...context, metrics }, handlers)
   } finally {
+    clearInterval(ticker)
     // An interrupted run still says what it moved.
     tally.summary.peakDiskBytes = metrics.peakDiskBytes
     tally.summary.bytesThroughHost = metrics.bytesThroughHost

@@ -46,6 +46,18 @@ describe('--max-rps', () => {
       const span = (Date.parse(copies.at(-1).at) - Date.parse(copies[0].at)) / 1000
       const rate = (copies.length - 1) / span
       assert.ok(rate >= 45 && rate <= 55, `${copies.length} copies in ${span.toFixed(2)} s = ${rate.toFixed(1)}/s`)
+      // A watcher sees the run move: a progress event a second, the rate as paced, then an ETA.
+      const progress = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as LakesyncEvent).filter((e): e is Extract<LakesyncEvent, { type: 'progress' }> => e.type === 'progress')
+      assert.ok(progress.length >= 6, `${progress.length} progress events in a ~8 s run`)
+      const moving = progress.filter((p) => p.answered > 0 && p.answered < 400)
+      assert.ok(moving.length >= 4, 'copies counted as the server answers them')
+      assert.ok(moving.slice(2).every((p) => p.objectsPerSecond >= 35 && p.objectsPerSecond <= 65), `rates: ${moving.map((p) => p.objectsPerSecond).join(', ')}`)
+      assert.ok(moving.every((p) => p.listingDone && p.toCopy === 400), `the listing of 400 keys is done at once, the total known: ${JSON.stringify(moving[0])}`)
+      assert.ok(moving.slice(1).every((p) => p.etaSeconds !== undefined), 'an ETA from the second second on, once a rate is known')
+      const first = moving[1]!
+      const last = moving.at(-1)!
+      assert.ok(last.etaSeconds! < first.etaSeconds!, `the ETA counts down (${first.etaSeconds} s, then ${last.etaSeconds} s)`)
+      assert.ok(Math.abs(first.etaSeconds! - (400 - first.answered) / 50) <= 3, `ETA ${first.etaSeconds} s with ${400 - first.answered} copies left at 50/s`)
     })
   }
 })
