@@ -47,9 +47,9 @@ export async function* readAhead<T>(source: AsyncIterable<T>, max: number, hooks
       wakeConsumer = undefined
     }
   } finally {
+    // Not awaited: a source stuck on a request that never answers must not hold the consumer.
     stopped = true
     wakeReader?.()
-    await reading
-    await it.return?.()
+    void reading.then(() => it.return?.()).catch(() => {})
   }
 }

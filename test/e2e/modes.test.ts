@@ -178,7 +178,7 @@ describe('a mixed run on versitygw: keys the destination identity may not read a
     assert.equal(r.code, 0, r.stderr)
     assert.equal(decision(r.stdout).mode, 'direct')
     const end = jobEnd(r.stdout)
-    assert.deepEqual(end.engines, { sdk: 30, stream: 10 })
+    assert.deepEqual(end.engines, { lean: 30, stream: 10 })
     const rerouted = events(r.stdout).filter((e) => e.type === 'item' && e.action === 'copied' && e.engine === 'stream')
     assert.ok(rerouted.every((e) => e.type === 'item' && e.key.startsWith('z-closed/') && /server-side copy impossible \(AccessDenied\)/.test(e.reason)))
     const plain = await runCli(['sync', '--mode', 'auto', '--verify', 'size'], { env, cwd: dir })
