@@ -59,7 +59,6 @@ function runCost(s: JobSummary): string {
   return `${copy}; size checks ${checks}${deletes}`
 }
 
-/** The gap report of a Binance source: what the archive lacks, and keys off its naming. */
 /** A running job in one line: copies answered of planned, checked, failed, in flight; the rate; the ETA once the listing is done. */
 export function progressLine(p: EventOf<'progress'>): string {
   const of = p.listingDone ? ` of ${int(p.toCopy)}` : ` of ${int(p.toCopy)} planned so far (${int(p.listed)} listed)`
@@ -69,6 +68,7 @@ export function progressLine(p: EventOf<'progress'>): string {
 
 const duration = (s: number) => (s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`)
 
+/** The gap report of a Binance source: what the archive lacks, and keys off its naming. */
 export function gapLines(e: EventOf<'gaps'>, limit = 50): string[] {
   const lines = [`${e.job}: gap report: ${int(e.expected)} files expected, ${int(e.missing.length)} missing at the source, ${int(e.stray.length)} stray keys (copied, flagged)`]
   for (const m of e.missing.slice(0, limit)) lines.push(`  missing: ${m}`)

@@ -1,0 +1,26 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { progressLine } from '../../src/report/format.ts'
+import { plainRenderer } from '../../src/report/render-plain.ts'
+import type { JobProgress } from '../../src/api/events.ts'
+
+const at = (seconds: number, o: Partial<JobProgress> = {}): { type: 'progress' } & JobProgress => ({
+  type: 'progress', job: 'daily', seconds, listed: 5000, toCopy: 1200, skipped: 3800, inFlight: 64, answered: 300, copied: 200, failed: 1,
+  bytesCopied: 2e7, objectsPerSecond: 812.4, bytesPerSecond: 4.2e7, listingDone: true, etaSeconds: 2, ...o,
+})
+
+test('the progress line: answered of the total, checked, rate, and an ETA once the plan is complete', () => {
+  assert.equal(progressLine(at(3)), 'copied 300 of 1,200 (200 checked), failed 1, in flight 64, unchanged 3,800 · 812 objects/s, 42.0 MB/s · ETA 2 s')
+  assert.equal(progressLine(at(3, { listingDone: false, etaSeconds: undefined })), 'copied 300 of 1,200 planned so far (5,000 listed) (200 checked), failed 1, in flight 64, unchanged 3,800 · 812 objects/s, 42.0 MB/s')
+  assert.match(progressLine(at(3, { etaSeconds: 600 })), /ETA 10 min$/)
+  assert.match(progressLine(at(3, { etaSeconds: 36_000 })), /ETA 10\.0 h$/)
+})
+
+test('plain output (cron, CI) prints a progress line at most every 30 s per job', () => {
+  const lines: string[] = []
+  const render = plainRenderer((l) => lines.push(l))
+  for (let s = 1; s <= 95; s++) render(at(s))
+  render(at(40, { job: 'other' }))
+  assert.deepEqual(lines.map((l) => l.split(':')[0]), ['daily', 'daily', 'daily', 'other'])
+  assert.equal(lines.length, 4, lines.join('\n'))
+})
