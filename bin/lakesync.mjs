@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs the CLI from source: TypeScript loads through tsx, no build step.
-import { register } from 'tsx/esm/api'
+// The CLI: the built bundle in an installed package; in a checkout, the TypeScript sources
+// through tsx (no build step, never a stale bundle).
+import { existsSync } from 'node:fs'
 
-register()
-await import('../src/cli/run.ts')
+if (existsSync(new URL('../src/cli/run.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import('../src/cli/run.ts')
+} else {
+  await import('../dist/lib/lakesync.mjs')
+}

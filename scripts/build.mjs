@@ -1,5 +1,7 @@
 // Bundles the CLI for running without node_modules: dist/lib/lakesync.mjs plus lazily loaded
-// chunks (code splitting keeps `--version` and small runs from compiling the whole AWS SDK).
+// chunks (code splitting keeps `--version` and small runs from compiling the whole AWS SDK);
+// also the package's library entries, dist/lib/index.mjs ('lakesync') and plugins.mjs
+// ('lakesync/plugins'), sharing those chunks.
 // esbuild stays external: the config loader calls it to read TypeScript configs.
 import { build } from 'esbuild'
 import { lazyStringWidth } from './lib/lazy-string-width.mjs'
@@ -7,7 +9,7 @@ import { rm } from 'node:fs/promises'
 
 await rm('dist/lib', { recursive: true, force: true })
 await build({
-  entryPoints: { lakesync: 'src/cli/run.ts' },
+  entryPoints: { lakesync: 'src/cli/run.ts', index: 'src/index.ts', plugins: 'plugins/index.ts' },
   outdir: 'dist/lib',
   outExtension: { '.js': '.mjs' },
   bundle: true,
