@@ -1,6 +1,7 @@
 // Load: 50,000 small objects through each direct engine against a local versitygw, with
 // lakesync's peak RSS sampled from /proc (the Node process, and s5cmd apart).
 // Run: npm run build && npm run build:binary && npx tsx scripts/bench-load.ts [--objects 50000]
+// (ENGINES=lean,s5cmd,sdk by default; ENGINES=lean for one)
 // (the single binary when built, as users run it; else the bundle on this Node).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -33,7 +34,7 @@ try {
   state = await mkdtemp(path.join(tmpdir(), 'lakesync-load-state-'))
   console.log(`| engine | objects | wall s | requests | requests/s | peak RSS lakesync (Node) | peak RSS s5cmd (and its shell) |`)
   console.log('|---|---|---|---|---|---|---|')
-  for (const engine of ['s5cmd', 'sdk']) {
+  for (const engine of (process.env.ENGINES ?? 'lean,s5cmd,sdk').split(',')) {
     const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_REGION: 'us-east-1', LAKESYNC_S5CMD: path.join(TOOLS_BIN, 's5cmd'), LAKESYNC_STATE_DIR: state }
     delete env.AWS_CA_BUNDLE
     const child = spawn(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://load-src/data/', '--to', `s3://load-dst/${engine}/`, '--endpoint', server.endpoint, '--engine', engine, '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
