@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { putAll } from './lib/seed.ts'
 import { freePort, startVersitygw } from '../src/bench/local-server.ts'
+import { rcloneS3Env } from '../src/bench/modes.ts'
 import { TOOLS_BIN } from '../test/helpers/paths.ts'
 import { lakesyncCommand } from './lib/lakesync-command.ts'
 import { benchEnv } from './lib/bench-env.ts'
@@ -34,8 +35,7 @@ try {
   const keys = Array.from({ length: objects }, (_, i) => `data/spot/daily/klines/SYM${i % 20}/1m/SYM${i % 20}-1m-${String(i).padStart(6, '0')}.zip`).sort()
   // 1–100 KB, spread evenly.
   await putAll(server.client, 'bench-src', keys.map((key, i) => ({ key, body: randomBytes(1000 + Math.floor((99_000 * i) / objects)) })))
-  const rcloneEnv = { RCLONE_S3_PROVIDER: 'Other', RCLONE_S3_ENDPOINT: server.endpoint, RCLONE_S3_ACCESS_KEY_ID: server.credentials.accessKeyId, RCLONE_S3_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, RCLONE_S3_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null' }
-  const env = benchEnv(server, path.join(work, 'state'), rcloneEnv)
+  const env = benchEnv(server, path.join(work, 'state'), rcloneS3Env(server.endpoint, server.credentials))
   // Wall time, and the CPU (user + sys) of the whole process tree: /usr/bin/time counts the children it waited for (s5cmd under lakesync).
   const timed = (cmd: string, args: string[]): Measure => {
     const cpuFile = path.join(work, 'cpu.txt')

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { freePort, startVersitygw, type LocalServer } from '../src/bench/local-server.ts'
 import { countAccessLog } from '../src/bench/measure.ts'
+import { rcloneS3Env } from '../src/bench/modes.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 import { TOOLS_BIN } from '../test/helpers/paths.ts'
 import { lakesyncCommand } from './lib/lakesync-command.ts'
@@ -129,8 +130,7 @@ function runner(server: LocalServer, work: string, accessLog: string) {
   let n = 0
   return async (tool: string, cmd: string[], o: { journal?: boolean; rclone?: boolean } = {}): Promise<Measured> => {
     const state = path.join(work, `state-${n++}`)
-    const rclone = { RCLONE_S3_PROVIDER: 'Other', RCLONE_S3_ENDPOINT: server.endpoint, RCLONE_S3_ACCESS_KEY_ID: server.credentials.accessKeyId, RCLONE_S3_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, RCLONE_S3_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null' }
-    const env = benchEnv(server, state, o.rclone ? rclone : {})
+    const env = benchEnv(server, state, o.rclone ? rcloneS3Env(server.endpoint, server.credentials) : {})
     const before = (await stat(accessLog).catch(() => ({ size: 0 }))).size
     const rssFile = path.join(work, 'rss.txt')
     const t = performance.now()

@@ -55,6 +55,14 @@ export function lakesyncModes(ctx: ModeContext): BenchMode[] {
   ]
 }
 
+/** rclone's settings for an S3 endpoint, from the environment alone (no rclone.conf). */
+export function rcloneS3Env(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
+  return {
+    RCLONE_S3_PROVIDER: 'Other', RCLONE_S3_ENDPOINT: endpoint, RCLONE_S3_ACCESS_KEY_ID: credentials.accessKeyId, RCLONE_S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    RCLONE_S3_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null',
+  }
+}
+
 /** Other tools on the same objects, where installed and able to (one endpoint and identity). */
 export async function peerModes(ctx: ModeContext): Promise<BenchMode[]> {
   const { job } = ctx
@@ -94,7 +102,7 @@ export async function peerModes(ctx: ModeContext): Promise<BenchMode[]> {
   const rclone = await findTool('rclone')
   if (rclone && !conn.anonymous && conn.credentials) {
     // rclone 1.60 fails on a CA bundle meant for TLS against plain-HTTP loopback: env has none.
-    const rcloneEnv: NodeJS.ProcessEnv = { ...env, RCLONE_S3_PROVIDER: 'Other', RCLONE_S3_ENDPOINT: conn.endpoint, RCLONE_S3_ACCESS_KEY_ID: conn.credentials.accessKeyId, RCLONE_S3_SECRET_ACCESS_KEY: conn.credentials.secretAccessKey, RCLONE_S3_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null' }
+    const rcloneEnv: NodeJS.ProcessEnv = { ...env, ...rcloneS3Env(conn.endpoint!, conn.credentials) }
     delete rcloneEnv.AWS_CA_BUNDLE
     modes.push({
       name: 'rclone sync',

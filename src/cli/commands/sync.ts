@@ -36,7 +36,8 @@ export async function sync(o: SyncOptions): Promise<number> {
   if (o.waitLock !== undefined && !(Number.isFinite(o.waitLock) && o.waitLock >= 0)) throw new ConfigError([`--wait-lock: expected seconds to wait, 0 or more, got ${o.waitLock}`])
   const selection = await selectJobs(o)
   // One real run per job at a time; plans and dry runs change nothing and take no lock.
-  const locks = o.dryRun ? undefined : await lockJobs(selection.config.jobs, { waitSeconds: o.waitLock, warn: (m) => out.err(`lakesync: warning: ${m}`) })
+  const warn = (m: string) => out.err(`lakesync: warning: ${m}`)
+  const locks = o.dryRun ? undefined : await lockJobs(selection.config.jobs, { waitSeconds: o.waitLock, warn })
   const ended: JobSummary[] = []
   let code: number = ExitCode.itemsFailed
   try {
@@ -46,7 +47,6 @@ export async function sync(o: SyncOptions): Promise<number> {
     code = error instanceof LakesyncError ? error.exitCode : o.signal.aborted ? ExitCode.interrupted : ExitCode.itemsFailed
     throw error
   } finally {
-    const warn = (m: string) => out.err(`lakesync: warning: ${m}`)
     if (!o.dryRun) await publishRunMetrics(o, { jobs: selection.config.jobs.map((j) => j.name), summaries: ended, exitCode: code }, warn)
     await locks?.release()
   }
