@@ -60,8 +60,9 @@ export function backoffMs(attempt: number, code?: string): number {
  */
 export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
   const run = new PlanExecution(routes, ctx, handlers)
+  const { progress } = handlers
+  if (progress) progress.inFlight = () => run.open
   try {
-    const { progress } = handlers
     const planned = readAhead(plan, PLAN_AHEAD, {
       onItem: (item) => progress && (progress.listed++, item.action !== 'skip' && progress.toCopy++),
       onEnd: () => progress && (progress.listingDone = true),
@@ -89,6 +90,8 @@ function retryEngine(routes: Routes, o: CopyOutcome): Engine {
 /** One run of executePlan: the engines' sessions, the open items, the batches and the window of copies to verify. */
 class PlanExecution {
   fatal: unknown
+  /** Copies started and not yet final. */
+  open = 0
   private reporting: Promise<void> = Promise.resolve()
   private readonly items = new ItemBook()
   private readonly batches: BatchLedger
@@ -96,7 +99,6 @@ class PlanExecution {
   private batch: { session: EngineSession; no: number; size: number } | undefined
   private toVerify: CopyOutcome[] = []
   private skips: Extract<PlanItem, { action: 'skip' }>[] = []
-  private open = 0
   private planDone = false
   private allDone!: () => void
   private readonly finished = new Promise<void>((r) => (this.allDone = r))
@@ -143,7 +145,6 @@ class PlanExecution {
   async start(item: CopyItem) {
     this.reportSkips()
     this.open++
-    if (this.handlers.progress) this.handlers.progress.inFlight++
     const { routes, ctx } = this
     if (!routes.primary.accepts(item, ctx.job)) {
       const engine = routes.direct ?? routes.traditional ?? routes.primary
@@ -215,7 +216,6 @@ class PlanExecution {
     this.report(() => this.handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
     this.batches.settled(o.item)
     this.open--
-    if (this.handlers.progress) this.handlers.progress.inFlight--
     this.settle()
   }
 

@@ -11,7 +11,8 @@ const RATE_WINDOW_S = 5
 export class ProgressMeter {
   listed = 0
   toCopy = 0
-  inFlight = 0
+  /** Copies started and not yet final: the executor's own count. */
+  inFlight: () => number = () => 0
   answered = 0
   answeredBytes = 0
   listingDone = false
@@ -28,7 +29,7 @@ export class ProgressMeter {
     const bytesPerSecond = span > 0 ? (this.answeredBytes - first.bytes) / span : 0
     const remaining = this.toCopy - this.answered - summary.failed
     return {
-      job, seconds: (now - this.started) / 1000, listed: this.listed, toCopy: this.toCopy, skipped: summary.skipped, inFlight: this.inFlight,
+      job, seconds: (now - this.started) / 1000, listed: this.listed, toCopy: this.toCopy, skipped: summary.skipped, inFlight: this.inFlight(),
       answered: this.answered, copied: summary.copied, failed: summary.failed, bytesCopied: summary.bytesCopied,
       objectsPerSecond: Math.round(objectsPerSecond * 10) / 10, bytesPerSecond: Math.round(bytesPerSecond), listingDone: this.listingDone,
       ...(this.listingDone && objectsPerSecond > 0 ? { etaSeconds: Math.ceil(Math.max(0, remaining) / objectsPerSecond) } : {}),

@@ -51,6 +51,7 @@ describe('--max-rps', () => {
       assert.ok(progress.length >= 6, `${progress.length} progress events in a ~8 s run`)
       const moving = progress.filter((p) => p.answered > 0 && p.answered < 400)
       assert.ok(moving.length >= 4, 'copies counted as the server answers them')
+      assert.ok(moving.every((p) => p.inFlight > 0 && p.inFlight <= 65), `in flight: at most the 64 of --concurrency and the one waiting for a slot (${moving.map((p) => p.inFlight).join(', ')})`)
       assert.ok(moving.slice(2).every((p) => p.objectsPerSecond >= 35 && p.objectsPerSecond <= 65), `rates: ${moving.map((p) => p.objectsPerSecond).join(', ')}`)
       assert.ok(moving.every((p) => p.listingDone && p.toCopy === 400), `the listing of 400 keys is done at once, the total known: ${JSON.stringify(moving[0])}`)
       assert.ok(moving.slice(1).every((p) => p.etaSeconds !== undefined), 'an ETA from the second second on, once a rate is known')
