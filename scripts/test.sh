@@ -14,7 +14,7 @@ export LAKESYNC_STATE_DIR="$evidence/state" LAKESYNC_TEST_OUTPUT_LOG="$evidence/
 # Every process's command line, sampled while the suites run: no secret may travel on one that
 # lakesync starts (s5cmd, shells). Left out: the test servers, whose keys are on their command
 # lines by design, and lakesync's own, which carries what a test typed (a bad endpoint, say).
-( while sleep 0.5; do ps -eo args= | grep -v -e versitygw -e moto_server -e src/cli/run.ts >> "$evidence/processes.log" || true; done ) &
+( while [ ! -e "$evidence/stop-sampling" ] && sleep 0.5; do ps -eo args= | grep -v -e versitygw -e moto_server -e src/cli/run.ts >> "$evidence/processes.log" || true; done ) &
 sampler=$!
 trap 'kill $sampler 2>/dev/null || true; rm -rf "$evidence"' EXIT
 # A test that hangs fails after 10 minutes instead of holding CI.
@@ -26,7 +26,10 @@ else
   run $(ls test/unit/*.test.ts test/e2e/*.test.ts | grep -v 'rate.test.ts')
   run test/e2e/rate.test.ts
 fi
-kill $sampler 2>/dev/null || true
+# The sampler ends after its current sample: a kill could leave a `ps` running that records the
+# sweep's own grep below (its pattern names the secrets) and fail a clean run.
+touch "$evidence/stop-sampling"
+wait $sampler 2>/dev/null || true
 # Test servers' secrets all start with this; the errors suite's wrong secret with the other.
 secrets='lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value'
 if grep -rqE "$secrets" "$evidence"; then
