@@ -10,9 +10,18 @@ import vm from 'node:vm'
 // Set by the build only: run from dist/sea with the bundle beside this script, write the cache on exit.
 const making = process.env.LAKESYNC_MAKE_CODE_CACHE
 const source = isSea() ? getAsset('lakesync.cjs', 'utf8') : readFileSync(path.join(__dirname, 'lakesync.cjs'), 'utf8')
-const cachedData = isSea() && !making ? Buffer.from(getAsset('lakesync.cache')) : undefined
+const cachedData = isSea() && !making ? codeCache() : undefined
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: __filename, cachedData })
 // V8 silently compiles from source when it rejects a cache; the build checks that it does not.
 if (process.env.LAKESYNC_CHECK_CODE_CACHE) process.stderr.write(`code cache ${!cachedData ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`)
 if (making) process.once('exit', () => writeFileSync(making, script.createCachedData()))
 script.runInThisContext()(exports, require, module, __filename, __dirname)
+
+// A binary built for another architecture without qemu-user to warm it up has no cache.
+function codeCache(): Buffer | undefined {
+  try {
+    return Buffer.from(getAsset('lakesync.cache'))
+  } catch {
+    return undefined
+  }
+}

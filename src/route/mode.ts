@@ -5,7 +5,7 @@ import { describeEndpoint } from '../config/endpoint.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
-import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
+import { describeS5cmd, type S5cmdLocation } from '../engines/find-s5cmd.ts'
 import { createS5cmdEngine } from '../engines/s5cmd.ts'
 import { sdkEngine } from '../engines/sdk-copy.ts'
 import { leanEngine } from '../engines/lean-copy.ts'
@@ -52,7 +52,7 @@ export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5c
   else {
     let probed: Promise<boolean> | undefined
     const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(destClient, job, signal)) }
-    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, sameIdentity: job.sameIdentity, s5cmdAvailable: Boolean(s5cmd), probe })
+    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, sameIdentity: job.sameIdentity, s5cmdAvailable: Boolean(s5cmd && !s5cmd.unusable), probe })
     // The rule itself lives in autoMode(), present unless a config brings its own.
     if (!chosen) throw new PreflightError(`job ${job.name}: no plugin chose a mode for --mode auto`, 'keep autoMode() in the config\'s plugins (it is added unless the config brings its own), or set mode: direct or traditional')
     decision = { ...chosen.value, by: chosen.plugin }
@@ -75,7 +75,9 @@ export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined)
   if (job.engine === 's5cmd') {
     const blocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : !job.sameIdentity ? 'source and destination use different connections, s5cmd copies with one' : undefined
     if (blocker) throw new PreflightError(`job ${job.name}: --engine s5cmd is not usable: ${blocker}`, 'install s5cmd (npm run setup) or use --engine lean')
-    return { primary: createS5cmdEngine(s5cmd!.path), reason: `s5cmd requested (${s5cmd!.path})` }
+    // A bastion's read-only or full home must not stop the copy: the lean engine needs no file.
+    if (s5cmd!.unusable) return { primary: leanEngine, reason: `lean, since the binary's own s5cmd is unusable: ${s5cmd!.unusable}` }
+    return { primary: createS5cmdEngine(s5cmd!.path), reason: `${describeS5cmd(s5cmd!)} requested` }
   }
   if (job.engine === 'sdk') return { primary: sdkEngine, reason: 'sdk requested' }
   if (job.engine === 'lean') return { primary: leanEngine, reason: 'lean requested' }

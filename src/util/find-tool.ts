@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { singleBinaryAssets } from './single-binary.ts'
 
 const ENV: Record<string, string> = { versitygw: 'LAKESYNC_VERSITYGW', s5cmd: 'LAKESYNC_S5CMD' }
 
@@ -8,6 +9,8 @@ export const executable = (p: string) => access(p, constants.X_OK).then(() => tr
 
 /** The project-local bin folder that `npm run setup` fills, when running from a checkout. */
 export function checkoutToolsDir(): string | undefined {
+  // The binary's import.meta.url is its own path: a binary under dist/ would find the checkout it was built in.
+  if (singleBinaryAssets()) return undefined
   try {
     return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.tools/bin')
   } catch {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { exec as execProgram } from '../../src/util/exec.ts'
-import { copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, open, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
@@ -103,14 +103,46 @@ export default defineConfig({
     assert.deepEqual((await readdir(out)).sort(), ['report.json', 'report.md', 'report.svg'])
   })
 
-  test('without s5cmd the binary copies with its own engine; asked for s5cmd, it says s5cmd is missing (exit 4)', async () => {
-    const r = await exec(binary, ['sync'], { ...env([path.join(work, 'bin')]), DEST: 'sdk-only' }, team)
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /engine lean/)
-    const s5cmd = await exec(binary, ['sync', '--engine', 's5cmd'], { ...env([path.join(work, 'bin')]), DEST: 'sdk-only' }, team)
-    assert.equal(s5cmd.code, 4, s5cmd.stdout + s5cmd.stderr)
-    assert.match(s5cmd.stderr, /--engine s5cmd is not usable: s5cmd not found/)
-    assert.match(r.stdout, /copied 40 /)
+  test('with no s5cmd on the host the binary writes out its own, checks it by SHA-256, and falls back to lean where it cannot', async () => {
+    const cache = path.join(work, 'cache')
+    const bare = (dest: string, extra: Record<string, string> = {}) => ({ ...env([path.join(work, 'bin')]), DEST: dest, LAKESYNC_CACHE_DIR: cache, ...extra })
+    const lean = await exec(binary, ['sync'], bare('lean-only'), team)
+    assert.equal(lean.code, 0, lean.stderr)
+    assert.match(lean.stdout, /engine lean/)
+    assert.match(lean.stdout, /copied 40 /)
+    await assert.rejects(readdir(cache), 'a run that copies with lean leaves the cache alone')
+
+    const first = await exec(binary, ['sync', '--engine', 's5cmd'], bare('embedded'), team)
+    assert.equal(first.code, 0, first.stdout + first.stderr)
+    assert.match(first.stdout, /engine s5cmd v2\.3\.0-991c9fb \(the binary's own, .*cache\/s5cmd-v2\.3\.0-991c9fb-[0-9a-f]{12}\) requested/)
+    assert.match(first.stdout, /copied 40 /)
+    const [cached] = await readdir(cache)
+    const written = await stat(path.join(cache, cached!))
+    const client = server.client()
+    assert.deepEqual([...(await snapshot(client, 'lake', 'embedded/'))], [...(await snapshot(client, 'archive', 'data/'))])
+
+    const second = await exec(binary, ['sync', '--engine', 's5cmd'], bare('embedded-again'), team)
+    assert.equal(second.code, 0, second.stderr)
+    assert.equal((await stat(path.join(cache, cached!))).mtimeMs, written.mtimeMs, 'the second run reuses the cached copy')
+    assert.doesNotMatch(second.stderr, /written again/)
+
+    // One flipped byte in the middle: same size, different digest.
+    const file = await open(path.join(cache, cached!), 'r+')
+    await file.write(Buffer.from([0x42]), 0, 1, Math.floor(written.size / 2))
+    await file.close()
+    const third = await exec(binary, ['sync', '--engine', 's5cmd'], bare('repaired'), team)
+    assert.equal(third.code, 0, third.stdout + third.stderr)
+    assert.match(third.stderr, /the cached s5cmd failed its SHA-256 check and was written again/)
+    assert.match(third.stdout, /copied 40 /)
+    assert.deepEqual(await readdir(cache), [cached], 'replaced in place, no temporary left behind')
+    assert.deepEqual([...(await snapshot(client, 'lake', 'repaired/'))], [...(await snapshot(client, 'archive', 'data/'))])
+    client.destroy()
+
+    // A cache dir that cannot be made (a path under a file) must not stop the copy.
+    const blocked = await exec(binary, ['sync', '--engine', 's5cmd'], bare('blocked', { LAKESYNC_CACHE_DIR: path.join(binary, 'cache') }), team)
+    assert.equal(blocked.code, 0, blocked.stdout + blocked.stderr)
+    assert.match(blocked.stdout, /engine lean, since the binary's own s5cmd is unusable: cannot write it to .*ENOTDIR.*set LAKESYNC_CACHE_DIR to a writable folder/)
+    assert.match(blocked.stdout, /copied 40 /)
   })
 
   test('the CLI runs under Deno: a real sync of the same config, then a re-run that copies nothing', async () => {

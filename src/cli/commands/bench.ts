@@ -1,4 +1,3 @@
-import { sh } from '../../util/sh.ts'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -74,8 +73,10 @@ export async function bench(o: BenchOptions): Promise<number> {
       job = selected.config.jobs[0]!
       plugins = selected.plugins.plugins.some((p) => p.name === 'lakesync:bench-report') ? selected.plugins : new PluginContainer([...selected.plugins.plugins, benchReport()])
     }
-    const s5cmd = await findS5cmd()
-    if (s5cmd) versions.s5cmd = (await sh({ nothrow: true, quiet: true })`${s5cmd.path} version`).stdout.trim()
+    const found = await findS5cmd(undefined, process.env, { use: true })
+    const s5cmd = found && !found.unusable ? found : undefined
+    if (found?.unusable) out.err(`bench: the binary's own s5cmd is unusable (${found.unusable}); its modes are left out`)
+    if (s5cmd?.version) versions.s5cmd = s5cmd.version
     const report = await runBench({
       job, objects, rounds, plugins, s5cmd, signal: o.signal, wan, versions,
       command: `lakesync ${process.argv.slice(2).join(' ')}`,

@@ -1,6 +1,5 @@
-import { sh } from '../../util/sh.ts'
 import { ExitCode, LakesyncError } from '../../api/errors.ts'
-import { findS5cmd } from '../../engines/find-s5cmd.ts'
+import { describeS5cmd, findS5cmd } from '../../engines/find-s5cmd.ts'
 import { chooseEngine } from '../../route/mode.ts'
 import { describeEndpoint } from '../../config/endpoint.ts'
 import { checkLocation } from '../../storage/preflight.ts'
@@ -11,11 +10,11 @@ import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 /** `lakesync doctor`: s5cmd, then per job each side's endpoint, bucket and access, and the mode it would use. */
 export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Promise<number> {
   let worst: number = ExitCode.ok
-  const s5 = await findS5cmd()
-  if (s5) {
-    const v = await sh({ nothrow: true, quiet: true })`${s5.path} version`
-    out.line(`ok    s5cmd ${v.stdout.trim()} at ${s5.path} (found via ${s5.from})`)
-  } else out.line('warn  s5cmd not found: the sdk engine will be used (install: npm run setup, or put s5cmd on PATH, or set LAKESYNC_S5CMD)')
+  const s5 = await findS5cmd(undefined, process.env, { use: true })
+  if (s5?.unusable) out.line(`warn  the binary's own s5cmd is unusable: ${s5.unusable}; --engine s5cmd will copy with the lean engine`)
+  else if (s5?.version) out.line(`ok    ${describeS5cmd(s5)}`)
+  else if (s5) out.line(`warn  ${s5.path} (found via ${s5.from}) does not answer \`s5cmd version\`: is it s5cmd?`)
+  else out.line('warn  s5cmd not found: --engine s5cmd is unavailable (install: npm run setup, or put s5cmd on PATH, or set LAKESYNC_S5CMD)')
   const { config } = await selectJobs(o)
   const found = config.s5cmd ? await findS5cmd(config.s5cmd) : s5
   for (const job of config.jobs) {

@@ -53,7 +53,9 @@ export async function sync(o: SyncOptions): Promise<number> {
 }
 
 async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ended: JobSummary[]): Promise<number> {
-  const s5cmd = await findS5cmd(config.s5cmd)
+  // Only a job that copies with s5cmd makes the binary write out (and hash) its own copy.
+  const s5cmd = await findS5cmd(config.s5cmd, process.env, { use: config.jobs.some((j) => j.engine === 's5cmd') })
+  if (s5cmd?.replaced) out.err(`lakesync: warning: the cached s5cmd failed its SHA-256 check and was written again (${s5cmd.path})`)
   const listeners = new Set<Listener>()
   const useListr = !o.json && process.stdout.isTTY && !o.listItems && !process.env.CI
   if (o.json) listeners.add(jsonRenderer(out.line))
