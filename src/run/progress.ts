@@ -17,7 +17,8 @@ export class ProgressMeter {
   answeredBytes = 0
   listingDone = false
   private readonly started = performance.now()
-  private readonly samples: { at: number; answered: number; bytes: number }[] = []
+  // The start is the first sample, so the first report (a second in) already has a rate.
+  private readonly samples: { at: number; answered: number; bytes: number }[] = [{ at: this.started, answered: 0, bytes: 0 }]
 
   snapshot(job: string, summary: Pick<JobSummary, 'copied' | 'failed' | 'skipped' | 'bytesCopied'>): JobProgress {
     const now = performance.now()

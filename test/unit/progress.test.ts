@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { progressLine } from '../../src/report/format.ts'
 import { plainRenderer } from '../../src/report/render-plain.ts'
+import { ProgressMeter } from '../../src/run/progress.ts'
 import type { JobProgress } from '../../src/api/events.ts'
 
 const at = (seconds: number, o: Partial<JobProgress> = {}): { type: 'progress' } & JobProgress => ({
@@ -23,4 +24,14 @@ test('plain output (cron, CI) prints a progress line at most every 30 s per job'
   render(at(40, { job: 'other' }))
   assert.deepEqual(lines.map((l) => l.split(':')[0]), ['daily', 'daily', 'daily', 'other'])
   assert.equal(lines.length, 4, lines.join('\n'))
+})
+
+test('the first report, a second into the job, already carries a rate', async () => {
+  const meter = new ProgressMeter()
+  meter.answered = 50
+  meter.answeredBytes = 5000
+  await new Promise((r) => setTimeout(r, 100))
+  const first = meter.snapshot('daily', { copied: 0, failed: 0, skipped: 0, bytesCopied: 0 })
+  assert.ok(first.objectsPerSecond > 0 && first.objectsPerSecond <= 500, `50 answered in ~0.1 s: ${first.objectsPerSecond}/s`)
+  assert.ok(first.bytesPerSecond > 0)
 })
