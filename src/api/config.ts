@@ -121,6 +121,16 @@ export interface ResolvedJob extends ResolvedOptions {
   destination: ResolvedLocation
   include: string[]
   exclude: string[]
+  /** `--shard`: this run copies one part of the job (src/plan/shard.ts). */
+  shard?: Shard
+}
+
+/** One worker's part of a job: the `index`-th (0-based) of `count`, in the run named `runId`. */
+export interface Shard {
+  index: number
+  count: number
+  /** Names the run the shards belong to: `lakesync runs` groups their journals by it. */
+  runId: string
 }
 
 export interface ResolvedConfig {

@@ -1,4 +1,5 @@
 import type { BenchReport } from './bench-report.ts'
+import type { Shard } from './config.ts'
 
 /** Every event a run emits has one of these shapes; renderers and plugins subscribe. */
 export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned' | 'deleted'
@@ -86,7 +87,7 @@ export interface JobProgress {
 }
 
 export type LakesyncEvent =
-  | { type: 'job-start'; job: string; source: string; destination: string }
+  | { type: 'job-start'; job: string; source: string; destination: string; shard?: Shard }
   | { type: 'decision'; job: string; mode: string; engine: string; reason: string }
   | ({ type: 'progress' } & JobProgress)
   | { type: 'batch-start'; job: string; batch: number; engine: string }

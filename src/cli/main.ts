@@ -36,6 +36,13 @@ const selection = (y: Argv) =>
     .option('json', { type: 'boolean', describe: 'NDJSON events on stdout instead of the task tree' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'every item, and stacks on errors' })
 
+/** sync, plan and verify can take one shard of their jobs (src/plan/shard.ts). */
+const sharding = (y: Argv) =>
+  y
+    .option('shard', { type: 'string', describe: 'copy one part of each job: K/N (0-based), or auto from JOB_COMPLETION_INDEX (Kubernetes) or AWS_BATCH_JOB_ARRAY_INDEX' })
+    .option('shard-count', { type: 'number', describe: 'N for --shard auto where the scheduler does not give it (default: LAKESYNC_SHARD_COUNT)' })
+    .option('run-id', { type: 'string', describe: 'names the run its shards belong to, for `lakesync runs` (default: LAKESYNC_RUN_ID, the AWS Batch job id, or the jobs and the UTC day)' })
+
 /** A flag for every job option of the option table; yargs hands it over as the option's own (camelCase) name. */
 function jobOptionFlags(): Record<string, Options> {
   return Object.fromEntries(Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).map(([name, spec]) => {
@@ -50,15 +57,15 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .scriptName('lakesync')
     .usage('$0 <command> [options]\n\nMirror a prefix of one S3 bucket into another, server-side where possible.')
     .command('sync [jobs..]', 'copy what is missing or changed at the destination', (y) =>
-      selection(y)
+      sharding(selection(y))
         .option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' })
         .option('metrics-file', { type: 'string', describe: "write the run's metrics here in Prometheus' text format (for node_exporter's textfile collector), also when it fails" })
         .option('pushgateway', { type: 'string', describe: "push the run's metrics to this Prometheus Pushgateway URL" })
         .option('wait-lock', { type: 'number', describe: 'wait up to this many seconds for a running run of a job to end (default: exit 5 at once)' }), (a: any) =>
       done(sync({ ...a, command: 'sync', jobs: a.jobs, dryRun: a.dryRun, signal })))
-    .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', selection, (a: any) =>
+    .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', (y) => sharding(selection(y)), (a: any) =>
       done(sync({ ...a, command: 'plan', jobs: a.jobs, dryRun: true, listItems: true, signal })))
-    .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', selection, (a: any) =>
+    .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', (y) => sharding(selection(y)), (a: any) =>
       done(verify({ ...a, command: 'verify', signal })))
     .command('bench [jobs..]', 'direct vs traditional (and s5cmd, aws, rclone where installed) on one sample; writes a report', (y) =>
       selection(y)
@@ -73,7 +80,8 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .command('runs', 'list past runs and their outcome, from the run journals', (y) =>
       y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' })
         .option('prune', { type: 'boolean', describe: 'delete old run journals, keeping the newest --keep runs of each job' })
-        .option('keep', { type: 'number', describe: 'with --prune: runs kept per job (default 30)' }), (a: any) => done(runs(a)))
+        .option('keep', { type: 'number', describe: 'with --prune: runs kept per job (default 30)' })
+        .option('run-id', { type: 'string', describe: "one sharded run: its shards, the missing and the failed ones; exit 0 only when all ended ok" }), (a: any) => done(runs(a)))
     .command('init', 'write a starter lakesync.config.ts here', (y) =>
       y.option('force', { type: 'boolean', describe: 'replace an existing file' })
         .option('binance', { type: 'boolean', describe: 'a starter for the Binance archive: selector, checksums, Hive keys (commented out)' })

@@ -6,6 +6,7 @@ import type { ConfigContext, ConnectionConfig, JobConfig, JobOptions, Plugin, Re
 import { flagName, JOB_OPTIONS } from '../api/options.ts'
 import { registerSecret } from '../util/redact.ts'
 import { PluginContainer } from '../plugins/container.ts'
+import { resolveShard } from '../plan/shard.ts'
 import { autoMode, checksumVerifier, fallback } from '../../plugins/index.ts'
 
 /** What the CLI hands a command: the selection, the ad-hoc job, and a flag per job option that overrides every job. */
@@ -24,6 +25,10 @@ export interface SelectionOptions extends JobOptions {
   sourceAnonymous?: boolean
   include?: string[]
   exclude?: string[]
+  /** --shard, --shard-count, --run-id (sync, plan, verify). */
+  shard?: string
+  shardCount?: number
+  runId?: string
 }
 
 export interface Selection {
@@ -97,5 +102,6 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   if (unknown.length) throw new ConfigError(unknown.map((n) => `job "${n}" is not defined${file ? ` in ${file}` : ''} (known: ${known.join(', ') || 'none'})`))
   if (!known.length) throw new ConfigError([`${file ?? 'config'}: defines no jobs; add one under jobs`])
   const selected = wanted.length ? config.jobs.filter((j) => wanted.includes(j.name)) : config.jobs
-  return { config: Object.freeze({ ...config, jobs: selected }), plugins }
+  const shard = resolveShard(o, selected.map((j) => j.name))
+  return { config: Object.freeze({ ...config, jobs: shard ? selected.map((j) => ({ ...j, shard })) : selected }), plugins }
 }

@@ -7,6 +7,7 @@ import { listPages, type ListedObject } from '../storage/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
 import { diffListings, mapSource, planMapped, type PlanItem } from './diff.ts'
+import { shardOfName } from './shard.ts'
 
 type Clients = { source: S3Client; dest: S3Client }
 type Options = { signal: AbortSignal; lastCopied?: Promise<Map<string, string>> }
@@ -18,7 +19,10 @@ type Options = { signal: AbortSignal; lastCopied?: Promise<Map<string, string>> 
  * windows of the series in flight, never a whole listing.
  */
 export async function* planBinance(job: ResolvedJob, clients: Clients, o: Options, gaps: GapReport): AsyncGenerator<PlanItem> {
-  const series = await asPreflight(selectedSeries(clients.source, job.source.binance!, o.signal), job.source, 'source', o.signal)
+  const selected = await asPreflight(selectedSeries(clients.source, job.source.binance!, o.signal), job.source, 'source', o.signal)
+  // A shard takes whole series, by name: the same ones on every worker, whatever the others are.
+  const shard = job.shard
+  const series = shard ? selected.filter((x) => shardOfName(x.prefix, shard.count) === shard.index) : selected
   const plan = job.keyMap ? planMappedSeries(job, clients, o, series, gaps) : planSeries(job, clients, o, series, gaps)
   yield* plan
 }

@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../api/config.ts'
 import type { ListedObject } from '../storage/list.ts'
-import { listPrefix, s3Lister } from '../storage/list-parallel.ts'
+import { listPrefix, s3Lister, withLevelCache, type KeySpan, type Lister } from '../storage/list-parallel.ts'
+import { mapSpan, shardSpan } from './shard.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { planBinance } from './plan-binance.ts'
 import { preflighted } from '../storage/preflight.ts'
@@ -18,28 +19,42 @@ export interface JobPlan {
  * A job's plan, for sync, plan and verify alike: a Binance selection series by series
  * (plan-binance.ts), or a prefix (through the job's source filter) with the destination listed
  * where the source's keys land, both merged; a prefix bigger than a page is listed in
- * `listConcurrency` key ranges at once on each side. The first page of each listing is the preflight: an error there names
- * its side.
+ * `listConcurrency` key ranges at once on each side. A sharded job (job.shard) plans one part:
+ * its share of the series, or one span of the prefix's keys (src/plan/shard.ts). The first page
+ * of each listing is the preflight: an error there names its side.
  */
 export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3Client }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<Map<string, string>> }): JobPlan {
   if (job.source.binance) {
     const gaps: GapReport = { missing: [], stray: [], expected: 0 }
     return { items: planBinance(job, clients, o, gaps), gaps }
   }
-  const list = (client: S3Client, bucket: string, prefix: string) => listPrefix(s3Lister(client, bucket, o.signal), prefix, { concurrency: job.listConcurrency })
-  const listing = list(clients.source, job.source.bucket, job.source.prefix)
+  const sourceLister = withLevelCache(s3Lister(clients.source, job.source.bucket, o.signal))
+  const span = job.shard ? shardSpan(sourceLister, job.source.prefix, job.shard) : undefined
+  const parts = job.listConcurrency * (job.shard?.count ?? 1)
+  const listing = spanListing(sourceLister, job.source.prefix, span, { concurrency: job.listConcurrency, parts })
   const source = job.sourceFilter ? only(listing, job.sourceFilter) : listing
-  // Unmapped keys keep their order, so the destination is listed only where the source's keys land.
-  const destPrefix = job.destination.prefix + (job.keyMap ? '' : job.source.prefix.slice(job.stripPrefix.length))
+  // Unmapped keys keep their order, so the destination is listed only where the source's keys
+  // land (a shard: where its span lands); mapped ones are looked up in the whole prefix.
+  const destKey = (key: string) => job.destination.prefix + key.slice(job.stripPrefix.length)
+  const destPrefix = job.keyMap ? job.destination.prefix : destKey(job.source.prefix)
+  const destSpan = span && !job.keyMap ? span.then((s) => (s === 'empty' ? s : mapSpan(s, destKey))) : undefined
+  const destListing = spanListing(s3Lister(clients.dest, job.destination.bucket, o.signal), destPrefix, destSpan, { concurrency: job.listConcurrency, parts })
   const items = diffListings(
     preflighted(source, job.source, 'source', o.signal),
-    preflighted(list(clients.dest, job.destination.bucket, destPrefix), job.destination, 'destination', o.signal),
+    preflighted(destListing, job.destination, 'destination', o.signal),
     {
       sourcePrefix: job.stripPrefix, destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude, mapKey: job.keyMap,
       ...(o.extras ? { extras: true } : {}), ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}),
     },
   )
   return { items }
+}
+
+/** A prefix's listing, or a shard's span of it once that is known. */
+async function* spanListing(lister: Lister, prefix: string, span: Promise<KeySpan | 'empty'> | undefined, o: { concurrency: number; parts: number }): AsyncGenerator<ListedObject[]> {
+  if (!span) return yield* listPrefix(lister, prefix, { concurrency: o.concurrency })
+  const known = await span
+  if (known !== 'empty') yield* listPrefix(lister, prefix, { ...o, span: known })
 }
 
 async function* only(listing: AsyncIterable<ListedObject[]>, accept: (key: string) => boolean): AsyncGenerator<ListedObject[]> {

@@ -1,5 +1,6 @@
 import { printableKey } from '../util/printable.ts'
 import type { EventOf, JobSummary, RequestCounts } from '../api/events.ts'
+import type { Shard } from '../api/config.ts'
 
 // Thousands separators without toLocaleString, whose first call loads ICU's number data (~8 ms).
 export const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
@@ -60,6 +61,9 @@ function runCost(s: JobSummary): string {
 }
 
 /** A running job in one line: copies answered of planned, checked, failed, in flight; the rate; the ETA once the listing is done. */
+/** " (shard 1/4 of run daily@2026-11-26)" after a sharded job's name, else nothing. */
+export const shardText = (shard: Shard | undefined) => (shard ? ` (shard ${shard.index}/${shard.count} of run ${shard.runId})` : '')
+
 export function progressLine(p: EventOf<'progress'>): string {
   const of = p.listingDone ? ` of ${int(p.toCopy)}` : ` of ${int(p.toCopy)} planned so far (${int(p.listed)} listed)`
   const eta = p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''

@@ -1,7 +1,7 @@
 import { Listr } from 'listr2'
 import type { ResolvedJob } from '../api/config.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
-import { bytes, int, progressLine, summaryLines } from './format.ts'
+import { bytes, int, progressLine, shardText, summaryLines } from './format.ts'
 
 type Listen = (listener: (e: LakesyncEvent) => void) => () => void
 
@@ -39,7 +39,7 @@ export async function runWithListr(
         const stop = listen((e) => {
           if (!('job' in e) || e.job !== job.name) return
           switch (e.type) {
-            case 'job-start': state.title = `${job.name}: ${e.source} → ${e.destination}`; break
+            case 'job-start': state.title = `${job.name}: ${e.source} → ${e.destination}${shardText(e.shard)}`; break
             case 'decision': state.title += `  [${e.mode}, ${e.engine}]`; break
             case 'item':
               state.planned++

@@ -1,6 +1,6 @@
 import { printableKey } from '../util/printable.ts'
 import type { LakesyncEvent } from '../api/events.ts'
-import { bytes, gapLines, int, progressLine, summaryLines } from './format.ts'
+import { bytes, gapLines, int, progressLine, shardText, summaryLines } from './format.ts'
 
 /** Progress lines in logs (cron, CI): one every this often at most, per job. */
 const PROGRESS_EVERY_MS = 30_000
@@ -10,7 +10,7 @@ export function plainRenderer(write: (line: string) => void, options: { verbose?
   const lastProgress = new Map<string, number>()
   return (e: LakesyncEvent) => {
     switch (e.type) {
-      case 'job-start': return write(`${e.job}: ${e.source} -> ${e.destination}`)
+      case 'job-start': return write(`${e.job}: ${e.source} -> ${e.destination}${shardText(e.shard)}`)
       case 'decision': return write(`${e.job}: mode ${e.mode}, engine ${e.engine} (${e.reason})`)
       case 'progress': {
         const last = lastProgress.get(e.job) ?? 0

@@ -42,7 +42,7 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
   const clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
   const tally = new JobTally(job, counter, options.dryRun, emit, plugins)
   let uploads: UploadRegistry | undefined
-  await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix) })
+  await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix), ...(job.shard ? { shard: job.shard } : {}) })
   try {
     const decision = await decideMode(job, plugins, options.s5cmd, clients.dest, signal)
     const { routes, reason } = routesFor(job, decision.mode, options.s5cmd)

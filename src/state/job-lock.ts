@@ -49,8 +49,10 @@ export async function lockJobs(jobs: readonly ResolvedJob[], o: { waitSeconds?: 
   }
   try {
     for (const job of jobs) {
-      const file = path.join(folder, `${jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)}.lock`)
-      await acquire(file, job.name, o)
+      // Shards of one job copy disjoint parts: each takes its own lock.
+      const part = job.shard ? `.shard-${job.shard.index}-of-${job.shard.count}` : ''
+      const file = path.join(folder, `${jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)}${part}.lock`)
+      await acquire(file, job.shard ? `${job.name} (shard ${job.shard.index}/${job.shard.count})` : job.name, o)
       held.push(file)
     }
   } catch (error) {

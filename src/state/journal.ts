@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import type { ResolvedJob } from '../api/config.ts'
+import type { ResolvedJob, Shard } from '../api/config.ts'
 import type { LakesyncEvent } from '../api/events.ts'
 import { redact } from '../util/redact.ts'
 import { makeDir } from '../util/make-dir.ts'
@@ -92,6 +92,8 @@ export interface RunInfo {
   skipped: number
   failed: number
   deleted: number
+  /** A sharded run's part (`--shard`), from the journal's header. */
+  shard?: Shard
 }
 
 /** Past runs, newest first, from their journals; a run without its end line was killed. */
@@ -113,7 +115,11 @@ export async function listRuns(dir = stateDir()): Promise<RunInfo[]> {
         continue // a line cut short by a kill
       }
       if (!r || typeof r !== 'object') continue
-      if (r.type === 'run') Object.assign(info, { startedAt: String(r.startedAt ?? ''), command: String(r.command ?? ''), jobs: Array.isArray(r.jobs) ? r.jobs.map((j: { name?: unknown }) => String(j?.name)) : [] })
+      if (r.type === 'run') {
+        Object.assign(info, { startedAt: String(r.startedAt ?? ''), command: String(r.command ?? ''), jobs: Array.isArray(r.jobs) ? r.jobs.map((j: { name?: unknown }) => String(j?.name)) : [] })
+        const shard = Array.isArray(r.jobs) ? r.jobs[0]?.shard : undefined
+        if (shard && Number.isInteger(shard.index) && Number.isInteger(shard.count) && typeof shard.runId === 'string') info.shard = { index: shard.index, count: shard.count, runId: shard.runId }
+      }
       // Copies, failures and deletions from their lines (a killed run has no summary); skips from the summaries.
       if (r.type === 'item') {
         if (r.action === 'copied') info.copied++

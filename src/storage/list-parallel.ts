@@ -12,6 +12,12 @@ export interface Lister {
   firstPage(prefix: string, maxKeys: number): Promise<{ objects: ListedObject[]; truncated: boolean }>
 }
 
+/** The keys after `after` and up to `through` (each when given). */
+export interface KeySpan {
+  after?: string
+  through?: string
+}
+
 /** Delimiter pages read per folder when looking for split points. */
 const LEVEL_PAGES = 5
 
@@ -28,6 +34,18 @@ export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal):
     },
     // Ranges are read ahead of the copies: full pages from the first.
     pages: (prefix, range) => listPages(client, bucket, prefix, { signal, pageSize: 1000, firstPageSize: 1000, prefetch: range.prefetch ?? false, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
+  }
+}
+
+/** A lister that asks for each folder level once: a shard looks for its span, then its ranges, in the same levels. */
+export function withLevelCache(lister: Lister): Lister {
+  const levels = new Map<string, Promise<string[]>>()
+  return {
+    ...lister,
+    level(prefix) {
+      if (!levels.has(prefix)) levels.set(prefix, lister.level(prefix))
+      return levels.get(prefix)!
+    },
   }
 }
 
@@ -71,13 +89,18 @@ const FIRST_PAGE = 1000
 const BUFFER_PAGES = 8
 
 /**
- * A prefix's keys in key order, a page at a time, equal to a sequential listing. A prefix
- * bigger than one page is listed as ranges, `concurrency` at once; a small one costs its one
- * request, as before.
+ * A prefix's keys (within `span`, when given) in key order, a page at a time, equal to a
+ * sequential listing. A prefix bigger than one page is listed as ranges, `concurrency` at once;
+ * a small one costs its one request, as before.
  */
-export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number }): AsyncGenerator<ListedObject[]> {
+export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; span?: KeySpan; parts?: number }): AsyncGenerator<ListedObject[]> {
   if (o.concurrency <= 1) {
-    yield* lister.pages(prefix, { prefetch: true })
+    yield* lister.pages(prefix, { ...o.span, prefetch: true })
+    return
+  }
+  // A shard's span is part of a big prefix: no first-page shortcut.
+  if (o.span) {
+    yield* listParallel(lister, prefix, { ...o, ...o.span })
     return
   }
   const first = await lister.firstPage(prefix, FIRST_PAGE)
@@ -87,15 +110,18 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
 }
 
 /**
- * Lists a prefix (after `after`, when given) as ranges, `concurrency` at once, and yields its
- * pages in key order. Ranges ahead of the one being read fetch pages while fewer than
+ * Lists a prefix (after `after` and through `through`, when given) as ranges, `concurrency` at
+ * once, and yields its pages in key order. Cut points are sought for `parts` ranges of the whole
+ * prefix (default `concurrency`): a span that is a shard's share needs its count times more. Ranges ahead of the one being read fetch pages while fewer than
  * `bufferPages` pages (fetched or being fetched) wait in all; the range being read always may,
  * so the stream never stalls on the budget. Memory: about `bufferPages` pages per listing.
  */
-export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; after?: string }): AsyncGenerator<ListedObject[]> {
-  const found = o.concurrency > 1 ? await splitPoints(lister, prefix, o.concurrency) : []
-  const cuts = [...new Set(found)].filter((c) => o.after === undefined || compareKeys(c, o.after) > 0)
-  const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(i < cuts.length ? { through: cuts[i]! } : {}) }))
+export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; parts?: number } & KeySpan): AsyncGenerator<ListedObject[]> {
+  const found = o.concurrency > 1 ? await splitPoints(lister, prefix, o.parts ?? o.concurrency) : []
+  const inside = (c: string) => (o.after === undefined || compareKeys(c, o.after) > 0) && (o.through === undefined || compareKeys(c, o.through) < 0)
+  const cuts = [...new Set(found)].filter(inside)
+  const ends = [...cuts, o.through]
+  const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(ends[i] !== undefined ? { through: ends[i] } : {}) }))
   const budget = new PageBudget(o.bufferPages ?? BUFFER_PAGES)
   const readers: (RangeReader | undefined)[] = []
   let current = 0
