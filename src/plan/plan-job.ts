@@ -30,15 +30,14 @@ export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3C
   }
   const sourceLister = withLevelCache(s3Lister(clients.source, job.source.bucket, o.signal))
   const span = job.shard ? shardSpan(sourceLister, job.source.prefix, job.shard) : undefined
-  const parts = job.listConcurrency * (job.shard?.count ?? 1)
-  const listing = spanListing(sourceLister, job.source.prefix, span, { concurrency: job.listConcurrency, parts })
+  const listing = spanListing(sourceLister, job.source.prefix, span, { concurrency: job.listConcurrency })
   const source = job.sourceFilter ? only(listing, job.sourceFilter) : listing
   // Unmapped keys keep their order, so the destination is listed only where the source's keys
   // land (a shard: where its span lands); mapped ones are looked up in the whole prefix.
   const destKey = (key: string) => job.destination.prefix + key.slice(job.stripPrefix.length)
   const destPrefix = job.keyMap ? job.destination.prefix : destKey(job.source.prefix)
   const destSpan = span && !job.keyMap ? span.then((s) => (s === 'empty' ? s : mapSpan(s, destKey))) : undefined
-  const destListing = spanListing(s3Lister(clients.dest, job.destination.bucket, o.signal), destPrefix, destSpan, { concurrency: job.listConcurrency, parts })
+  const destListing = spanListing(s3Lister(clients.dest, job.destination.bucket, o.signal), destPrefix, destSpan, { concurrency: job.listConcurrency })
   const items = diffListings(
     preflighted(source, job.source, 'source', o.signal),
     preflighted(destListing, job.destination, 'destination', o.signal),
@@ -51,7 +50,7 @@ export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3C
 }
 
 /** A prefix's listing, or a shard's span of it once that is known. */
-async function* spanListing(lister: Lister, prefix: string, span: Promise<KeySpan | 'empty'> | undefined, o: { concurrency: number; parts: number }): AsyncGenerator<ListedObject[]> {
+async function* spanListing(lister: Lister, prefix: string, span: Promise<KeySpan | 'empty'> | undefined, o: { concurrency: number }): AsyncGenerator<ListedObject[]> {
   if (!span) return yield* listPrefix(lister, prefix, { concurrency: o.concurrency })
   const known = await span
   if (known !== 'empty') yield* listPrefix(lister, prefix, { ...o, span: known })

@@ -53,22 +53,24 @@ export function withLevelCache(lister: Lister): Lister {
 const MAX_DEPTH = 8
 
 /**
- * Keys that cut a prefix into about `parts` ranges, found breadth first: the folders and loose
- * keys of each level, descending while there are too few. Any sorted set of keys cuts a
- * listing into ranges (after one cut, through the next) that concatenate to the whole, so the
- * choice only balances the work; it cannot lose or repeat a key.
+ * Keys that cut a prefix (or one span of it) into about `parts` ranges, found breadth first: the
+ * folders and loose keys of each level, descending while there are too few. Any sorted set of
+ * keys cuts a listing into ranges (after one cut, through the next) that concatenate to the
+ * whole, so the choice only balances the work; it cannot lose or repeat a key. With a span, only
+ * folders that reach into it are read: a shard looks at its own part.
  */
-export async function splitPoints(lister: Lister, prefix: string, parts: number): Promise<string[]> {
+export async function splitPoints(lister: Lister, prefix: string, parts: number, span: KeySpan = {}): Promise<string[]> {
   const points = new Set<string>()
   const expanded = new Set([prefix])
   let frontier = [prefix]
+  const inside = (key: string) => (span.after === undefined || compareKeys(key, span.after) > 0) && (span.through === undefined || compareKeys(key, span.through) < 0)
   for (let depth = 0; depth < MAX_DEPTH && frontier.length && points.size < parts - 1; depth++) {
     const levels = await Promise.all(frontier.map((f) => lister.level(f)))
     frontier = []
     for (const entry of levels.flat()) {
-      points.add(entry)
+      if (inside(entry)) points.add(entry)
       // A folder marker key ("a/") is listed inside its own folder: expand each folder once.
-      if (entry.endsWith('/') && !expanded.has(entry)) {
+      if (entry.endsWith('/') && !expanded.has(entry) && reachesInto(entry, span)) {
         expanded.add(entry)
         frontier.push(entry)
       }
@@ -78,6 +80,15 @@ export async function splitPoints(lister: Lister, prefix: string, parts: number)
   if (sorted.length < parts) return sorted
   // Evenly spaced: parts - 1 cuts.
   return Array.from({ length: parts - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / parts)]!)
+}
+
+/**
+ * Whether keys under `folder` can fall in the span, other than the folder's own marker key
+ * (its keys run from "a/" up to, not including, "a0").
+ */
+function reachesInto(folder: string, span: KeySpan): boolean {
+  const end = folder.slice(0, -1) + '0' // '0' follows '/'
+  return (span.through === undefined || compareKeys(folder, span.through) < 0) && (span.after === undefined || compareKeys(span.after, end) < 0)
 }
 
 /** Keys of the first page: a prefix that fits in it is listed by that one request. */
@@ -93,7 +104,7 @@ const BUFFER_PAGES = 8
  * sequential listing. A prefix bigger than one page is listed as ranges, `concurrency` at once;
  * a small one costs its one request, as before.
  */
-export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; span?: KeySpan; parts?: number }): AsyncGenerator<ListedObject[]> {
+export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; span?: KeySpan }): AsyncGenerator<ListedObject[]> {
   if (o.concurrency <= 1) {
     yield* lister.pages(prefix, { ...o.span, prefetch: true })
     return
@@ -111,15 +122,13 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
 
 /**
  * Lists a prefix (after `after` and through `through`, when given) as ranges, `concurrency` at
- * once, and yields its pages in key order. Cut points are sought for `parts` ranges of the whole
- * prefix (default `concurrency`): a span that is a shard's share needs its count times more. Ranges ahead of the one being read fetch pages while fewer than
+ * once, and yields its pages in key order. Ranges ahead of the one being read fetch pages while fewer than
  * `bufferPages` pages (fetched or being fetched) wait in all; the range being read always may,
  * so the stream never stalls on the budget. Memory: about `bufferPages` pages per listing.
  */
-export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; parts?: number } & KeySpan): AsyncGenerator<ListedObject[]> {
-  const found = o.concurrency > 1 ? await splitPoints(lister, prefix, o.parts ?? o.concurrency) : []
-  const inside = (c: string) => (o.after === undefined || compareKeys(c, o.after) > 0) && (o.through === undefined || compareKeys(c, o.through) < 0)
-  const cuts = [...new Set(found)].filter(inside)
+export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number } & KeySpan): AsyncGenerator<ListedObject[]> {
+  const span = { ...(o.after !== undefined ? { after: o.after } : {}), ...(o.through !== undefined ? { through: o.through } : {}) }
+  const cuts = o.concurrency > 1 ? [...new Set(await splitPoints(lister, prefix, o.concurrency, span))] : []
   const ends = [...cuts, o.through]
   const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(ends[i] !== undefined ? { through: ends[i] } : {}) }))
   const budget = new PageBudget(o.bufferPages ?? BUFFER_PAGES)

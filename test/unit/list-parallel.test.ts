@@ -81,7 +81,24 @@ test('a prefix listed in parallel parts equals its sequential listing (unicode, 
     const rest: string[] = []
     for await (const page of listParallel(bucket, prefix, { concurrency, bufferPages, ...(after !== undefined ? { after } : {}) })) for (const o of page) rest.push(o.key)
     assert.deepEqual(rest, after === undefined ? sequential : sequential.slice(sequential.indexOf(after) + 1), `round ${round}: after ${JSON.stringify(after)}`)
+    // A shard's span: after one key (or a folder), through another.
+    const bounds = [sequential[Math.floor(random() * sequential.length)], ...keys.filter((k) => k.endsWith('/')).slice(0, 1)].filter((k) => k !== undefined).sort(compareKeys)
+    const [from, through] = bounds.length > 1 ? bounds : [undefined, bounds[0]]
+    const span: string[] = []
+    for await (const page of listPrefix(bucket, prefix, { concurrency, bufferPages, span: { ...(from !== undefined ? { after: from } : {}), ...(through !== undefined ? { through } : {}) } })) for (const o of page) span.push(o.key)
+    const expected = sequential.filter((k) => (from === undefined || compareKeys(k, from) > 0) && (through === undefined || compareKeys(k, through) <= 0))
+    assert.deepEqual(span, expected, `round ${round}: span after ${JSON.stringify(from)} through ${JSON.stringify(through)}`)
   }
+})
+
+test('cuts within a span read only the folders that reach into it', async () => {
+  const keys = Array.from({ length: 8 }, (_, f) => Array.from({ length: 10 }, (_, i) => `data/f${f}/k${i}`)).flat()
+  const calls = { level: 0, list: 0 }
+  const cuts = await splitPoints(fakeBucket(keys, 1000, calls), 'data/', 8, { after: 'data/f2/', through: 'data/f4/' })
+  assert.ok(cuts.every((c) => compareKeys(c, 'data/f2/') > 0 && compareKeys(c, 'data/f4/') < 0), `cuts inside the span: ${cuts}`)
+  assert.ok(cuts.some((c) => c.startsWith('data/f3/')), 'it descends into the one folder wholly inside')
+  // data/ once, then the folders reaching into (f2/, f4/]: f2/ (its keys follow its name) and f3/; f4/'s keys all follow f4/.
+  assert.equal(calls.level, 3, 'no delimiter request for the folders outside the span')
 })
 
 test('the cuts: about the parts wanted, evenly spread, found with one delimiter request per folder expanded', async () => {
