@@ -66,6 +66,8 @@ export async function splitPoints(lister: Lister, prefix: string, parts: number,
   const inside = (key: string) => (span.after === undefined || compareKeys(key, span.after) > 0) && (span.through === undefined || compareKeys(key, span.through) < 0)
   for (let depth = 0; depth < MAX_DEPTH && frontier.length && points.size < parts - 1; depth++) {
     const levels = await Promise.all(frontier.map((f) => lister.level(f)))
+    // A folder holding one folder (data/ → spot/ → daily/) cuts off nothing its child does not.
+    levels.forEach((entries, i) => entries.length === 1 && entries[0]!.endsWith('/') && points.delete(frontier[i]!))
     frontier = []
     for (const entry of levels.flat()) {
       if (inside(entry)) points.add(entry)

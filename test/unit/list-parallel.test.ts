@@ -107,11 +107,12 @@ test('the cuts: about the parts wanted, evenly spread, found with one delimiter 
   const cuts = await splitPoints(fakeBucket(keys, 1000, calls), 'data/', 8)
   assert.deepEqual(cuts, ['data/s05/', 'data/s10/', 'data/s15/', 'data/s20/', 'data/s25/', 'data/s30/', 'data/s35/'])
   assert.equal(calls.level, 1, 'one delimiter request found 40 folders')
-  // One folder per level: the search descends (data/ → spot/ → daily/ → the symbols).
-  const deep = Array.from({ length: 10 }, (_, i) => `data/spot/daily/S${i}/f.zip`)
+  // One folder per level: the search descends (data/ → spot/ → daily/ → klines/ → the symbols).
+  const deep = Array.from({ length: 10 }, (_, i) => `data/spot/daily/klines/S${i}/f.zip`)
   const deepCalls = { level: 0, list: 0 }
-  assert.equal((await splitPoints(fakeBucket(deep, 1000, deepCalls), 'data/', 4)).length, 3)
-  assert.equal(deepCalls.level, 3)
+  const deepCuts = await splitPoints(fakeBucket(deep, 1000, deepCalls), 'data/', 4)
+  assert.deepEqual(deepCuts, ['data/spot/daily/klines/S1/', 'data/spot/daily/klines/S4/', 'data/spot/daily/klines/S7/'], 'the folders on the way down cut off nothing: the cuts are symbols')
+  assert.equal(deepCalls.level, 4)
 })
 
 test('an error in a part ahead surfaces when the stream reaches it', async () => {
