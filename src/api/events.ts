@@ -58,6 +58,8 @@ export interface JobSummary {
   dryRun: boolean
   /** Counts of skip reasons and copy reasons. */
   reasons: Record<string, number>
+  /** Dry runs of direct jobs: the request cost of lakesync's route and of S3 Batch Operations', and the prices used. */
+  routes?: { lakesync: { requests: number; usd: number }; batchOps: { requests: number; usd: number }; prices: string }
 }
 
 /** A running job's figures, every second while it copies: what a watcher judges a run by. */

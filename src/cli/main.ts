@@ -17,6 +17,7 @@ const doctor = async (o: any) => (await loaded(import('./commands/doctor.ts'))).
 const verify = async (o: any) => (await loaded(import('./commands/verify.ts'))).verify(o)
 const bench = async (o: any) => (await loaded(import('./commands/bench.ts'))).bench(o)
 const runs = async (o: any) => (await loaded(import('./commands/runs.ts'))).runs(o)
+const batchOps = async () => loaded(import('./commands/batch-ops.ts'))
 import { VERSION } from '../api/version.ts'
 
 const selection = (y: Argv) =>
@@ -61,9 +62,11 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('dry-run', { type: 'boolean', describe: 'plan and print, copy nothing' })
         .option('metrics-file', { type: 'string', describe: "write the run's metrics here in Prometheus' text format (for node_exporter's textfile collector), also when it fails" })
         .option('pushgateway', { type: 'string', describe: "push the run's metrics to this Prometheus Pushgateway URL" })
-        .option('wait-lock', { type: 'number', describe: 'wait up to this many seconds for a running run of a job to end (default: exit 5 at once)' }), (a: any) =>
+        .option('wait-lock', { type: 'number', describe: 'wait up to this many seconds for a running run of a job to end (default: exit 5 at once)' })
+        .option('prices', { type: 'string', describe: 'with --dry-run: a JSON price table for the cost line (default: S3 list prices; LAKESYNC_PRICES)' }), (a: any) =>
       done(sync({ ...a, command: 'sync', jobs: a.jobs, dryRun: a.dryRun, signal })))
-    .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', (y) => sharding(selection(y)), (a: any) =>
+    .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', (y) =>
+      sharding(selection(y)).option('prices', { type: 'string', describe: "a JSON price table for the cost of lakesync's route and of S3 Batch Operations' (default: S3 list prices; LAKESYNC_PRICES)" }), (a: any) =>
       done(sync({ ...a, command: 'plan', jobs: a.jobs, dryRun: true, listItems: true, signal })))
     .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', (y) => sharding(selection(y)), (a: any) =>
       done(verify({ ...a, command: 'verify', signal })))
@@ -86,13 +89,35 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
       y.option('force', { type: 'boolean', describe: 'replace an existing file' })
         .option('binance', { type: 'boolean', describe: 'a starter for the Binance archive: selector, checksums, Hive keys (commented out)' })
         .option('from-legacy', { type: 'string', describe: "convert the legacy tool's JSON config FILE; fields it cannot map are listed" }), (a: any) => done(init(a)))
+    .command('batch-ops', "a job's direct copies for S3 Batch Operations (a backfill): the manifest and CreateJob, the job's status, its report", (y) =>
+      y
+        .command('$0 [jobs..]', 'write the manifest of the planned copies (objects up to 5 GiB); --submit creates the job', (z) =>
+          selection(z)
+            .option('manifest', { type: 'string', demandOption: true, describe: 'where the CSV manifest goes: s3://bucket/prefix/' })
+            .option('role-arn', { type: 'string', demandOption: true, describe: 'the IAM role the service copies with (its account runs the job)' })
+            .option('report', { type: 'string', describe: 'where the completion report goes: s3://bucket/prefix/ (default: no report)' })
+            .option('submit', { type: 'boolean', describe: 'create the job (without it, the CreateJob request is printed)' })
+            .option('account-id', { type: 'string', describe: "the account that runs the job (default: the role's)" })
+            .option('priority', { type: 'number', describe: 'the job priority (default 10)' })
+            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a: any) =>
+          done(batchOps().then((m) => m.handOff({ ...a, command: 'plan', signal }))))
+        .command('status <jobId> [jobs..]', "the service's state of a Batch Operations job", (z) =>
+          selection(z)
+            .positional('jobId', { type: 'string', describe: 'the JobId CreateJob returned' })
+            .option('account-id', { type: 'string', describe: 'the account that runs the job' })
+            .option('role-arn', { type: 'string', describe: "the job's role (its account, when --account-id is not given)" })
+            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a: any) =>
+          done(batchOps().then((m) => m.status({ ...a, command: 'plan', signal }))))
+        .command('import <report> [jobs..]', 'a completion report (a file or s3://bucket/key) into a run journal', (z) =>
+          selection(z).positional('report', { type: 'string', describe: 'the report CSV' }), (a: any) =>
+          done(batchOps().then((m) => m.importReport({ ...a, command: 'plan', signal })))))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
       done(doctor({ ...a, command: 'doctor', signal })))
     .example('$0 sync', 'run every job of ./lakesync.config.ts')
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
     .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 5 job already running, 130 interrupted.')
-    .demandCommand(1, 'name a command: sync, plan, verify, bench, runs, init or doctor')
+    .demandCommand(1, 'name a command: sync, plan, verify, bench, runs, init, doctor or batch-ops')
     .strict()
     .version(VERSION)
     .help()

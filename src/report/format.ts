@@ -1,6 +1,7 @@
 import { printableKey } from '../util/printable.ts'
 import type { EventOf, JobSummary, RequestCounts } from '../api/events.ts'
 import type { Shard } from '../api/config.ts'
+import { runRequests } from '../batch-ops/route-costs.ts'
 
 // Thousands separators without toLocaleString, whose first call loads ICU's number data (~8 ms).
 export const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
@@ -31,6 +32,7 @@ export function summaryLines(s: JobSummary): string[] {
     `  why: ${reasons || (s.interrupted ? 'nothing confirmed before the interrupt' : 'nothing listed')}`,
     `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
     ...(split(s) ? [`  ${split(s)}`] : []),
+    ...routeLine(s),
     ...(s.deleted || s.deleteLimitReached || s.deletePlanned
       ? [`  ${s.dryRun ? `would delete ${int(s.deletePlanned ?? 0)}` : `deleted ${int(s.deleted)}`} absent at the source${s.deleteLimitReached ? `; ${s.dryRun ? 'would STOP' : 'STOPPED'} at --max-delete, more remain (exit 1)` : ''}`]
       : []),
@@ -48,16 +50,18 @@ function split(s: JobSummary): string | undefined {
 
 /** What copying the planned items would cost: one copy request each, plus the size checks. */
 function runCost(s: JobSummary): string {
-  const deletes = s.deletePlanned ? `; DeleteObjects ${int(Math.ceil(s.deletePlanned / 1000))}` : ''
-  if (!s.planned) return deletes ? deletes.slice(2) : 'nothing'
-  const copy = s.mode === 'traditional' ? `GetObject ${int(s.planned)}, PutObject ${int(s.planned)}` : `CopyObject ${int(s.planned)}`
-  // Windows of up to 1,000 copies are checked with ~1-2 listing pages; a window under 20, with HEADs.
-  const full = Math.floor(s.planned / 1000)
-  const rest = s.planned % 1000
-  const lists = full * 2 + (rest >= 20 ? 2 : 0)
-  const heads = rest < 20 ? rest : 0
+  const { ListObjectsV2: lists, HeadObject: heads, DeleteObjects: deletes, ...copies } = runRequests(s)
+  if (!Object.keys(copies).length) return deletes ? `DeleteObjects ${int(deletes)}` : 'nothing'
   const checks = [lists ? `ListObjectsV2 ~${int(lists)}` : '', heads ? `HeadObject ${int(heads)}` : ''].filter(Boolean).join(', ')
-  return `${copy}; size checks ${checks}${deletes}`
+  return `${requests(copies)}; size checks ${checks}${deletes ? `; DeleteObjects ${int(deletes)}` : ''}`
+}
+
+/** A dry run's two routes side by side, when it priced them. */
+function routeLine(s: JobSummary): string[] {
+  if (!s.routes) return []
+  const usd = (n: number) => `$${n < 10 ? n.toFixed(4) : n.toFixed(2)}`
+  const { lakesync, batchOps, prices } = s.routes
+  return [`  cost: lakesync ${int(lakesync.requests)} requests ≈ ${usd(lakesync.usd)}; S3 Batch Operations ${int(batchOps.requests)} requests + 1 job ≈ ${usd(batchOps.usd)} (prices: ${prices})`]
 }
 
 /** A running job in one line: copies answered of planned, checked, failed, in flight; the rate; the ETA once the listing is done. */

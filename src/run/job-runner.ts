@@ -17,6 +17,7 @@ import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
 import { ProgressMeter } from './progress.ts'
+import { routeCosts, type Prices } from '../batch-ops/route-costs.ts'
 
 /** How often a copying job reports its progress. */
 const PROGRESS_MS = 1000
@@ -28,6 +29,8 @@ export interface JobRunOptions {
   s5cmd?: S5cmdLocation
   emit: (event: LakesyncEvent) => Promise<void>
   tempDir?: string
+  /** Dry runs of direct jobs price lakesync's route against S3 Batch Operations' with these. */
+  prices?: Prices
 }
 
 /**
@@ -62,7 +65,11 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
         await emit({ type: 'warning', job: job.name, message: `--max-delete ${job.maxDelete} reached: more destination objects are absent at the source and were not deleted; check the source, then raise --max-delete` })
       },
     })
-    if (options.dryRun) for await (const p of plan) await tally.planned(p)
+    if (options.dryRun) {
+      for await (const p of plan) await tally.planned(p)
+      const s = tally.summary
+      if (options.prices && s.mode === 'direct') s.routes = { ...routeCosts(s, options.prices), prices: options.prices.source }
+    }
     else await copy(plan, routes, { job, signal, counter, destClient: clients.dest, sourceClient: clients.source, tempDir: options.tempDir, limiter }, memory, tally, plugins, emit)
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }

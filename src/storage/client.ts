@@ -33,6 +33,11 @@ export interface ClientOptions {
 /** Sockets beyond the copies in flight: listings, size checks, multipart parts. */
 export const SOCKET_HEADROOM = 16
 
+/** A connection's own credentials (inline or a profile), else nothing: the SDK's default chain. */
+export function credentialsOption(conn: ConnectionConfig) {
+  return conn.credentials ? { credentials: conn.credentials } : conn.profile ? { credentials: fromIni({ profile: conn.profile }) } : {}
+}
+
 /** One S3 client per connection; anonymous connections send unsigned requests. */
 export function createS3Client(conn: ConnectionConfig, options: ClientOptions = {}): S3Client {
   const client = new S3Client({
@@ -58,11 +63,7 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(conn.anonymous
       ? { credentials: { accessKeyId: '', secretAccessKey: '' }, signer: { sign: async (request: any) => request } }
-      : conn.credentials
-        ? { credentials: conn.credentials }
-        : conn.profile
-          ? { credentials: fromIni({ profile: conn.profile }) }
-          : {}),
+      : credentialsOption(conn)),
   })
   // With any logger but the SDK's own no-op one, its logger middleware copies every response
   // through a redaction filter (a fifth of a listing's CPU); lakesync logs nothing through it.

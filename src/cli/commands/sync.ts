@@ -1,6 +1,7 @@
 import { printableKey } from '../../util/printable.ts'
 import { ConfigError, ExitCode, InterruptedError, LakesyncError } from '../../api/errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
+import { loadPrices } from '../../batch-ops/route-costs.ts'
 import { runJob } from '../../run/job-runner.ts'
 import { jsonRenderer, plainRenderer } from '../../report/render-plain.ts'
 import { gapLines } from '../../report/format.ts'
@@ -26,6 +27,8 @@ export interface SyncOptions extends SelectionOptions {
   pushgateway?: string
   /** --wait-lock: seconds to wait for a running run of a job to end (default: exit 5 at once). */
   waitLock?: number
+  /** --prices: a JSON price table for the cost line of plans and dry runs (default: S3 list prices; LAKESYNC_PRICES). */
+  prices?: string
   signal: AbortSignal
 }
 
@@ -72,8 +75,9 @@ async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ende
     for (const l of listeners) l(e)
     await plugins.notify('onEvent', e)
   }
+  const prices = o.dryRun ? await loadPrices(o.prices ?? (process.env.LAKESYNC_PRICES || undefined)) : undefined
   const run = (job: ResolvedJob) =>
-    runJob(job, { dryRun: Boolean(o.dryRun), signal: o.signal, plugins, s5cmd, emit, tempDir: process.env.LAKESYNC_TMPDIR }).catch((error) => {
+    runJob(job, { dryRun: Boolean(o.dryRun), signal: o.signal, plugins, s5cmd, emit, tempDir: process.env.LAKESYNC_TMPDIR, prices }).catch((error) => {
       throw o.signal.aborted ? new InterruptedError() : error
     })
   try {

@@ -1,0 +1,161 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { GetObjectCommand } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { CreateJobCommand, DescribeJobCommand } from '@aws-sdk/client-s3-control'
+import type { ResolvedJob } from '../../api/config.ts'
+import { ConfigError, ExitCode } from '../../api/errors.ts'
+import type { ItemResult, JobSummary } from '../../api/events.ts'
+import { accountOfRole, controlClient, createJobInput } from '../../batch-ops/create-job.ts'
+import { writeManifest } from '../../batch-ops/manifest.ts'
+import { readReport } from '../../batch-ops/report.ts'
+import { parseS3Url } from '../../config/location.ts'
+import { planJob } from '../../plan/plan-job.ts'
+import { Journal } from '../../state/journal.ts'
+import { clientsFor, createS3Client } from '../../storage/client.ts'
+import { bytes, int } from '../../report/format.ts'
+import { out } from '../../util/redact.ts'
+import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
+
+export interface HandOffOptions extends SelectionOptions {
+  manifest: string
+  roleArn: string
+  report?: string
+  submit?: boolean
+  accountId?: string
+  priority?: number
+  /** S3 Control endpoint (private links; the tests' capture server). */
+  controlEndpoint?: string
+  signal: AbortSignal
+}
+
+/**
+ * `lakesync batch-ops JOB --manifest s3://… --role-arn ARN [--report s3://…] [--submit]`: the
+ * job's planned direct copies as an S3 Batch Operations CSV manifest, uploaded to --manifest;
+ * with --submit, the CreateJob that copies them. Objects over 5 GiB stay with `lakesync sync`.
+ */
+export async function handOff(o: HandOffOptions): Promise<number> {
+  const job = await oneJob(o)
+  const accountId = o.accountId ?? accountOfRole(o.roleArn)
+  const manifestAt = s3Prefix(o.manifest, '--manifest')
+  const reportAt = o.report ? s3Prefix(o.report, '--report') : undefined
+  // Checked before any listing: a job the service cannot copy fails at once.
+  createJobInput({ job, roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key: 'check', etag: 'check' }, priority: o.priority ?? 10 })
+  const work = await mkdtemp(path.join(tmpdir(), 'lakesync-batch-ops-'))
+  const clients = clientsFor(job.source.connection, job.destination.connection, {})
+  try {
+    const file = path.join(work, 'manifest.csv')
+    const tally = await writeManifest(planJob(job, clients, { signal: o.signal }).items, job.source.bucket, file)
+    out.line(`${job.name}: manifest of ${int(tally.objects)} objects (${bytes(tally.bytes)}); ${int(tally.skipped)} already at the destination`)
+    for (const big of tally.oversized.slice(0, 20)) out.line(`${job.name}: over 5 GiB, left to lakesync sync (multipart copy): ${JSON.stringify(big.key)} (${bytes(big.size)})`)
+    if (tally.oversized.length > 20) out.line(`${job.name}: … ${int(tally.oversized.length - 20)} more over 5 GiB`)
+    if (!tally.objects) {
+      out.line(`${job.name}: nothing for S3 Batch Operations to copy`)
+      return ExitCode.ok
+    }
+    const key = `${manifestAt.prefix}${job.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`
+    const upload = new Upload({ client: clients.dest, params: { Bucket: manifestAt.bucket, Key: key, Body: createReadStream(file), ContentType: 'text/csv' } })
+    const done = await upload.done()
+    const etag = done.ETag!.replace(/"/g, '')
+    out.line(`${job.name}: manifest written to s3://${manifestAt.bucket}/${key} (${bytes((await stat(file)).size)}, ETag ${etag})`)
+    const input = createJobInput({ job, roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key, etag }, ...(reportAt ? { report: { bucket: reportAt.bucket, prefix: reportAt.prefix } } : {}), priority: o.priority ?? 10 })
+    if (!o.submit) {
+      out.line(`${job.name}: not submitted (add --submit); the CreateJob request would be:`)
+      out.line(JSON.stringify(input, null, 2))
+      return ExitCode.ok
+    }
+    const control = controlClient(job, o.controlEndpoint)
+    try {
+      const created = await control.send(new CreateJobCommand(input), { abortSignal: o.signal })
+      out.line(`${job.name}: S3 Batch Operations job ${created.JobId} created in account ${accountId}; follow it with: lakesync batch-ops status ${created.JobId} ${job.name}`)
+    } finally {
+      control.destroy()
+    }
+    return ExitCode.ok
+  } finally {
+    clients.destroy()
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+/** `lakesync batch-ops status JOBID [JOB]`: the service's state of a job and its progress. */
+export async function status(o: SelectionOptions & { jobId: string; accountId?: string; roleArn?: string; controlEndpoint?: string; json?: boolean; signal: AbortSignal }): Promise<number> {
+  const job = await oneJob(o)
+  const accountId = o.accountId ?? (o.roleArn ? accountOfRole(o.roleArn) : undefined)
+  if (!accountId) throw new ConfigError(['batch-ops status: the account is unknown'], 'pass --account-id ID (or the job\'s --role-arn)')
+  const control = controlClient(job, o.controlEndpoint)
+  try {
+    const { Job: j } = await control.send(new DescribeJobCommand({ AccountId: accountId, JobId: o.jobId }), { abortSignal: o.signal })
+    const p = j?.ProgressSummary
+    if (o.json) out.line(JSON.stringify({ jobId: o.jobId, status: j?.Status, total: p?.TotalNumberOfTasks, succeeded: p?.NumberOfTasksSucceeded, failed: p?.NumberOfTasksFailed, report: j?.Report }))
+    else {
+      out.line(`${o.jobId}: ${j?.Status ?? 'unknown'}; ${int(p?.NumberOfTasksSucceeded ?? 0)} of ${int(p?.TotalNumberOfTasks ?? 0)} tasks succeeded, ${int(p?.NumberOfTasksFailed ?? 0)} failed`)
+      if (j?.Report?.Enabled) out.line(`completion report under ${j.Report.Bucket}/${j.Report.Prefix ?? ''}job-${o.jobId}/results/: import it with lakesync batch-ops import s3://…/results/FILE.csv ${job.name}`)
+      for (const f of j?.FailureReasons ?? []) out.line(`failure: ${f.FailureCode}: ${f.FailureReason}`)
+    }
+    return j?.Status === 'Failed' ? ExitCode.itemsFailed : ExitCode.ok
+  } finally {
+    control.destroy()
+  }
+}
+
+/**
+ * `lakesync batch-ops import REPORT [JOB]`: a completion report (a local file or s3://…) into a
+ * run journal, so `runs` lists what the service copied and `verify` and the next `sync` build
+ * on it (the next sync skips what the service copied, as it finds it at the destination, and
+ * copies the failed ones).
+ */
+export async function importReport(o: SelectionOptions & { report: string; signal: AbortSignal }): Promise<number> {
+  const job = await oneJob(o)
+  const rows = readReport(await readText(o.report, job, o.signal))
+  const foreign = rows.filter((r) => r.bucket !== job.source.bucket)
+  if (foreign.length) throw new ConfigError([`${o.report}: ${foreign.length} row(s) copy from bucket ${foreign[0]!.bucket}, not from job ${job.name}'s source ${job.source.bucket}`], 'name the job the report belongs to')
+  const journal = await Journal.open(`lakesync batch-ops import ${o.report}`, [job])
+  if (!(journal instanceof Journal)) throw new ConfigError([`no run journal: ${journal.unavailable}`], 'set LAKESYNC_STATE_DIR to a writable folder')
+  const summary: JobSummary = {
+    job: job.name, mode: 'direct', engine: 'batch-ops', copied: 0, skipped: 0, failed: 0, planned: rows.length, bytesCopied: 0, bytesThroughHost: 0,
+    requests: {}, engines: {}, peakDiskBytes: 0, peakRssBytes: 0, deleted: 0, mismatches: 0, seconds: 0, dryRun: false, reasons: {},
+  }
+  for (const r of rows) {
+    const destKey = job.destination.prefix + r.key
+    const item: ItemResult = r.status === 'succeeded'
+      ? { job: job.name, key: r.key, destKey, size: 0, action: 'copied', reason: 'copied by S3 Batch Operations', engine: 'batch-ops' }
+      : { job: job.name, key: r.key, destKey, size: 0, action: 'failed', reason: 'S3 Batch Operations task failed', engine: 'batch-ops', error: [r.errorCode, r.httpStatus, r.message].filter(Boolean).join(' ') }
+    summary[r.status === 'succeeded' ? 'copied' : 'failed']++
+    journal.record({ type: 'item', ...item })
+  }
+  summary.engines['batch-ops'] = summary.copied
+  journal.record({ type: 'job-end', ...summary })
+  const code = summary.failed ? ExitCode.itemsFailed : ExitCode.ok
+  await journal.close(code)
+  out.line(`${job.name}: imported ${int(summary.copied)} copied and ${int(summary.failed)} failed task(s) into ${journal.file}${summary.failed ? '; the next lakesync sync copies the failed ones' : ''}`)
+  return code
+}
+
+function s3Prefix(url: string, flag: string) {
+  const parsed = parseS3Url(url)
+  if (typeof parsed === 'string') throw new ConfigError([`${flag}: ${parsed}`])
+  return parsed
+}
+
+async function oneJob(o: SelectionOptions): Promise<ResolvedJob> {
+  const { config } = await selectJobs(o)
+  if (config.jobs.length !== 1) throw new ConfigError([`batch-ops works on one job; name it (jobs: ${config.jobs.map((j) => j.name).join(', ')})`])
+  return config.jobs[0]!
+}
+
+async function readText(location: string, job: ResolvedJob, signal: AbortSignal): Promise<string> {
+  if (!location.startsWith('s3://')) return readFile(location, 'utf8')
+  const slash = location.indexOf('/', 5)
+  const [bucket, key] = [location.slice(5, slash), location.slice(slash + 1)]
+  if (slash < 0 || !key) throw new ConfigError([`REPORT: expected a file or s3://bucket/key, got ${JSON.stringify(location)}`])
+  const client = createS3Client(job.destination.connection)
+  try {
+    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
+    return await r.Body!.transformToString()
+  } finally {
+    client.destroy()
+  }
+}
