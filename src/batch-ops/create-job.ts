@@ -61,13 +61,14 @@ export function createJobInput(h: HandOff): CreateJobCommandInput {
 
 /**
  * The S3 Control client for the destination's account and region. `endpoint` (tests, private
- * links) is used as given: without the account-id host prefix the public endpoint takes.
+ * links) is used as given, without the account-id host prefix the public endpoint takes.
  */
 export function controlClient(job: ResolvedJob, endpoint?: string): S3ControlClient {
   const conn = job.destination.connection
   return new S3ControlClient({
     region: conn.region ?? 'us-east-1',
     ...credentialsOption(conn),
-    ...(endpoint ? { endpoint, disableHostPrefix: true } : {}),
+    // The service's endpoint rules put the account id in front of any host; a private endpoint is used as given.
+    ...(endpoint ? { endpointProvider: () => ({ url: new URL(endpoint) }) } : {}),
   })
 }

@@ -1,0 +1,76 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { decodeManifestKey, encodeManifestKey, writeManifest, BATCH_OPS_MAX_BYTES } from '../../src/batch-ops/manifest.ts'
+import { parseCsv, readReport } from '../../src/batch-ops/report.ts'
+import { DEFAULT_PRICES, loadPrices, routeCosts } from '../../src/batch-ops/route-costs.ts'
+import { accountOfRole } from '../../src/batch-ops/create-job.ts'
+import { ConfigError } from '../../src/api/errors.ts'
+import type { PlanItem } from '../../src/plan/diff.ts'
+import { awkwardKeys } from '../helpers/keys.ts'
+
+const HOSTILE = [...awkwardKeys(), 'comma,and "quotes".zip', 'new\nline.zip', 'tab\there.zip', 'a+b c%2B.zip', 'ünïcødé/中文/🚀.zip', 'slash//double/']
+
+test('manifest keys round-trip every hostile key, and carry no comma, quote, "+" or line break raw', () => {
+  assert.ok(HOSTILE.some((k) => new TextEncoder().encode(k).length >= 900), 'a 900-byte key among them')
+  for (const key of HOSTILE) {
+    const encoded = encodeManifestKey(key)
+    assert.equal(decodeManifestKey(encoded), key)
+    assert.doesNotMatch(encoded, /[,"+\s]/, `${JSON.stringify(key)} → ${encoded}`)
+  }
+  assert.equal(encodeManifestKey('data/spot/a b+c.zip'), 'data/spot/a%20b%2Bc.zip', 'slashes stay readable; space and plus are escaped')
+})
+
+test('the manifest: a line per copy up to 5 GiB, bigger ones and skips left out', async () => {
+  const item = (key: string, size: number, action: 'copy' | 'skip' = 'copy'): PlanItem => ({ action, key, destKey: `raw/${key}`, size, etag: '"e"', reason: action === 'copy' ? 'missing' : 'unchanged' }) as PlanItem
+  async function* plan() {
+    for (const k of HOSTILE) yield item(k, 10)
+    yield item('huge.zip', BATCH_OPS_MAX_BYTES + 1)
+    yield item('exactly-5GiB.zip', BATCH_OPS_MAX_BYTES)
+    yield item('there.zip', 10, 'skip')
+  }
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'manifest-')), 'm.csv')
+  const tally = await writeManifest(plan(), 'archive', file)
+  assert.deepEqual({ objects: tally.objects, skipped: tally.skipped, oversized: tally.oversized.map((o) => o.key) }, { objects: HOSTILE.length + 1, skipped: 1, oversized: ['huge.zip'] })
+  const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean)
+  assert.equal(lines.length, HOSTILE.length + 1)
+  assert.deepEqual(lines.map((l) => parseCsv(l)[0]!).map(([bucket, key]) => [bucket, decodeManifestKey(key!)]), [...HOSTILE, 'exactly-5GiB.zip'].map((k) => ['archive', k]))
+})
+
+test('a completion report in the documented layout: quoted fields with commas, quotes and line breaks', () => {
+  const report = [
+    'archive,data/a.zip,,succeeded,,200,Successful',
+    `archive,${encodeManifestKey('data/comma,and "quotes".zip')},,failed,InternalError,500,"We encountered an internal error, ""retry"" later"`,
+    'archive,data/b%20c.zip,,succeeded,,200,"Successful"',
+    'archive,data/multi.zip,,failed,AccessDenied,403,"line one',
+    'line two"',
+    '',
+  ].join('\r\n')
+  const rows = readReport(report)
+  assert.deepEqual(rows.map((r) => [r.key, r.status, r.errorCode]), [['data/a.zip', 'succeeded', ''], ['data/comma,and "quotes".zip', 'failed', 'InternalError'], ['data/b c.zip', 'succeeded', ''], ['data/multi.zip', 'failed', 'AccessDenied']])
+  assert.equal(rows[1]!.message, 'We encountered an internal error, "retry" later')
+  assert.equal(rows[3]!.message, 'line one\r\nline two')
+  assert.throws(() => readReport('Bucket,Key\narchive,data/a.zip\n'), /line 1 is not a Batch Operations report row/)
+})
+
+test('the two routes priced side by side; a price table overrides the defaults, and a bad one names its key', async () => {
+  const s = { planned: 1_000_000, mode: 'direct', requests: { ListObjectsV2: 2_000 } }
+  const { lakesync, batchOps } = routeCosts(s, DEFAULT_PRICES)
+  // lakesync: 2,000 lists + 1,000,000 copies + 2,000 windowed size checks at $0.005 per 1,000.
+  assert.deepEqual([lakesync.requests, Number(lakesync.usd.toFixed(4))], [1_004_000, 5.02])
+  // Batch Operations: the same lists, the manifest PUT, 1,000,000 copies, $0.25 a job and $1 per million objects.
+  assert.deepEqual([batchOps.requests, Number(batchOps.usd.toFixed(4))], [1_002_001, 6.26])
+  const dir = await mkdtemp(path.join(tmpdir(), 'prices-'))
+  await writeFile(path.join(dir, 'p.json'), JSON.stringify({ batchOpsPerJob: 0, batchOpsPerMillionObjects: 0 }))
+  const free = await loadPrices(path.join(dir, 'p.json'))
+  assert.ok(routeCosts(s, free).batchOps.usd < routeCosts(s, free).lakesync.usd, 'without the service fees the routes differ by the size checks only')
+  await writeFile(path.join(dir, 'bad.json'), JSON.stringify({ copyPrice: 1, requestPer1000: -1 }))
+  await assert.rejects(loadPrices(path.join(dir, 'bad.json')), (e: unknown) => e instanceof ConfigError && /unknown key copyPrice/.test(e.message) && /requestPer1000 must be a number/.test(e.message))
+})
+
+test('the account of a role ARN, or a clear error', () => {
+  assert.equal(accountOfRole('arn:aws:iam::123456789012:role/lakesync-batch'), '123456789012')
+  assert.throws(() => accountOfRole('lakesync-batch'), /--role-arn: "lakesync-batch" is not an IAM role ARN/)
+})
