@@ -30,14 +30,15 @@ export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3C
   }
   const sourceLister = withLevelCache(s3Lister(clients.source, job.source.bucket, o.signal))
   const span = job.shard ? shardSpan(sourceLister, job.source.prefix, job.shard) : undefined
-  const listing = spanListing(sourceLister, job.source.prefix, span, { concurrency: job.listConcurrency })
+  const ranges = { concurrency: rangesPerSide(job) }
+  const listing = spanListing(sourceLister, job.source.prefix, span, ranges)
   const source = job.sourceFilter ? only(listing, job.sourceFilter) : listing
   // Unmapped keys keep their order, so the destination is listed only where the source's keys
   // land (a shard: where its span lands); mapped ones are looked up in the whole prefix.
   const destKey = (key: string) => job.destination.prefix + key.slice(job.stripPrefix.length)
   const destPrefix = job.keyMap ? job.destination.prefix : destKey(job.source.prefix)
   const destSpan = span && !job.keyMap ? span.then((s) => (s === 'empty' ? s : mapSpan(s, destKey))) : undefined
-  const destListing = spanListing(s3Lister(clients.dest, job.destination.bucket, o.signal), destPrefix, destSpan, { concurrency: job.listConcurrency })
+  const destListing = spanListing(s3Lister(clients.dest, job.destination.bucket, o.signal), destPrefix, destSpan, ranges)
   const items = diffListings(
     preflighted(source, job.source, 'source', o.signal),
     preflighted(destListing, job.destination, 'destination', o.signal),
@@ -47,6 +48,16 @@ export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3C
     },
   )
   return { items }
+}
+
+/**
+ * Key ranges listed at once per side. A shard's span is 1/N of the prefix: N shards together
+ * list about `listConcurrency` ranges, as one run would, and do not descend into levels (down to
+ * the keys themselves) to find N times as many cuts.
+ */
+function rangesPerSide(job: ResolvedJob): number {
+  if (!job.shard || job.listConcurrency <= 1) return job.listConcurrency
+  return Math.max(2, Math.ceil(job.listConcurrency / job.shard.count))
 }
 
 /** A prefix's listing, or a shard's span of it once that is known. */

@@ -66,11 +66,17 @@ export async function splitPoints(lister: Lister, prefix: string, parts: number,
   const inside = (key: string) => (span.after === undefined || compareKeys(key, span.after) > 0) && (span.through === undefined || compareKeys(key, span.through) < 0)
   for (let depth = 0; depth < MAX_DEPTH && frontier.length && points.size < parts - 1; depth++) {
     const levels = await Promise.all(frontier.map((f) => lister.level(f)))
-    // A folder holding one folder (data/ → spot/ → daily/) cuts off nothing its child does not.
-    levels.forEach((entries, i) => entries.length === 1 && entries[0]!.endsWith('/') && points.delete(frontier[i]!))
+    // A level of one folder (data/ → spot/ → daily/) cuts off nothing: neither that folder nor
+    // its parent is a point, and the search goes on below it.
+    const lone = new Set<string>()
+    levels.forEach((entries, i) => {
+      if (entries.length !== 1 || !entries[0]!.endsWith('/')) return
+      lone.add(entries[0]!)
+      points.delete(frontier[i]!)
+    })
     frontier = []
     for (const entry of levels.flat()) {
-      if (inside(entry)) points.add(entry)
+      if (inside(entry) && !lone.has(entry)) points.add(entry)
       // A folder marker key ("a/") is listed inside its own folder: expand each folder once.
       if (entry.endsWith('/') && !expanded.has(entry) && reachesInto(entry, span)) {
         expanded.add(entry)

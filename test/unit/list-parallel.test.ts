@@ -111,8 +111,10 @@ test('the cuts: about the parts wanted, evenly spread, found with one delimiter 
   const deep = Array.from({ length: 10 }, (_, i) => `data/spot/daily/klines/S${i}/f.zip`)
   const deepCalls = { level: 0, list: 0 }
   const deepCuts = await splitPoints(fakeBucket(deep, 1000, deepCalls), 'data/', 4)
-  assert.deepEqual(deepCuts, ['data/spot/daily/klines/S1/', 'data/spot/daily/klines/S4/', 'data/spot/daily/klines/S7/'], 'the folders on the way down cut off nothing: the cuts are symbols')
+  assert.deepEqual(deepCuts, ['data/spot/daily/klines/S2/', 'data/spot/daily/klines/S5/', 'data/spot/daily/klines/S7/'], 'the folders on the way down cut off nothing: the cuts are symbols')
   assert.equal(deepCalls.level, 4)
+  // Two parts want one cut: data/spot/ alone would leave the first part empty.
+  assert.deepEqual(await splitPoints(fakeBucket(deep, 1000, { level: 0, list: 0 }), 'data/', 2), ['data/spot/daily/klines/S5/'])
 })
 
 test('an error in a part ahead surfaces when the stream reaches it', async () => {
