@@ -82,8 +82,26 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
       },
       { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
     )
+    meters.set(client, { counter, limiter })
   }
   return client
+}
+
+const meters = new WeakMap<S3Client, Pick<ClientOptions, 'counter' | 'limiter'>>()
+
+/**
+ * A client's request counter and rate limiter: requests sent around the SDK (the lean paths)
+ * are counted and paced as the client's own.
+ */
+export async function meteredRequest<T>(client: S3Client, operation: string, send: () => Promise<T>): Promise<T> {
+  const m = meters.get(client)
+  await m?.limiter?.take()
+  m?.counter?.add(operation)
+  try {
+    return await send()
+  } finally {
+    if (m?.counter) m.counter.lastAnswerAt = performance.now()
+  }
 }
 
 /**

@@ -18,19 +18,28 @@ import { encodeCopySource, encodeKeyPath } from '../engines/copy-source.ts'
 export class LeanS3 {
   private constructor(
     private readonly base: URL,
-    private readonly signer: SigV4,
+    private readonly signer: SigV4 | undefined,
     private readonly credentials: () => Promise<Credentials>,
     private readonly agent: http.Agent,
     private readonly signal: AbortSignal,
   ) {}
 
-  /** A lean path to `bucket` through `client`'s endpoint and identity; undefined where the endpoint needs more than SigV4 (S3 Express, multi-region access points). */
+  /**
+   * A lean path to `bucket` through `client`'s endpoint and identity; undefined where the
+   * endpoint needs more than SigV4 (S3 Express, multi-region access points). An anonymous
+   * client's (empty credentials: public buckets such as the Binance archive) requests go unsigned.
+   */
   static async open(client: S3Client, bucket: string, o: { endpoint?: string; maxSockets: number; timeoutMs: number; signal: AbortSignal }): Promise<LeanS3 | undefined> {
     const config = client.config as any
+    // No credentials at all: the SDK's path, which says so.
+    const identity: Credentials | undefined = await config.credentials().catch(() => undefined)
+    if (!identity) return undefined
     const region: string = await config.region()
+    // A custom endpoint is the client's own (its config), unless the caller names one.
+    const custom = o.endpoint ?? (config.endpoint ? urlOf(await config.endpoint()) : undefined)
     const endpoint = config.endpointProvider({
       Bucket: bucket, Region: region, ForcePathStyle: config.forcePathStyle, UseFIPS: await config.useFipsEndpoint(), UseDualStack: await config.useDualstackEndpoint(),
-      ...(o.endpoint ? { Endpoint: o.endpoint } : {}),
+      ...(custom ? { Endpoint: custom } : {}),
     })
     const scheme = endpoint.properties?.authSchemes?.[0]
     if (scheme?.name !== 'sigv4' || Object.keys(endpoint.headers ?? {}).length) return undefined
@@ -39,7 +48,7 @@ export class LeanS3 {
     const Agent = url.protocol === 'https:' ? https.Agent : http.Agent
     // The idle limit and the interrupt are set once (per socket, per path), not per request: a
     // request's own timer and abort listener cost as much as its signature.
-    const lean = new LeanS3(url, signer, config.credentials, new Agent({ keepAlive: true, maxSockets: o.maxSockets, timeout: o.timeoutMs }), o.signal)
+    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, config.credentials, new Agent({ keepAlive: true, maxSockets: o.maxSockets, timeout: o.timeoutMs }), o.signal)
     o.signal.addEventListener('abort', lean.destroy, { once: true })
     return lean
   }
@@ -55,8 +64,20 @@ export class LeanS3 {
       'content-length': '0',
       ...(o.sha256 ? { 'x-amz-checksum-algorithm': 'SHA256' } : {}),
     }
-    const path = `${base.pathname.replace(/\/$/, '')}/${encodeKeyPath(key)}`
-    return this.send(path, this.signer.sign('PUT', path, headers, await this.credentials()), o.signal)
+    const answer = await this.request('PUT', key, headers, o.signal)
+    return 'why' in answer ? { ok: false, why: answer.why } : readCopyAnswer(answer.status, answer.body)
+  }
+
+  /**
+   * GET of a small object (a `.CHECKSUM` sidecar) as text: its body, `missing` on 404, or why
+   * the lean path declines it (the caller asks the SDK then, whose retries stay the rule).
+   */
+  async getText(key: string, signal: AbortSignal): Promise<{ text: string } | 'missing' | { why: string }> {
+    const answer = await this.request('GET', key, { host: this.base.host, 'x-amz-content-sha256': EMPTY_SHA256 }, signal)
+    if ('why' in answer) return answer
+    if (answer.status === 200) return { text: answer.body }
+    if (answer.status === 404 && errorCode(answer.body) === ' NoSuchKey') return 'missing'
+    return { why: `HTTP ${answer.status}${errorCode(answer.body)}` }
   }
 
   /** Closes the sockets: requests in flight end as failed. */
@@ -65,23 +86,31 @@ export class LeanS3 {
     this.agent.destroy()
   }
 
-  private send(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<LeanAnswer> {
+  /** One request on a pooled socket; the answer's status and body, or why it has none. */
+  private async request(method: 'GET' | 'PUT', key: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; body: string } | { why: string }> {
     const { base } = this
+    const path = `${base.pathname.replace(/\/$/, '')}/${encodeKeyPath(key)}`
+    const sent = this.signer ? this.signer.sign(method, path, headers, await this.credentials()) : headers
     const request = base.protocol === 'https:' ? https.request : http.request
     return new Promise((resolve) => {
-      if (signal.aborted) return resolve({ ok: false, why: 'interrupted' })
-      const req = request({ agent: this.agent, method: 'PUT', protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path, headers }, (res) => {
+      if (signal.aborted) return resolve({ why: 'interrupted' })
+      const req = request({ agent: this.agent, method, protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path, headers: sent }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve(readCopyAnswer(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))))
-        res.on('error', (e) => resolve({ ok: false, why: `answer cut off (${(e as any).code ?? e.message})` }))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('error', (e) => resolve({ why: `answer cut off (${(e as any).code ?? e.message})` }))
       })
-      // The socket idle past the agent's limit: the copy was accepted and left silent.
+      // The socket idle past the agent's limit: the request was accepted and left silent.
       req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'TimeoutError' })))
-      req.on('error', (e) => resolve({ ok: false, why: `request failed (${(e as any).code ?? e.message})` }))
+      req.on('error', (e) => resolve({ why: `request failed (${(e as any).code ?? e.message})` }))
       req.end()
     })
   }
+}
+
+/** The SDK's resolved endpoint ({ protocol, hostname, port, path }) as a URL. */
+function urlOf(e: { protocol: string; hostname: string; port?: number; path?: string }): string {
+  return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path ?? ''}`
 }
 
 /** A plain success (with the copy's SHA-256 when asked), or why the lean path declines the copy. */

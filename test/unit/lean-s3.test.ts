@@ -1,6 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
 import { readCopyAnswer } from '../../src/storage/lean-s3.ts'
+import { createS3Client } from '../../src/storage/client.ts'
+import { readSidecar } from '../../src/verify/checksum.ts'
 
 // The lean path takes only a plain success; everything else goes to the SDK, which reads errors.
 test('a CopyObject answer: success with its SHA-256, and every failure declined', () => {
@@ -12,4 +15,32 @@ test('a CopyObject answer: success with its SHA-256, and every failure declined'
   assert.deepEqual(readCopyAnswer(503, '<Error><Code>SlowDown</Code></Error>'), { ok: false, why: 'HTTP 503 SlowDown' })
   assert.deepEqual(readCopyAnswer(403, ''), { ok: false, why: 'HTTP 403' })
   assert.equal(readCopyAnswer(200, '').ok, false, 'an empty 200 is not a copy')
+})
+
+test('sidecars are read by one lean GET: signed, the key path-encoded; 404 is "none"; other answers go to the SDK', async () => {
+  const seen: { url: string; auth: string }[] = []
+  const digest = 'ab'.repeat(32)
+  const server = createServer((req, res) => {
+    seen.push({ url: req.url!, auth: String(req.headers.authorization) })
+    if (req.url!.includes('missing')) return res.writeHead(404).end('<Error><Code>NoSuchKey</Code></Error>')
+    if (req.url!.includes('broken')) return res.writeHead(500).end('<Error><Code>InternalError</Code></Error>')
+    res.end(`${digest}  a b+c.zip\n`)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const client = createS3Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLEAN', secretAccessKey: 'lean-secret' } }, { maxAttempts: 1 })
+  // The SDK's path is closed: an answer can only come from the lean GET.
+  client.middlewareStack.add(() => async () => { throw Object.assign(new Error('the SDK path was taken'), { name: 'SdkPathTaken' }) }, { step: 'initialize', name: 'noSdk' })
+  const signal = new AbortController().signal
+  try {
+    assert.equal(await readSidecar(client, 'archive', 'data/a b+c.zip', signal), digest)
+    assert.deepEqual(seen[0], { url: '/archive/data/a%20b%2Bc.zip.CHECKSUM', auth: seen[0]!.auth })
+    assert.match(seen[0]!.auth, /^AWS4-HMAC-SHA256 Credential=AKIDLEAN\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/)
+    assert.equal(await readSidecar(client, 'archive', 'data/missing.zip', signal), undefined, 'no sidecar')
+    await assert.rejects(readSidecar(client, 'archive', 'data/broken.zip', signal), /the SDK path was taken/, 'an error answer is asked again through the SDK')
+  } finally {
+    client.destroy()
+    server.closeAllConnections()
+    server.close()
+  }
 })
