@@ -28,12 +28,7 @@ export function accountOfRole(roleArn: string): string {
  */
 export function createJobInput(h: HandOff): CreateJobCommandInput {
   const { job } = h
-  if (job.keyMap || job.stripPrefix !== '') {
-    throw new ConfigError(
-      [`job ${job.name}: S3 Batch Operations copies to a target prefix + the whole source key, but this job's destination keys ${job.keyMap ? 'come from its keyMap' : `drop the source prefix ${JSON.stringify(job.stripPrefix)}`}`],
-      'hand off a job whose destination keeps whole source keys (a Binance selection without keyMap), or copy this one with lakesync sync (--shard spreads it over hosts)',
-    )
-  }
+  checkHandOff(job)
   return {
     AccountId: h.accountId,
     ConfirmationRequired: false,
@@ -57,6 +52,15 @@ export function createJobInput(h: HandOff): CreateJobCommandInput {
       ? { Enabled: true, Bucket: `arn:aws:s3:::${h.report.bucket}`, Prefix: h.report.prefix.replace(/\/$/, ''), Format: 'Report_CSV_20180820', ReportScope: 'AllTasks' }
       : { Enabled: false },
   }
+}
+
+/** The service copies to a target prefix + the whole source key: a job whose destination keys differ cannot hand off. */
+export function checkHandOff(job: ResolvedJob): void {
+  if (!job.keyMap && job.stripPrefix === '') return
+  throw new ConfigError(
+    [`job ${job.name}: S3 Batch Operations copies to a target prefix + the whole source key, but this job's destination keys ${job.keyMap ? 'come from its keyMap' : `drop the source prefix ${JSON.stringify(job.stripPrefix)}`}`],
+    'hand off a job whose destination keeps whole source keys (a Binance selection without keyMap), or copy this one with lakesync sync (--shard spreads it over hosts)',
+  )
 }
 
 /**

@@ -4,6 +4,7 @@ import type { PlanItem } from '../plan/diff.ts'
 
 /** S3PutObjectCopy copies objects up to 5 GiB in one request; bigger ones stay with lakesync's multipart copy. */
 export const BATCH_OPS_MAX_BYTES = 5 * 1024 ** 3
+const EXAMPLES = 20
 
 /**
  * A key as a Batch Operations CSV manifest carries it: URL-encoded, as the service documents
@@ -22,8 +23,9 @@ export interface ManifestTally {
   /** Objects in the manifest, and their bytes. */
   objects: number
   bytes: number
-  /** Copies over 5 GiB, left to `lakesync sync` (their keys, for the user). */
-  oversized: { key: string; size: number }[]
+  /** Copies over 5 GiB, left to `lakesync sync`: how many, and the first few (for the user). */
+  oversized: number
+  oversizedExamples: { key: string; size: number }[]
   /** Items the plan skips (already at the destination). */
   skipped: number
 }
@@ -33,7 +35,7 @@ export interface ManifestTally {
  * to `file`, a line at a time: a manifest of 10^8 keys never sits in memory.
  */
 export async function writeManifest(items: AsyncIterable<PlanItem>, sourceBucket: string, file: string): Promise<ManifestTally> {
-  const tally: ManifestTally = { objects: 0, bytes: 0, oversized: [], skipped: 0 }
+  const tally: ManifestTally = { objects: 0, bytes: 0, oversized: 0, oversizedExamples: [], skipped: 0 }
   const out = createWriteStream(file)
   try {
     for await (const item of items) {
@@ -42,7 +44,7 @@ export async function writeManifest(items: AsyncIterable<PlanItem>, sourceBucket
         continue
       }
       if (item.size > BATCH_OPS_MAX_BYTES) {
-        tally.oversized.push({ key: item.key, size: item.size })
+        if (tally.oversized++ < EXAMPLES) tally.oversizedExamples.push({ key: item.key, size: item.size })
         continue
       }
       tally.objects++

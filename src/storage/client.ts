@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3'
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { fromIni } from '@aws-sdk/credential-providers'
 import type { ConnectionConfig } from '../api/config.ts'
 import type { RequestCounts } from '../api/events.ts'
@@ -34,7 +34,7 @@ export interface ClientOptions {
 export const SOCKET_HEADROOM = 16
 
 /** A connection's own credentials (inline or a profile), else nothing: the SDK's default chain. */
-export function credentialsOption(conn: ConnectionConfig) {
+export function credentialsOption(conn: ConnectionConfig): Pick<S3ClientConfig, 'credentials'> {
   return conn.credentials ? { credentials: conn.credentials } : conn.profile ? { credentials: fromIni({ profile: conn.profile }) } : {}
 }
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { decodeManifestKey, encodeManifestKey, writeManifest, BATCH_OPS_MAX_BYTES } from '../../src/batch-ops/manifest.ts'
-import { parseCsv, readReport } from '../../src/batch-ops/report.ts'
+import { csvRows, parseCsv, reportRows } from '../../src/batch-ops/report.ts'
 import { DEFAULT_PRICES, loadPrices, routeCosts } from '../../src/batch-ops/route-costs.ts'
 import { accountOfRole } from '../../src/batch-ops/create-job.ts'
 import { ConfigError } from '../../src/api/errors.ts'
@@ -33,13 +33,14 @@ test('the manifest: a line per copy up to 5 GiB, bigger ones and skips left out'
   }
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'manifest-')), 'm.csv')
   const tally = await writeManifest(plan(), 'archive', file)
-  assert.deepEqual({ objects: tally.objects, skipped: tally.skipped, oversized: tally.oversized.map((o) => o.key) }, { objects: HOSTILE.length + 1, skipped: 1, oversized: ['huge.zip'] })
+  assert.deepEqual({ objects: tally.objects, skipped: tally.skipped, oversized: tally.oversized, examples: tally.oversizedExamples.map((o) => o.key) }, { objects: HOSTILE.length + 1, skipped: 1, oversized: 1, examples: ['huge.zip'] })
   const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean)
   assert.equal(lines.length, HOSTILE.length + 1)
-  assert.deepEqual(lines.map((l) => parseCsv(l)[0]!).map(([bucket, key]) => [bucket, decodeManifestKey(key!)]), [...HOSTILE, 'exactly-5GiB.zip'].map((k) => ['archive', k]))
+  const rows = await Promise.all(lines.map(async (l) => (await parseCsv(l))[0]!))
+  assert.deepEqual(rows.map(([bucket, key]) => [bucket, decodeManifestKey(key!)]), [...HOSTILE, 'exactly-5GiB.zip'].map((k) => ['archive', k]))
 })
 
-test('a completion report in the documented layout: quoted fields with commas, quotes and line breaks', () => {
+test('a completion report in the documented layout: quoted fields with commas, quotes and line breaks, read in chunks cut anywhere', async () => {
   const report = [
     'archive,data/a.zip,,succeeded,,200,Successful',
     `archive,${encodeManifestKey('data/comma,and "quotes".zip')},,failed,InternalError,500,"We encountered an internal error, ""retry"" later"`,
@@ -48,11 +49,21 @@ test('a completion report in the documented layout: quoted fields with commas, q
     'line two"',
     '',
   ].join('\r\n')
-  const rows = readReport(report)
+  const read = async (chunks: string[]) => {
+    const rows = []
+    for await (const r of reportRows(chunks)) rows.push(r)
+    return rows
+  }
+  const rows = await read([report])
   assert.deepEqual(rows.map((r) => [r.key, r.status, r.errorCode]), [['data/a.zip', 'succeeded', ''], ['data/comma,and "quotes".zip', 'failed', 'InternalError'], ['data/b c.zip', 'succeeded', ''], ['data/multi.zip', 'failed', 'AccessDenied']])
   assert.equal(rows[1]!.message, 'We encountered an internal error, "retry" later')
   assert.equal(rows[3]!.message, 'line one\r\nline two')
-  assert.throws(() => readReport('Bucket,Key\narchive,data/a.zip\n'), /line 1 is not a Batch Operations report row/)
+  // Every cut point, including inside "" pairs and between \r and \n.
+  for (let cut = 1; cut < report.length; cut++) assert.deepEqual(await read([report.slice(0, cut), report.slice(cut)]), rows, `cut at ${cut}`)
+  await assert.rejects(read(['Bucket,Key\narchive,data/a.zip\n']), /row 1 is not a Batch Operations report row/)
+  let n = 0
+  for await (const _ of csvRows(['a,b\n\n\nc,d'])) n++
+  assert.equal(n, 2, 'blank lines are no rows')
 })
 
 test('the two routes priced side by side; a price table overrides the defaults, and a bad one names its key', async () => {

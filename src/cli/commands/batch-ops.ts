@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import { createReadStream } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -8,9 +9,9 @@ import { CreateJobCommand, DescribeJobCommand } from '@aws-sdk/client-s3-control
 import type { ResolvedJob } from '../../api/config.ts'
 import { ConfigError, ExitCode } from '../../api/errors.ts'
 import type { ItemResult, JobSummary } from '../../api/events.ts'
-import { accountOfRole, controlClient, createJobInput } from '../../batch-ops/create-job.ts'
+import { accountOfRole, checkHandOff, controlClient, createJobInput } from '../../batch-ops/create-job.ts'
 import { writeManifest } from '../../batch-ops/manifest.ts'
-import { readReport } from '../../batch-ops/report.ts'
+import { reportRows, type ReportRow } from '../../batch-ops/report.ts'
 import { parseS3Url } from '../../config/location.ts'
 import { planJob } from '../../plan/plan-job.ts'
 import { Journal } from '../../state/journal.ts'
@@ -41,16 +42,16 @@ export async function handOff(o: HandOffOptions): Promise<number> {
   const accountId = o.accountId ?? accountOfRole(o.roleArn)
   const manifestAt = s3Prefix(o.manifest, '--manifest')
   const reportAt = o.report ? s3Prefix(o.report, '--report') : undefined
-  // Checked before any listing: a job the service cannot copy fails at once.
-  createJobInput({ job, roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key: 'check', etag: 'check' }, priority: o.priority ?? 10 })
+  // Before any listing: a job the service cannot copy fails at once.
+  checkHandOff(job)
   const work = await mkdtemp(path.join(tmpdir(), 'lakesync-batch-ops-'))
   const clients = clientsFor(job.source.connection, job.destination.connection, {})
   try {
     const file = path.join(work, 'manifest.csv')
     const tally = await writeManifest(planJob(job, clients, { signal: o.signal }).items, job.source.bucket, file)
     out.line(`${job.name}: manifest of ${int(tally.objects)} objects (${bytes(tally.bytes)}); ${int(tally.skipped)} already at the destination`)
-    for (const big of tally.oversized.slice(0, 20)) out.line(`${job.name}: over 5 GiB, left to lakesync sync (multipart copy): ${JSON.stringify(big.key)} (${bytes(big.size)})`)
-    if (tally.oversized.length > 20) out.line(`${job.name}: … ${int(tally.oversized.length - 20)} more over 5 GiB`)
+    for (const big of tally.oversizedExamples) out.line(`${job.name}: over 5 GiB, left to lakesync sync (multipart copy): ${JSON.stringify(big.key)} (${bytes(big.size)})`)
+    if (tally.oversized > tally.oversizedExamples.length) out.line(`${job.name}: … ${int(tally.oversized - tally.oversizedExamples.length)} more over 5 GiB`)
     if (!tally.objects) {
       out.line(`${job.name}: nothing for S3 Batch Operations to copy`)
       return ExitCode.ok
@@ -109,22 +110,23 @@ export async function status(o: SelectionOptions & { jobId: string; accountId?: 
  */
 export async function importReport(o: SelectionOptions & { report: string; signal: AbortSignal }): Promise<number> {
   const job = await oneJob(o)
-  const rows = readReport(await readText(o.report, job, o.signal))
-  const foreign = rows.filter((r) => r.bucket !== job.source.bucket)
-  if (foreign.length) throw new ConfigError([`${o.report}: ${foreign.length} row(s) copy from bucket ${foreign[0]!.bucket}, not from job ${job.name}'s source ${job.source.bucket}`], 'name the job the report belongs to')
   const journal = await Journal.open(`lakesync batch-ops import ${o.report}`, [job])
   if (!(journal instanceof Journal)) throw new ConfigError([`no run journal: ${journal.unavailable}`], 'set LAKESYNC_STATE_DIR to a writable folder')
   const summary: JobSummary = {
-    job: job.name, mode: 'direct', engine: 'batch-ops', copied: 0, skipped: 0, failed: 0, planned: rows.length, bytesCopied: 0, bytesThroughHost: 0,
+    job: job.name, mode: 'direct', engine: 'batch-ops', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
     requests: {}, engines: {}, peakDiskBytes: 0, peakRssBytes: 0, deleted: 0, mismatches: 0, seconds: 0, dryRun: false, reasons: {},
   }
-  for (const r of rows) {
-    const destKey = job.destination.prefix + r.key
-    const item: ItemResult = r.status === 'succeeded'
-      ? { job: job.name, key: r.key, destKey, size: 0, action: 'copied', reason: 'copied by S3 Batch Operations', engine: 'batch-ops' }
-      : { job: job.name, key: r.key, destKey, size: 0, action: 'failed', reason: 'S3 Batch Operations task failed', engine: 'batch-ops', error: [r.errorCode, r.httpStatus, r.message].filter(Boolean).join(' ') }
-    summary[r.status === 'succeeded' ? 'copied' : 'failed']++
-    journal.record({ type: 'item', ...item })
+  try {
+    for await (const r of reportRows(reportText(o.report, job, o.signal))) {
+      if (r.bucket !== job.source.bucket) throw new ConfigError([`${o.report}: a row copies from bucket ${r.bucket}, not from job ${job.name}'s source ${job.source.bucket}`], 'name the job the report belongs to')
+      const item = reportItem(job, r)
+      summary.planned++
+      summary[item.action === 'copied' ? 'copied' : 'failed']++
+      journal.record({ type: 'item', ...item })
+    }
+  } catch (error) {
+    await journal.close(ExitCode.usage)
+    throw error instanceof ConfigError ? error : new ConfigError([`${o.report}: ${(error as Error).message}`], 'import the CSV files under the report\'s results/ folder')
   }
   summary.engines['batch-ops'] = summary.copied
   journal.record({ type: 'job-end', ...summary })
@@ -132,6 +134,14 @@ export async function importReport(o: SelectionOptions & { report: string; signa
   await journal.close(code)
   out.line(`${job.name}: imported ${int(summary.copied)} copied and ${int(summary.failed)} failed task(s) into ${journal.file}${summary.failed ? '; the next lakesync sync copies the failed ones' : ''}`)
   return code
+}
+
+/** A report row as the journal records a copy: the service's copies and failures, under the job's destination. */
+function reportItem(job: ResolvedJob, r: ReportRow): ItemResult {
+  const base = { job: job.name, key: r.key, destKey: job.destination.prefix + r.key, size: 0, engine: 'batch-ops' }
+  return r.status === 'succeeded'
+    ? { ...base, action: 'copied', reason: 'copied by S3 Batch Operations' }
+    : { ...base, action: 'failed', reason: 'S3 Batch Operations task failed', error: [r.errorCode, r.httpStatus, r.message].filter(Boolean).join(' ') }
 }
 
 function s3Prefix(url: string, flag: string) {
@@ -146,15 +156,19 @@ async function oneJob(o: SelectionOptions): Promise<ResolvedJob> {
   return config.jobs[0]!
 }
 
-async function readText(location: string, job: ResolvedJob, signal: AbortSignal): Promise<string> {
-  if (!location.startsWith('s3://')) return readFile(location, 'utf8')
+/** The report's text a chunk at a time: a local file, or an object (s3://bucket/key) read through the destination's connection. */
+async function* reportText(location: string, job: ResolvedJob, signal: AbortSignal): AsyncGenerator<string> {
+  if (!location.startsWith('s3://')) {
+    yield* createReadStream(location, { encoding: 'utf8' })
+    return
+  }
   const slash = location.indexOf('/', 5)
   const [bucket, key] = [location.slice(5, slash), location.slice(slash + 1)]
   if (slash < 0 || !key) throw new ConfigError([`REPORT: expected a file or s3://bucket/key, got ${JSON.stringify(location)}`])
   const client = createS3Client(job.destination.connection)
   try {
     const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
-    return await r.Body!.transformToString()
+    yield* (r.Body as Readable).setEncoding('utf8')
   } finally {
     client.destroy()
   }
