@@ -1,5 +1,5 @@
 import { LeanS3 } from '../storage/lean-s3.ts'
-import { SOCKET_HEADROOM } from '../storage/client.ts'
+import { meteredRequest, SOCKET_HEADROOM } from '../storage/client.ts'
 import { stallSeconds } from '../util/env.ts'
 import { pooledSession } from './pooled-session.ts'
 import { sdkCopy } from './sdk-copy.ts'
@@ -23,10 +23,8 @@ export const leanEngine: Engine = {
     const copy = async (item: CopyItem): Promise<CopyOutcome> => {
       const path = item.size > job.multipartThreshold ? undefined : await lean
       if (!path) return sdkCopy(item, ctx)
-      await ctx.limiter?.take()
-      ctx.counter.add('CopyObject')
-      const answer = await path.copyObject(job.source.bucket, item.key, item.destKey, { sha256: job.verify === 'checksum', signal: ctx.signal })
-      ctx.counter.lastAnswerAt = performance.now()
+      // Counted and paced as the destination client's own requests.
+      const answer = await meteredRequest(ctx.destClient, 'CopyObject', () => path.copyObject(job.source.bucket, item.key, item.destKey, { sha256: job.verify === 'checksum', signal: ctx.signal }))
       if (answer.ok) return { item, ok: true, engine: 'lean', ...(answer.sha256 ? { sha256: answer.sha256 } : {}) }
       if (ctx.signal.aborted) return { item, ok: false, engine: 'lean', error: 'interrupted' }
       return sdkCopy(item, ctx)
