@@ -54,17 +54,19 @@ const MAX_DEPTH = 8
 
 /**
  * Keys that cut a prefix (or one span of it) into about `parts` ranges, found breadth first: the
- * folders and loose keys of each level, descending while there are too few. Any sorted set of
+ * folders and loose keys of each level, descending while there are fewer than `enough` (parts - 1
+ * unless told). Any sorted set of
  * keys cuts a listing into ranges (after one cut, through the next) that concatenate to the
  * whole, so the choice only balances the work; it cannot lose or repeat a key. With a span, only
  * folders that reach into it are read: a shard looks at its own part.
  */
-export async function splitPoints(lister: Lister, prefix: string, parts: number, span: KeySpan = {}): Promise<string[]> {
+export async function splitPoints(lister: Lister, prefix: string, parts: number, span: KeySpan = {}, o: { enough?: number } = {}): Promise<string[]> {
+  const enough = o.enough ?? parts - 1
   const points = new Set<string>()
   const expanded = new Set([prefix])
   let frontier = [prefix]
   const inside = (key: string) => (span.after === undefined || compareKeys(key, span.after) > 0) && (span.through === undefined || compareKeys(key, span.through) < 0)
-  for (let depth = 0; depth < MAX_DEPTH && frontier.length && points.size < parts - 1; depth++) {
+  for (let depth = 0; depth < MAX_DEPTH && frontier.length && points.size < enough; depth++) {
     const levels = await Promise.all(frontier.map((f) => lister.level(f)))
     // A level of one folder (data/ → spot/ → daily/) cuts off nothing: neither that folder nor
     // its parent is a point, and the search goes on below it.
@@ -119,24 +121,53 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
   }
   // A shard's span is part of a big prefix: no first-page shortcut.
   if (o.span) {
-    yield* listParallel(lister, prefix, { ...o, ...o.span })
+    yield* listRanges(lister, prefix, await rangeCuts(lister, prefix, o.concurrency, o.span), { ...o, ...o.span })
     return
   }
   const first = await lister.firstPage(prefix, FIRST_PAGE)
   if (first.objects.length) yield first.objects
   const last = first.objects.at(-1)?.key
-  if (first.truncated && last !== undefined) yield* listParallel(lister, prefix, { ...o, after: last })
+  if (!first.truncated || last === undefined) return
+  // Cuts among the first page's keys tell how dense the ranges are.
+  const cuts = await rangeCuts(lister, prefix, o.concurrency, { after: first.objects[0]!.key })
+  yield* listRanges(lister, prefix, thinByFirstPage(cuts, { first: first.objects[0]!.key, last, keys: first.objects.length }), { ...o, after: last })
 }
 
 /**
- * Lists a prefix (after `after` and through `through`, when given) as ranges, `concurrency` at
- * once, and yields its pages in key order. Ranges ahead of the one being read fetch pages while fewer than
- * `bufferPages` pages (fetched or being fetched) wait in all; the range being read always may,
- * so the stream never stalls on the budget. Memory: about `bufferPages` pages per listing.
+ * A quarter of the wanted ranges is parallel enough for a listing, and the search for more stops
+ * there: a level further down is read whole (a folder of keys costs what listing it does), which
+ * for a prefix of a few folders of keys means listing it twice.
  */
-export async function* listParallel(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number } & KeySpan): AsyncGenerator<ListedObject[]> {
-  const span = { ...(o.after !== undefined ? { after: o.after } : {}), ...(o.through !== undefined ? { through: o.through } : {}) }
-  const cuts = o.concurrency > 1 ? [...new Set(await splitPoints(lister, prefix, o.concurrency, span))] : []
+const rangeCuts = (lister: Lister, prefix: string, concurrency: number, span: KeySpan = {}) =>
+  splitPoints(lister, prefix, concurrency, span, { enough: Math.ceil(concurrency / 4) })
+
+/** Keys a range should hold, at least, to be worth its own requests (each range ends with a page that overshoots it). */
+const MIN_RANGE_KEYS = 5000
+
+/**
+ * The cuts after the first page, thinned by what that page showed: when cuts fell among its keys,
+ * ranges are that dense, and a range of a few hundred keys costs a request (and on some servers a
+ * walk of the folder) for less than a page. So neighbouring ranges are merged until each holds
+ * about MIN_RANGE_KEYS by that density; a small prefix is then listed as one range. A cut at or
+ * before the page's first key (its own folder) says nothing of density. Thinning only balances
+ * the work: any cuts list the same keys.
+ */
+export function thinByFirstPage(cuts: string[], page: { first: string; last: string; keys: number }): string[] {
+  const inPage = cuts.filter((c) => compareKeys(c, page.first) > 0 && compareKeys(c, page.last) <= 0).length
+  const rest = cuts.filter((c) => compareKeys(c, page.last) > 0)
+  if (inPage === 0) return rest
+  const step = Math.ceil(MIN_RANGE_KEYS / (page.keys / inPage))
+  return rest.filter((_, i) => (i + 1) % step === 0)
+}
+
+/**
+ * The ranges between `cuts` (within `after` and `through`, when given), `concurrency` at once,
+ * their pages yielded in key order. Ranges ahead of the one being read fetch pages while fewer
+ * than `bufferPages` pages (fetched or being fetched) wait in all; the range being read always
+ * may, so the stream never stalls on the budget. Memory: about `bufferPages` pages per listing.
+ */
+async function* listRanges(lister: Lister, prefix: string, cutKeys: string[], o: { concurrency: number; bufferPages?: number } & KeySpan): AsyncGenerator<ListedObject[]> {
+  const cuts = [...new Set(cutKeys)]
   const ends = [...cuts, o.through]
   const ranges = [o.after, ...cuts].map((after, i) => ({ ...(after !== undefined ? { after } : {}), ...(ends[i] !== undefined ? { through: ends[i] } : {}) }))
   const budget = new PageBudget(o.bufferPages ?? BUFFER_PAGES)

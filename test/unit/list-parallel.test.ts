@@ -2,7 +2,7 @@
 // delimiter '/', a page limit): the merged stream must equal one sequential listing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { listParallel, listPrefix, splitPoints, type Lister } from '../../src/storage/list-parallel.ts'
+import { listPrefix, splitPoints, thinByFirstPage, type Lister } from '../../src/storage/list-parallel.ts'
 import { compareKeys } from '../../src/storage/keys.ts'
 
 function fakeBucket(keys: string[], levelLimit: number, calls: { level: number; list: number }): Lister {
@@ -79,7 +79,7 @@ test('a prefix listed in parallel parts equals its sequential listing (unicode, 
     // From any key on, too.
     const after = sequential[Math.floor(random() * sequential.length)]
     const rest: string[] = []
-    for await (const page of listParallel(bucket, prefix, { concurrency, bufferPages, ...(after !== undefined ? { after } : {}) })) for (const o of page) rest.push(o.key)
+    for await (const page of listPrefix(bucket, prefix, { concurrency, bufferPages, span: after !== undefined ? { after } : {} })) for (const o of page) rest.push(o.key)
     assert.deepEqual(rest, after === undefined ? sequential : sequential.slice(sequential.indexOf(after) + 1), `round ${round}: after ${JSON.stringify(after)}`)
     // A shard's span: after one key (or a folder), through another.
     const bounds = [sequential[Math.floor(random() * sequential.length)], ...keys.filter((k) => k.endsWith('/')).slice(0, 1)].filter((k) => k !== undefined).sort(compareKeys)
@@ -129,7 +129,33 @@ test('an error in a part ahead surfaces when the stream reaches it', async () =>
   }
   const seen: string[] = []
   await assert.rejects(async () => {
-    for await (const page of listParallel(failing, '', { concurrency: 3 })) for (const o of page) seen.push(o.key)
+    for await (const page of listPrefix(failing, '', { concurrency: 3, span: {} })) for (const o of page) seen.push(o.key)
   }, /listing after b\/ failed/)
   assert.deepEqual(seen, ['a/1'])
+})
+
+test('a prefix a few pages long is listed as one range after its first page; a large one keeps its ranges', async () => {
+  const folders = (n: number, keys: number) => Array.from({ length: n }, (_, f) => Array.from({ length: keys }, (_, i) => `data/f${String(f).padStart(2, '0')}/k${String(i).padStart(4, '0')}`)).flat()
+  const listed = async (keys: string[]) => {
+    const calls = { level: 0, list: 0 }
+    const out: string[] = []
+    for await (const page of listPrefix(fakeBucket(keys, 1000, calls), 'data/', { concurrency: 32 })) for (const o of page) out.push(o.key)
+    assert.deepEqual(out, keys)
+    return calls
+  }
+  // 3,000 keys: the first page crossed 9 folder cuts, so the 20 folders left are one range, not 20.
+  assert.deepEqual(await listed(folders(30, 100)), { level: 1, list: 1 })
+  // 20 folders of 1,000: the first page crossed none, so each folder after it is its own range
+  // (and one from the page's end up to data/f01/).
+  assert.deepEqual(await listed(folders(20, 1000)), { level: 1, list: 20 })
+})
+
+test('thinning by the first page: ranges merged to about 5,000 keys by its density; cuts at its own start say nothing', () => {
+  const cuts = Array.from({ length: 100 }, (_, f) => `data/f${String(f).padStart(2, '0')}/`)
+  // One cut among 1,000 keys: ~1,000 keys a range, so every 5th cut after the page stays.
+  const thinned = thinByFirstPage(cuts, { first: 'data/f00/k0000', last: 'data/f01/k0499', keys: 1000 })
+  assert.deepEqual(thinned.slice(0, 3), ['data/f06/', 'data/f11/', 'data/f16/'])
+  assert.equal(thinned.length, 19)
+  // The page's own folder (data/f00/, before its first key) is no evidence of density.
+  assert.deepEqual(thinByFirstPage(cuts, { first: 'data/f00/k0000', last: 'data/f00/k0999', keys: 1000 }), cuts.slice(1))
 })
