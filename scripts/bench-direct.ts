@@ -1,8 +1,9 @@
 // `npm run bench`: lakesync (defaults, and each direct engine) against s5cmd's wildcard `cp`,
 // raw `s5cmd run` of the same cp lines, rclone, `s5cmd sync` and `aws s3 sync`, each into a
 // fresh prefix of one local versitygw, rounds interleaved. Wall time and the CPU of each
-// tool's whole process tree. Prints a Markdown table for docs/BENCHMARKS.md. Options: --objects N (2000) --rounds N (3) --workers N (64)
-// --skip NAME (repeatable; a tool whose name starts with NAME, e.g. --skip aws).
+// tool's whole process tree, and the CPU the server spent on its requests. Prints a Markdown table for docs/BENCHMARKS.md.
+// Options: --objects N (2000) --rounds N (3) --workers N (64) --skip NAME (repeatable; a tool whose name starts with NAME,
+// e.g. --skip aws) --layout archive|zips (archive: as Binance publishes, half zips and half their .CHECKSUM sidecars; zips: zips alone).
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { putAll } from './lib/seed.ts'
+import { putAll, withSidecar } from './lib/seed.ts'
 import { freePort, startVersitygw } from '../src/bench/local-server.ts'
 import { rcloneS3Env } from '../src/bench/modes.ts'
 import { TOOLS_BIN } from '../test/helpers/paths.ts'
@@ -18,7 +19,8 @@ import { lakesyncCommand } from './lib/lakesync-command.ts'
 import { benchEnv } from './lib/bench-env.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] } } })
+const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] }, layout: { type: 'string', default: 'archive' } } })
+if (!['archive', 'zips'].includes(values.layout)) throw new Error(`--layout: expected archive or zips, got ${values.layout}`)
 const objects = Number(values.objects)
 const rounds = Number(values.rounds)
 const workers = Number(values.workers)
@@ -26,25 +28,35 @@ const hasRclone = spawnSync('rclone', ['version']).status === 0
 interface Measure {
   wall: number
   cpu: number
+  /** The server's CPU while the tool ran: on this shared host it is wall time too. */
+  server: number
 }
 
 const server = await startVersitygw(await freePort())
 const work = await mkdtemp(path.join(tmpdir(), 'lakesync-bench-'))
 try {
   await server.createBuckets('bench-src', 'bench-dst')
-  const keys = Array.from({ length: objects }, (_, i) => `data/spot/daily/klines/SYM${i % 20}/1m/SYM${i % 20}-1m-${String(i).padStart(6, '0')}.zip`).sort()
-  // 1–100 KB, spread evenly.
-  await putAll(server.client, 'bench-src', keys.map((key, i) => ({ key, body: randomBytes(1000 + Math.floor((99_000 * i) / objects)) })))
+  const zips = values.layout === 'archive' ? Math.ceil(objects / 2) : objects
+  const zipKeys = Array.from({ length: zips }, (_, i) => `data/spot/daily/klines/SYM${i % 20}/1m/SYM${i % 20}-1m-${String(i).padStart(6, '0')}.zip`)
+  // Zips of 1–100 KB, spread evenly; in the archive layout each with its sidecar.
+  const seed = zipKeys.flatMap((key, i) => {
+    const body = randomBytes(1000 + Math.floor((99_000 * i) / zips))
+    return values.layout === 'archive' ? withSidecar(key, body) : [{ key, body }]
+  })
+  await putAll(server.client, 'bench-src', seed)
+  const keys = seed.map((o) => o.key).sort()
   const env = benchEnv(server, path.join(work, 'state'), rcloneS3Env(server.endpoint, server.credentials))
   // Wall time, and the CPU (user + sys) of the whole process tree: /usr/bin/time counts the children it waited for (s5cmd under lakesync).
   const timed = (cmd: string, args: string[]): Measure => {
     const cpuFile = path.join(work, 'cpu.txt')
     const t = performance.now()
+    const server0 = server.cpuSeconds()
     const r = spawnSync('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
     const wall = (performance.now() - t) / 1000
+    const serverCpu = server.cpuSeconds() - server0
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`)
     const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number)
-    return { wall, cpu: user! + sys! }
+    return { wall, cpu: user! + sys!, server: serverCpu }
   }
   const lakesync = lakesyncCommand()
   console.error(`lakesync: ${lakesync.join(' ')}`)
@@ -53,6 +65,10 @@ try {
     timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/${name}/`, '--endpoint', server.endpoint, '--concurrency', String(workers), ...flags])
   const tools: Record<string, (round: number) => Promise<Measure>> = {
     's5cmd cp (wildcard)': async (round) => timed(s5cmd, ['--numworkers', String(workers), '--endpoint-url', server.endpoint, 'cp', 's3://bench-src/data/*', `s3://bench-dst/r${round}/s5cmd-cp/`]),
+    // s5cmd's cp sends REPLACE with no metadata, so its copies lose Content-Type and user
+    // metadata; this row keeps them, as lakesync (and aws s3 sync) do.
+    's5cmd cp --metadata-directive COPY': async (round) =>
+      timed(s5cmd, ['--numworkers', String(workers), '--endpoint-url', server.endpoint, 'cp', '--metadata-directive', 'COPY', 's3://bench-src/data/*', `s3://bench-dst/r${round}/s5cmd-cp-copy/`]),
     'lakesync sync (defaults)': async (round) => sync(round, 'lakesync'),
     'lakesync sync --engine lean': async (round) => sync(round, 'lean', '--engine', 'lean'),
     'lakesync sync --engine s5cmd': async (round) => sync(round, 's5cmd-engine', '--engine', 's5cmd'),
@@ -76,21 +92,25 @@ try {
     for (const name of order) {
       const m = await tools[name]!(round)
       times[name]!.push(m)
-      console.error(`round ${round + 1}: ${name}: ${m.wall.toFixed(2)} s, CPU ${m.cpu.toFixed(2)} s`)
+      console.error(`round ${round + 1}: ${name}: ${m.wall.toFixed(2)} s, CPU ${m.cpu.toFixed(2)} s, server CPU ${m.server.toFixed(2)} s`)
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  const wildcard = times['s5cmd cp (wildcard)']?.map((m) => m.wall)
   // Rounds run close together in time, so the ratio within a round is steadier than a ratio of medians on a noisy host.
-  const paired = (t: Measure[]) => (wildcard ? `${median(t.map((m, i) => m.wall / wildcard[i]!)).toFixed(2)}×` : '–')
-  console.log(`\n${objects} objects of 1–100 KB, ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback (keep-alive); ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
-  console.log('| tool | median wall s | min s | max s | objects/s | wall vs s5cmd cp (median of per-round ratios) | CPU s (median) | CPU ms per object |')
-  console.log('|---|---|---|---|---|---|---|---|')
+  const paired = (t: Measure[], base: string) => {
+    const b = times[base]?.map((m) => m.wall)
+    return b ? `${median(t.map((m, i) => m.wall / b[i]!)).toFixed(2)}×` : '–'
+  }
+  const what = values.layout === 'archive' ? `${zips} zips of 1–100 KB and their ${zips} .CHECKSUM sidecars` : `${objects} zips of 1–100 KB`
+  console.log(`\n${keys.length} objects (${what}), ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback (keep-alive); ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
+  console.log('| tool | median wall s | min s | max s | objects/s | wall vs s5cmd cp | wall vs s5cmd cp, metadata kept | CPU s (median) | CPU ms per object | server CPU ms per object |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|')
   for (const n of names) {
     const t = times[n]!
     const wall = median(t.map((m) => m.wall))
     const cpu = median(t.map((m) => m.cpu))
-    console.log(`| ${n} | ${wall.toFixed(2)} | ${Math.min(...t.map((m) => m.wall)).toFixed(2)} | ${Math.max(...t.map((m) => m.wall)).toFixed(2)} | ${Math.round(objects / wall)} | ${paired(t)} | ${cpu.toFixed(2)} | ${((1000 * cpu) / objects).toFixed(2)} |`)
+    const serverCpu = median(t.map((m) => m.server))
+    console.log(`| ${n} | ${wall.toFixed(2)} | ${Math.min(...t.map((m) => m.wall)).toFixed(2)} | ${Math.max(...t.map((m) => m.wall)).toFixed(2)} | ${Math.round(keys.length / wall)} | ${paired(t, 's5cmd cp (wildcard)')} | ${paired(t, 's5cmd cp --metadata-directive COPY')} | ${cpu.toFixed(2)} | ${((1000 * cpu) / keys.length).toFixed(2)} | ${((1000 * serverCpu) / keys.length).toFixed(2)} |`)
   }
 } finally {
   await server.stop()

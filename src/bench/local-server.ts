@@ -1,6 +1,7 @@
 // A local test bed for the demo and `lakesync bench --local`: versitygw (the production S3
 // server built by `npm run setup`), optionally behind a proxy simulating a WAN link.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -18,6 +19,8 @@ export interface LocalServer {
   /** The posix folder the server keeps its buckets in (one folder per bucket): scale benchmarks seed it directly. */
   dir: string
   createBuckets(...names: string[]): Promise<void>
+  /** CPU seconds (user + sys) the server process has used so far: benchmarks charge each tool the server work its requests caused. */
+  cpuSeconds(): number
   stop(): Promise<void>
 }
 
@@ -81,6 +84,7 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
     async createBuckets(...names) {
       for (const Bucket of names) await client.send(new CreateBucketCommand({ Bucket }))
     },
+    cpuSeconds: () => processCpuSeconds(server.pid!),
     async stop() {
       client.destroy()
       for (const stop of stops) await stop()
@@ -93,6 +97,17 @@ export async function startVersitygw(port?: number, options: { accessLog?: strin
     },
   }
 }
+
+/** utime + stime of a process (fields 14 and 15 of /proc/PID/stat, after the command name), in seconds; Linux only. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return ticks / CLOCK_TICKS
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times: 100 on every platform Node supports. */
+const CLOCK_TICKS = 100
 
 /** The WAN proxy between clients and the server (see wan-proxy.ts for why not toxiproxy). */
 async function startWanProxy(upstreamPort: number, listenPort: number, wan: WanLink, stops: (() => Promise<void>)[]): Promise<string> {
