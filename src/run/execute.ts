@@ -9,7 +9,7 @@ import { stallSeconds } from '../util/env.ts'
 import { printableKey } from '../util/printable.ts'
 import type { ProgressMeter } from './progress.ts'
 import { readAhead } from '../util/read-ahead.ts'
-
+import { Escape } from '../util/escape.ts'
 
 export interface ExecuteHandlers {
   onSkip(item: Extract<PlanItem, { action: 'skip' }>): Promise<void>
@@ -102,9 +102,8 @@ class PlanExecution {
   private planDone = false
   private allDone!: () => void
   private readonly finished = new Promise<void>((r) => (this.allDone = r))
-  private abandon!: () => void
   // Given up by the liveness guard: engine sessions that never answer are no longer awaited.
-  private readonly abandoned = new Promise<void>((r) => (this.abandon = r))
+  private readonly abandoned = new Escape()
   private readonly guard: { stop(): void }
 
   constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
@@ -115,7 +114,7 @@ class PlanExecution {
       waiting: () => this.items.waiting(),
       warn: (m) => handlers.warn?.(m),
       giveUp: (reason) => {
-        this.abandon()
+        this.abandoned.fire()
         this.toVerify = []
         for (const w of [...this.items.waiting()]) this.final({ item: w.item, ok: false, engine: w.engine, error: reason, code: 'Stalled' })
       },
@@ -190,7 +189,7 @@ class PlanExecution {
   }
 
   private orAbandoned(p: Promise<unknown> | undefined) {
-    return Promise.race([p, this.abandoned])
+    return this.abandoned.race(p)
   }
 
   private session(engine: Engine): EngineSession {
