@@ -56,6 +56,13 @@ export function decodeUrlKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '))
 }
 
+/**
+ * A string that holds its own characters. V8 makes a substring of a longer string a view into
+ * it, so each key of a page would keep the page's ~64 KB text part alive for as long as the key
+ * lives: items planned ahead of the copies held ~11 MB of page text at 50,000 copies.
+ */
+const ownCopy = (s: string) => (' ' + s).slice(1)
+
 /** Text parts of about this size: V8 makes a string over ~128 KB in its large-object space, ~20× slower per byte. */
 const PART_BYTES = 64 * 1024
 const CONTENTS_END = Buffer.from('</Contents>')
@@ -103,7 +110,7 @@ export function parseListBucketResult(body: Buffer | string | string[]): ListPag
       const size = element(xml, 'Size', at, end)
       const etag = decode(element(xml, 'ETag', at, end) ?? '')
       if (!key || etag === undefined || size === undefined || !/^[0-9]+$/.test(size)) return undefined
-      objects.push({ key, size: Number(size), etag })
+      objects.push({ key: ownCopy(key), size: Number(size), etag: ownCopy(etag) })
       at = end
     }
   }
