@@ -106,7 +106,7 @@ function processCpuSeconds(pid: number): number {
   return ticks / CLOCK_TICKS
 }
 
-/** Linux's USER_HZ, the unit of /proc's CPU times: 100 on every platform Node supports. */
+/** USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100
 
 /** The WAN proxy between clients and the server (see wan-proxy.ts for why not toxiproxy). */

@@ -55,10 +55,10 @@ const MAX_DEPTH = 8
 /**
  * Keys that cut a prefix (or one span of it) into about `parts` ranges, found breadth first: the
  * folders and loose keys of each level, descending while there are fewer than `enough` (parts - 1
- * unless told). Any sorted set of
- * keys cuts a listing into ranges (after one cut, through the next) that concatenate to the
- * whole, so the choice only balances the work; it cannot lose or repeat a key. With a span, only
- * folders that reach into it are read: a shard looks at its own part.
+ * unless told). Any sorted set of keys cuts a listing into ranges (after one cut, through the
+ * next) that concatenate to the whole, so the choice only balances the work; it cannot lose or
+ * repeat a key. With a span, only folders that reach into it are read: a shard looks at its own
+ * part.
  */
 export async function splitPoints(lister: Lister, prefix: string, parts: number, span: KeySpan = {}, o: { enough?: number } = {}): Promise<string[]> {
   const enough = o.enough ?? parts - 1
