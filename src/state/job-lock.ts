@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ResolvedJob } from '../api/config.ts'
 import { ExitCode, LakesyncError } from '../api/errors.ts'
@@ -67,12 +67,7 @@ async function acquire(file: string, job: string, o: { waitSeconds?: number; war
   const deadline = Date.now() + (o.waitSeconds ?? 0) * 1000
   let said = false
   for (;;) {
-    try {
-      await writeFile(file, JSON.stringify(me), { flag: 'wx' })
-      return
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
+    if (await createLock(file, JSON.stringify(me))) return
     const holder = await readHolder(file)
     // A lock that says nothing (cut short by a full disk, say) and is not being written now is stale too.
     if (holder ? !isAlive(holder) : await olderThan(file, 10_000)) {
@@ -95,6 +90,30 @@ async function acquire(file: string, job: string, o: { waitSeconds?: number; war
     await sleep(Math.min(1000, Math.max(10, deadline - Date.now())))
   }
 }
+
+/**
+ * Creates `file` with `content` unless it exists. The content is written to a draft first and
+ * the lock made by a hard link to it, so no reader (and no run killed mid-write) ever sees a
+ * lock without its holder. A file system without hard links gets an exclusive create and write.
+ */
+async function createLock(file: string, content: string): Promise<boolean> {
+  const draft = `${file}.${process.pid}.draft`
+  const taken = (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+  await writeFile(draft, content)
+  try {
+    return await link(draft, file).then(() => true, (error) => {
+      if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) return taken(error)
+      return writeFile(file, content, { flag: 'wx' }).then(() => true, taken)
+    })
+  } finally {
+    await unlink(draft).catch(() => {})
+  }
+}
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
 
 async function readHolder(file: string): Promise<Holder | undefined> {
   try {
