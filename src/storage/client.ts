@@ -70,31 +70,29 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   client.middlewareStack.remove('loggerMiddleware')
   const { counter, limiter } = options
   if (counter || limiter) {
+    const m = { counter, limiter }
     client.middlewareStack.add(
-      (next, context) => async (args) => {
-        await limiter?.take()
-        counter?.add(String(context.commandName ?? 'unknown').replace(/Command$/, ''))
-        try {
-          return await next(args)
-        } finally {
-          if (counter) counter.lastAnswerAt = performance.now()
-        }
-      },
+      (next, context) => (args) => metered(m, String(context.commandName ?? 'unknown').replace(/Command$/, ''), () => next(args)),
       { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
     )
-    meters.set(client, { counter, limiter })
+    meters.set(client, m)
   }
   return client
 }
 
-const meters = new WeakMap<S3Client, Pick<ClientOptions, 'counter' | 'limiter'>>()
+type Meter = Pick<ClientOptions, 'counter' | 'limiter'>
+const meters = new WeakMap<S3Client, Meter>()
 
 /**
  * A client's request counter and rate limiter: requests sent around the SDK (the lean paths)
  * are counted and paced as the client's own.
  */
-export async function meteredRequest<T>(client: S3Client, operation: string, send: () => Promise<T>): Promise<T> {
-  const m = meters.get(client)
+export function meteredRequest<T>(client: S3Client, operation: string, send: () => Promise<T>): Promise<T> {
+  return metered(meters.get(client), operation, send)
+}
+
+/** One request (each attempt): its turn under the limiter, counted, and its answer's time noted for the liveness guard. */
+async function metered<T>(m: Meter | undefined, operation: string, send: () => Promise<T>): Promise<T> {
   await m?.limiter?.take()
   m?.counter?.add(operation)
   try {
