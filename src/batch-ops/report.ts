@@ -58,13 +58,6 @@ export async function* csvRows(chunks: AsyncIterable<string> | Iterable<string>)
   if (field !== '' || row.length) yield endRow()
 }
 
-/** All rows of a CSV text. */
-export async function parseCsv(text: string): Promise<string[][]> {
-  const rows: string[][] = []
-  for await (const r of csvRows([text])) rows.push(r)
-  return rows
-}
-
 /**
  * A completion report's rows: Bucket, Key (URL-encoded, as in the manifest), VersionId,
  * TaskStatus, ErrorCode, HTTPStatusCode, ResultMessage. A row that is not one names its line.
