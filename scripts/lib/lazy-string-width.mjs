@@ -1,9 +1,10 @@
-// esbuild plugin for both bundles. string-width 8 (yargs' help columns, listr2's truncation)
-// builds Unicode-property regexes and an Intl.Segmenter as it loads: ~40 ms of every start,
-// though nearly all text lakesync measures is printable ASCII. Those importers get a front
-// that measures printable ASCII by its length and loads string-width for any other text.
+// esbuild plugin for both bundles. string-width (yargs' help columns, through cliui and
+// wrap-ansi with copies of their own, and listr2's truncation) builds Unicode-property regexes
+// and an Intl.Segmenter as it loads: ~40 ms of every start, though nearly all text lakesync
+// measures is printable ASCII. Those importers get a front that measures printable ASCII by
+// its length and loads string-width for any other text.
 const NAMESPACE = 'lazy-string-width'
-const IMPORTERS = /[\\/]node_modules[\\/](yargs|cli-truncate)[\\/]/
+const IMPORTERS = /[\\/]node_modules[\\/](yargs|cliui|wrap-ansi|cli-truncate)[\\/]/
 
 const FRONT = `
 let real

@@ -25,3 +25,14 @@ test('the bundles\' string-width front measures every text as string-width does'
     await rm(work, { recursive: true, force: true })
   }
 })
+
+test('in the CLI\'s bundle, string-width is reached only through the front (each copy of it costs every start ~20 ms)', async () => {
+  const { metafile } = await build({
+    entryPoints: [path.join(ROOT, 'src/cli/run.ts')], bundle: true, format: 'esm', platform: 'node', write: false, metafile: true,
+    outdir: path.join(tmpdir(), 'lakesync-width-unused'), external: ['esbuild', 'typescript'], plugins: [lazyStringWidth], logLevel: 'silent',
+    alias: { 'zx/core': path.join(ROOT, 'node_modules/zx/build/core.cjs') },
+  })
+  const direct = Object.entries(metafile.inputs).flatMap(([importer, input]) =>
+    input.imports.filter((i) => /(^|\/)string-width\/index\.js$/.test(i.path) && !importer.startsWith('lazy-string-width:')).map(() => importer))
+  assert.deepEqual(direct, [], 'these modules import string-width itself: add them to IMPORTERS in scripts/lib/lazy-string-width.mjs')
+})
