@@ -25,7 +25,7 @@ export const leanEngine: Engine = {
       if (!path) return sdkCopy(item, ctx)
       // Counted and paced as the destination client's own requests.
       const answer = await meteredRequest(ctx.destClient, 'CopyObject', () => path.copyObject(job.source.bucket, item.key, item.destKey, { sha256: job.verify === 'checksum', signal: ctx.signal }))
-      if (answer.ok) return { item, ok: true, engine: 'lean', ...(answer.sha256 ? { sha256: answer.sha256 } : {}) }
+      if (answer.ok) return { item, ok: true, engine: 'lean', ...(answer.etag ? { etag: answer.etag } : {}), ...(answer.sha256 ? { sha256: answer.sha256 } : {}) }
       if (ctx.signal.aborted) return { item, ok: false, engine: 'lean', error: 'interrupted' }
       return sdkCopy(item, ctx)
     }

@@ -31,8 +31,8 @@ export async function sdkCopy(item: CopyItem, ctx: EngineContext): Promise<CopyO
         }),
         { abortSignal: signal },
       )
-      const sha = r.CopyObjectResult?.ChecksumSHA256
-      if (sha) return { item, ok: true, engine: 'sdk', sha256: Buffer.from(sha, 'base64').toString('hex') }
+      const { ETag: etag, ChecksumSHA256: sha } = r.CopyObjectResult ?? {}
+      return { item, ok: true, engine: 'sdk', ...(etag ? { etag } : {}), ...(sha ? { sha256: Buffer.from(sha, 'base64').toString('hex') } : {}) }
     }
     return { item, ok: true, engine: 'sdk' }
   } catch (error) {

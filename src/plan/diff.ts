@@ -1,5 +1,6 @@
 import picomatch from 'picomatch'
 import { compareKeys } from '../storage/keys.ts'
+import { sameEtag, singlePart } from '../storage/etags.ts'
 import type { ListedObject } from '../storage/list.ts'
 import { PageCursor } from '../storage/page-cursor.ts'
 import { ConfigError } from '../api/errors.ts'
@@ -38,10 +39,6 @@ export interface DiffOptions {
   /** The source ETag a destination key was last copied from (src/state/etag-memory.ts), for multipart ETags; read while the listings start. */
   lastCopied?: Map<string, string> | Promise<Map<string, string>>
 }
-
-/** ETags of single-part uploads are the MD5 of the bytes; multipart ones ("...-N") are not comparable. */
-const singlePart = (etag: string) => /^"?[0-9a-f]{32}"?$/i.test(etag)
-const sameEtag = (a: string, b: string) => a === b || a.replace(/"/g, '').toLowerCase() === b.replace(/"/g, '').toLowerCase()
 
 /**
  * Merge-joins two key-ordered listings (a page at a time) into a plan, one item per source

@@ -113,8 +113,8 @@ function urlOf(e: { protocol: string; hostname: string; port?: number; path?: st
   return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path ?? ''}`
 }
 
-/** A plain success (with the copy's SHA-256 when asked), or why the lean path declines the copy. */
-export type LeanAnswer = { ok: true; sha256?: string } | { ok: false; why: string }
+/** A plain success (with the new object's ETag, and the copy's SHA-256 when asked), or why the lean path declines the copy. */
+export type LeanAnswer = { ok: true; etag?: string; sha256?: string } | { ok: false; why: string }
 
 /**
  * A CopyObject answer: success is HTTP 200 with a CopyObjectResult. S3 may answer 200 and then
@@ -124,7 +124,9 @@ export function readCopyAnswer(status: number, body: string): LeanAnswer {
   if (status !== 200) return { ok: false, why: `HTTP ${status}${errorCode(body)}` }
   if (!/<CopyObjectResult[\s>]/.test(body)) return { ok: false, why: `HTTP 200 without a CopyObjectResult${errorCode(body)}` }
   const sha = /<ChecksumSHA256>([A-Za-z0-9+/=]+)<\/ChecksumSHA256>/.exec(body)?.[1]
-  return sha ? { ok: true, sha256: Buffer.from(sha, 'base64').toString('hex') } : { ok: true }
+  // An ETag is quoted hex (and "-N" for multipart); S3 writes its quotes as &quot;.
+  const etag = /<ETag>([^<]{1,128})<\/ETag>/.exec(body)?.[1]?.replace(/&quot;|&#34;/g, '"')
+  return { ok: true, ...(etag ? { etag } : {}), ...(sha ? { sha256: Buffer.from(sha, 'base64').toString('hex') } : {}) }
 }
 
 const errorCode = (body: string) => {

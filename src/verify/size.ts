@@ -3,15 +3,38 @@ import { listPage } from '../storage/list.ts'
 import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import { compareKeys } from '../storage/keys.ts'
+import { sameEtag, singlePart } from '../storage/etags.ts'
 import { errorCode } from '../storage/errors.ts'
 import { forEachPool } from '../util/pool.ts'
 
 /**
  * Nothing is reported copied unless the destination holds it with the source's size.
- * A window of copies is checked by listing the destination across the window's key range
- * (pages sized to the window, up to 1,000 keys); keys the listing budget did not reach are HEADed.
+ * A copy whose answer gave the listed source's single-part ETag holds the same bytes (their
+ * MD5) and needs no more. The other copies of a window (s5cmd's, multipart or encrypted ones, a
+ * source changed since it was listed) are checked by listing the destination across their key
+ * range (pages sized to them, up to 1,000 keys); keys the listing budget did not reach are HEADed.
  */
 export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, sourceClient?: S3Client): Promise<CopyOutcome[]> {
+  const unproven = outcomes.filter((o) => !sameBytes(o))
+  if (!unproven.length) return outcomes
+  const sizes = await destinationSizes(client, job, unproven, signal)
+  return Promise.all(outcomes.map(async (o) => {
+    if (sameBytes(o)) return o
+    const size = sizes.get(o.item.destKey)
+    if (size === o.item.size) return o
+    if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
+      return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${size}): copied as it is now` }
+    }
+    const error = size === undefined ? 'not at the destination after the copy' : `destination holds ${size} bytes, the source ${o.item.size}`
+    return { ...o, ok: false, error, code: 'SizeMismatch' }
+  }))
+}
+
+/** The copy's answer names the bytes the source was listed with. */
+const sameBytes = (o: CopyOutcome) => o.etag !== undefined && singlePart(o.item.etag) && sameEtag(o.etag, o.item.etag)
+
+/** The sizes the destination holds for these copies' keys (a key it lacks has none). */
+async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Map<string, number>> {
   const sorted = [...outcomes].sort((a, b) => compareKeys(a.item.destKey, b.item.destKey))
   const sizes = new Map<string, number>()
   const last = sorted.at(-1)!.item.destKey
@@ -41,15 +64,7 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
       if (!['NotFound', 'NoSuchKey'].includes(errorCode(error) ?? '')) throw error
     }
   }, signal)
-  return Promise.all(outcomes.map(async (o) => {
-    const size = sizes.get(o.item.destKey)
-    if (size === o.item.size) return o
-    if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
-      return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${size}): copied as it is now` }
-    }
-    const error = size === undefined ? 'not at the destination after the copy' : `destination holds ${size} bytes, the source ${o.item.size}`
-    return { ...o, ok: false, error, code: 'SizeMismatch' }
-  }))
+  return sizes
 }
 
 /**

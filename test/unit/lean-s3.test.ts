@@ -6,10 +6,12 @@ import { createS3Client } from '../../src/storage/client.ts'
 import { readSidecar } from '../../src/verify/checksum.ts'
 
 // The lean path takes only a plain success; everything else goes to the SDK, which reads errors.
-test('a CopyObject answer: success with its SHA-256, and every failure declined', () => {
+test('a CopyObject answer: success with the new ETag and its SHA-256, and every failure declined', () => {
   const sha = Buffer.alloc(32, 7).toString('base64')
-  assert.deepEqual(readCopyAnswer(200, `<?xml version="1.0"?><CopyObjectResult><ETag>"e"</ETag><ChecksumSHA256>${sha}</ChecksumSHA256></CopyObjectResult>`), { ok: true, sha256: '07'.repeat(32) })
-  assert.deepEqual(readCopyAnswer(200, '<CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"e"</ETag></CopyObjectResult>'), { ok: true })
+  assert.deepEqual(readCopyAnswer(200, `<?xml version="1.0"?><CopyObjectResult><ETag>"e"</ETag><ChecksumSHA256>${sha}</ChecksumSHA256></CopyObjectResult>`), { ok: true, etag: '"e"', sha256: '07'.repeat(32) })
+  // S3 escapes the ETag's quotes.
+  assert.deepEqual(readCopyAnswer(200, '<CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2026-11-26T00:00:00.000Z</LastModified><ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag></CopyObjectResult>'), { ok: true, etag: '"9b2cf535f27731c974343645a3985328"' })
+  assert.deepEqual(readCopyAnswer(200, '<CopyObjectResult></CopyObjectResult>'), { ok: true })
   // S3 may answer 200 and then fail the copy in the body.
   assert.deepEqual(readCopyAnswer(200, '<Error><Code>InternalError</Code><Message>x</Message></Error>'), { ok: false, why: 'HTTP 200 without a CopyObjectResult InternalError' })
   assert.deepEqual(readCopyAnswer(503, '<Error><Code>SlowDown</Code></Error>'), { ok: false, why: 'HTTP 503 SlowDown' })
