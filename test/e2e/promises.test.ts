@@ -52,12 +52,15 @@ for (const kind of serverKinds()) {
         faked.add(q.path)
         return { status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><ETag>"00000000000000000000000000000000"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></CopyObjectResult>' }
       }
-      const checked = await through({ answer: fake }, [...syncArgs('verified/'), '--engine', 'sdk'])
-      assert.equal(checked.r.code, 0, checked.r.stderr)
-      assert.equal(faked.size, 2)
-      assert.equal((await dest('verified/')).size, 20, 'both missing copies were made again')
-      assert.equal(jobEnd(checked.r.stdout).copied, 20)
-      faked.clear()
+      // An answer with another ETag than the source's proves nothing: the destination is looked at.
+      for (const engine of ['sdk', 'lean']) {
+        const checked = await through({ answer: fake }, [...syncArgs(`verified-${engine}/`), '--engine', engine])
+        assert.equal(checked.r.code, 0, checked.r.stderr)
+        assert.equal(faked.size, 2)
+        assert.equal((await dest(`verified-${engine}/`)).size, 20, `${engine}: both missing copies were made again`)
+        assert.equal(jobEnd(checked.r.stdout).copied, 20)
+        faked.clear()
+      }
       const trusting = await through({ answer: fake }, [...syncArgs('unverified/'), '--engine', 'sdk', '--verify', 'none'])
       assert.equal(trusting.r.code, 0, trusting.r.stderr)
       assert.equal(jobEnd(trusting.r.stdout).copied, 20, '--verify none reports what the server answered')
