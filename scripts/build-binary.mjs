@@ -8,6 +8,7 @@
 // s5cmd; its warm-up (and so its code cache) needs qemu-user, and is left out without it.
 import { build } from 'esbuild'
 import { lazyStringWidth } from './lib/lazy-string-width.mjs'
+import { narrowAwsClients } from './lib/narrow-aws-clients.mjs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -70,7 +71,7 @@ await build({
   banner: { js: "const __lakesyncImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // zx's ESM entry requires its CommonJS build by a relative path under Deno; bundle that build directly.
   alias: { 'zx/core': './node_modules/zx/build/core.cjs' },
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, narrowAwsClients],
 })
 await build({ ...script, entryPoints: [path.join(root, 'src/cli/binary-loader.ts')], outfile: path.join(work, 'loader.cjs') })
 

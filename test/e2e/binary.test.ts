@@ -89,6 +89,10 @@ export default defineConfig({
     const verify = await run(['verify'])
     assert.equal(verify.code, 0, verify.stdout + verify.stderr)
     assert.match(verify.stdout, /20 match their sidecar/)
+    // The binary bundles only the SDK commands it uses (scripts/lib/narrow-aws-clients.mjs): their error answers still read as such.
+    const refused = await run(['sync'], { AWS_SECRET_ACCESS_KEY: 'not-the-secret' })
+    assert.equal(refused.code, 4, refused.stdout + refused.stderr)
+    assert.match(refused.stderr, /access refused by .*\((SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied)\)/)
     const doctor = await run(['doctor'])
     assert.equal(doctor.code, 0, doctor.stdout)
     assert.match(doctor.stdout, /ok\s+s5cmd/)
