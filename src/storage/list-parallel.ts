@@ -8,8 +8,8 @@ export interface Lister {
   level(prefix: string): Promise<string[]>
   /** The keys under `prefix` after `after` and up to `through` (each when given), in key order, a page at a time, each page asked when wanted. */
   pages(prefix: string, range: { after?: string; through?: string; prefetch?: boolean }): AsyncIterable<ListedObject[]>
-  /** The first `maxKeys` keys under `prefix`, and whether more follow. */
-  firstPage(prefix: string, maxKeys: number): Promise<{ objects: ListedObject[]; truncated: boolean }>
+  /** Up to `maxKeys` keys under `prefix` (after `after`, when given), and whether more follow. */
+  page(prefix: string, maxKeys: number, after?: string): Promise<{ objects: ListedObject[]; truncated: boolean }>
 }
 
 /** The keys after `after` and up to `through` (each when given). */
@@ -27,8 +27,8 @@ export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal):
       const { keys, prefixes } = await listLevel(client, bucket, prefix, { signal, maxPages: LEVEL_PAGES, where: `the folders of s3://${bucket}/${prefix}` })
       return [...keys, ...prefixes].sort(compareKeys)
     },
-    async firstPage(prefix, maxKeys) {
-      const page = await listPage(client, { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys }, signal)
+    async page(prefix, maxKeys, after) {
+      const page = await listPage(client, { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys, ...(after !== undefined ? { StartAfter: after } : {}) }, signal)
       page.objects.forEach((o, i) => checkOrder(page.objects[i - 1]?.key, o.key, bucket))
       return page
     },
@@ -101,8 +101,13 @@ function reachesInto(folder: string, span: KeySpan): boolean {
   return (span.through === undefined || compareKeys(folder, span.through) < 0) && (span.after === undefined || compareKeys(span.after, end) < 0)
 }
 
-/** Keys of the first page: a prefix that fits in it is listed by that one request. */
-const FIRST_PAGE = 1000
+/**
+ * Keys of the first page: few, so that the first copies start while the server lists more (it
+ * answers 200 keys in about a fifth of the time of 1,000).
+ */
+const FIRST_PAGE = 200
+/** Keys of the second page: a prefix that fits in the two is listed by them alone. */
+const SECOND_PAGE = 1000
 /**
  * Pages read ahead across a listing's ranges: requests in flight per side. A page's body and
  * objects take ~1 MB while read; 8 keeps a run under 150 MB (docs/BENCHMARKS.md §7).
@@ -111,8 +116,8 @@ const BUFFER_PAGES = 8
 
 /**
  * A prefix's keys (within `span`, when given) in key order, a page at a time, equal to a
- * sequential listing. A prefix bigger than one page is listed as ranges, `concurrency` at once;
- * a small one costs its one request, as before.
+ * sequential listing. A prefix bigger than the first two pages is listed as ranges after them,
+ * `concurrency` at once; a small one costs its one or two requests.
  */
 export async function* listPrefix(lister: Lister, prefix: string, o: { concurrency: number; bufferPages?: number; span?: KeySpan }): AsyncGenerator<ListedObject[]> {
   if (o.concurrency <= 1) {
@@ -124,13 +129,24 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
     yield* listRanges(lister, prefix, await rangeCuts(lister, prefix, o.concurrency, o.span), { ...o, ...o.span })
     return
   }
-  const first = await lister.firstPage(prefix, FIRST_PAGE)
-  if (first.objects.length) yield first.objects
-  const last = first.objects.at(-1)?.key
-  if (!first.truncated || last === undefined) return
-  // Cuts among the first page's keys tell how dense the ranges are.
-  const cuts = await rangeCuts(lister, prefix, o.concurrency, { after: first.objects[0]!.key })
-  yield* listRanges(lister, prefix, thinByFirstPage(cuts, { first: first.objects[0]!.key, last, keys: first.objects.length }), { ...o, after: last })
+  const first = await lister.page(prefix, FIRST_PAGE)
+  const firstKey = first.objects[0]?.key
+  if (firstKey === undefined) return
+  if (!first.truncated) {
+    yield first.objects
+    return
+  }
+  // Asked before the first page is handed on; a consumer that stops early leaves it unread.
+  const asked = lister.page(prefix, SECOND_PAGE, first.objects.at(-1)!.key)
+  asked.catch(() => {})
+  yield first.objects
+  const second = await asked
+  if (second.objects.length) yield second.objects
+  const last = second.objects.at(-1)?.key
+  if (!second.truncated || last === undefined) return
+  // Cuts among the first pages' keys tell how dense the ranges are.
+  const cuts = await rangeCuts(lister, prefix, o.concurrency, { after: firstKey })
+  yield* listRanges(lister, prefix, thinByFirstPages(cuts, { first: firstKey, last, keys: first.objects.length + second.objects.length }), { ...o, after: last })
 }
 
 /**
@@ -145,14 +161,14 @@ const rangeCuts = (lister: Lister, prefix: string, concurrency: number, span: Ke
 const MIN_RANGE_KEYS = 5000
 
 /**
- * The cuts after the first page, thinned by what that page showed: when cuts fell among its keys,
+ * The cuts after the first pages, thinned by what they showed: when cuts fell among their keys,
  * ranges are that dense, and a range of a few hundred keys costs a request (and on some servers a
  * walk of the folder) for less than a page. So neighbouring ranges are merged until each holds
  * about MIN_RANGE_KEYS by that density; a small prefix is then listed as one range. A cut at or
- * before the page's first key (its own folder) says nothing of density. Thinning only balances
+ * before the first key (its own folder) says nothing of density. Thinning only balances
  * the work: any cuts list the same keys.
  */
-export function thinByFirstPage(cuts: string[], page: { first: string; last: string; keys: number }): string[] {
+export function thinByFirstPages(cuts: string[], page: { first: string; last: string; keys: number }): string[] {
   const inPage = cuts.filter((c) => compareKeys(c, page.first) > 0 && compareKeys(c, page.last) <= 0).length
   const rest = cuts.filter((c) => compareKeys(c, page.last) > 0)
   if (inPage === 0) return rest

@@ -2,7 +2,7 @@
 // delimiter '/', a page limit): the merged stream must equal one sequential listing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { listPrefix, splitPoints, thinByFirstPage, type Lister } from '../../src/storage/list-parallel.ts'
+import { listPrefix, splitPoints, thinByFirstPages, type Lister } from '../../src/storage/list-parallel.ts'
 import { compareKeys } from '../../src/storage/keys.ts'
 
 function fakeBucket(keys: string[], levelLimit: number, calls: { level: number; list: number }): Lister {
@@ -20,10 +20,12 @@ function fakeBucket(keys: string[], levelLimit: number, calls: { level: number; 
       // A level too big for the pages read gives only its first entries.
       return [...entries].sort(compareKeys).slice(0, levelLimit)
     },
-    // A server may answer fewer keys than asked: this one pages by levelLimit.
-    async firstPage(prefix) {
-      const under = sorted.filter((k) => k.startsWith(prefix))
-      return { objects: under.slice(0, levelLimit).map(object), truncated: under.length > levelLimit }
+    // A server may answer fewer keys than asked: this one answers at most levelLimit.
+    async page(prefix, maxKeys, after) {
+      calls.list++
+      const under = sorted.filter((k) => k.startsWith(prefix) && (after === undefined || compareKeys(k, after) > 0))
+      const size = Math.min(maxKeys, levelLimit)
+      return { objects: under.slice(0, size).map(object), truncated: under.length > size }
     },
     async *pages(prefix, range) {
       calls.list++
@@ -121,7 +123,7 @@ test('an error in a part ahead surfaces when the stream reaches it', async () =>
   const good = fakeBucket(['a/1', 'b/1', 'c/1'], 1000, { level: 0, list: 0 })
   const failing: Lister = {
     level: good.level,
-    firstPage: good.firstPage,
+    page: good.page,
     async *pages(prefix, range) {
       if (range.after === 'b/') throw new Error('listing after b/ failed')
       yield* good.pages(prefix, range)
@@ -134,8 +136,8 @@ test('an error in a part ahead surfaces when the stream reaches it', async () =>
   assert.deepEqual(seen, ['a/1'])
 })
 
-test('a prefix a few pages long is listed as one range after its first page; a large one keeps its ranges', async () => {
-  const folders = (n: number, keys: number) => Array.from({ length: n }, (_, f) => Array.from({ length: keys }, (_, i) => `data/f${String(f).padStart(2, '0')}/k${String(i).padStart(4, '0')}`)).flat()
+test('a prefix a few pages long is listed as one range after its first two pages; a large one keeps its ranges', async () => {
+  const folders = (n: number, keys: number) => Array.from({ length: n }, (_, f) => Array.from({ length: keys }, (_, i) => `data/f${String(f).padStart(3, '0')}/k${String(i).padStart(5, '0')}`)).flat()
   const listed = async (keys: string[]) => {
     const calls = { level: 0, list: 0 }
     const out: string[] = []
@@ -143,19 +145,28 @@ test('a prefix a few pages long is listed as one range after its first page; a l
     assert.deepEqual(out, keys)
     return calls
   }
-  // 3,000 keys: the first page crossed 9 folder cuts, so the 20 folders left are one range, not 20.
-  assert.deepEqual(await listed(folders(30, 100)), { level: 1, list: 1 })
-  // 20 folders of 1,000: the first page crossed none, so each folder after it is its own range
-  // (and one from the page's end up to data/f01/).
-  assert.deepEqual(await listed(folders(20, 1000)), { level: 1, list: 20 })
+  // 3,000 keys: the first pages (200, then 1,000 keys) crossed 11 folder cuts, so the 18 folders
+  // left are one range, not 18.
+  assert.deepEqual(await listed(folders(30, 100)), { level: 1, list: 3 })
+  // The first page is small: copies start while the server lists the next 1,000.
+  const sizes: number[] = []
+  const bucket = fakeBucket(folders(30, 100), 1000, { level: 0, list: 0 })
+  const asked: Lister = { ...bucket, page: (prefix, maxKeys, after) => (sizes.push(maxKeys), bucket.page(prefix, maxKeys, after)) }
+  for await (const page of listPrefix(asked, 'data/', { concurrency: 32 })) void page
+  assert.deepEqual(sizes, [200, 1000])
+  // 200 folders of 1,000: 31 cuts spread evenly (every ~6,000 keys), none among the first pages: 32 ranges.
+  assert.deepEqual(await listed(folders(200, 1000)), { level: 1, list: 2 + 32 })
+  // 20 folders of 10,000: the first pages crossed none, so each folder after them is its own range
+  // (and one from their end up to data/f01/).
+  assert.deepEqual(await listed(folders(20, 10_000)), { level: 1, list: 2 + 20 })
 })
 
-test('thinning by the first page: ranges merged to about 5,000 keys by its density; cuts at its own start say nothing', () => {
+test('thinning by the first pages: ranges merged to about 5,000 keys by its density; cuts at its own start say nothing', () => {
   const cuts = Array.from({ length: 100 }, (_, f) => `data/f${String(f).padStart(2, '0')}/`)
   // One cut among 1,000 keys: ~1,000 keys a range, so every 5th cut after the page stays.
-  const thinned = thinByFirstPage(cuts, { first: 'data/f00/k0000', last: 'data/f01/k0499', keys: 1000 })
+  const thinned = thinByFirstPages(cuts, { first: 'data/f00/k0000', last: 'data/f01/k0499', keys: 1000 })
   assert.deepEqual(thinned.slice(0, 3), ['data/f06/', 'data/f11/', 'data/f16/'])
   assert.equal(thinned.length, 19)
   // The page's own folder (data/f00/, before its first key) is no evidence of density.
-  assert.deepEqual(thinByFirstPage(cuts, { first: 'data/f00/k0000', last: 'data/f00/k0999', keys: 1000 }), cuts.slice(1))
+  assert.deepEqual(thinByFirstPages(cuts, { first: 'data/f00/k0000', last: 'data/f00/k0999', keys: 1000 }), cuts.slice(1))
 })
