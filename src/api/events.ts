@@ -33,6 +33,8 @@ export interface JobSummary {
   failed: number
   /** Copies a dry run or plan would make. */
   planned: number
+  /** Dry runs: planned copies whose source ETag is multipart; a server-side copy of one is checked by a listing, others by the copy's answer. */
+  plannedUnproven?: number
   bytesCopied: number
   /** Bytes that passed through this host (0 for server-side copies). */
   bytesThroughHost: number

@@ -38,14 +38,16 @@ export async function loadPrices(file: string | undefined): Promise<Prices> {
 }
 
 /** The requests a real run would add to a dry run's listing: the copies and their size checks, the deletions. */
-export function runRequests(s: Pick<JobSummary, 'planned' | 'mode' | 'deletePlanned'>): RequestCounts {
+export function runRequests(s: Pick<JobSummary, 'planned' | 'plannedUnproven' | 'mode' | 'engine' | 'deletePlanned'>): RequestCounts {
   const counts: RequestCounts = {}
   if (s.planned) {
     if (s.mode === 'traditional') Object.assign(counts, { GetObject: s.planned, PutObject: s.planned })
     else counts.CopyObject = s.planned
+    // A lean or sdk copy of a single-part object is proven by its answer's ETag (src/verify/size.ts).
+    const checked = s.mode === 'direct' && (s.engine === 'lean' || s.engine === 'sdk') ? s.plannedUnproven ?? 0 : s.planned
     // Windows of up to 1,000 copies are checked with ~1-2 listing pages; a window under 20, with HEADs.
-    const rest = s.planned % 1000
-    const lists = Math.floor(s.planned / 1000) * 2 + (rest >= 20 ? 2 : 0)
+    const rest = checked % 1000
+    const lists = Math.floor(checked / 1000) * 2 + (rest >= 20 ? 2 : 0)
     if (lists) counts.ListObjectsV2 = lists
     if (rest < 20 && rest) counts.HeadObject = rest
   }
@@ -64,7 +66,7 @@ export interface RouteCost {
  * manifest, its upload, a COPY per object made by the service, the job and per-object fees;
  * the completion report's few PUTs are left out).
  */
-export function routeCosts(s: Pick<JobSummary, 'planned' | 'mode' | 'deletePlanned' | 'requests'>, prices: Prices): { lakesync: RouteCost; batchOps: RouteCost } {
+export function routeCosts(s: Pick<JobSummary, 'planned' | 'plannedUnproven' | 'mode' | 'engine' | 'deletePlanned' | 'requests'>, prices: Prices): { lakesync: RouteCost; batchOps: RouteCost } {
   const cost = (counts: RequestCounts) => {
     let usd = 0
     let requests = 0

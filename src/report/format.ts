@@ -53,7 +53,7 @@ function runCost(s: JobSummary): string {
   const { ListObjectsV2: lists, HeadObject: heads, DeleteObjects: deletes, ...copies } = runRequests(s)
   if (!Object.keys(copies).length) return deletes ? `DeleteObjects ${int(deletes)}` : 'nothing'
   const checks = [lists ? `ListObjectsV2 ~${int(lists)}` : '', heads ? `HeadObject ${int(heads)}` : ''].filter(Boolean).join(', ')
-  return `${requests(copies)}; size checks ${checks}${deletes ? `; DeleteObjects ${int(deletes)}` : ''}`
+  return `${requests(copies)}${checks ? `; size checks ${checks}` : ''}${deletes ? `; DeleteObjects ${int(deletes)}` : ''}`
 }
 
 /** A dry run's two routes side by side, when it priced them. */

@@ -1,5 +1,6 @@
 import type { ResolvedJob } from '../api/config.ts'
 import { REASON_TEXT, type PlanItem } from '../plan/diff.ts'
+import { singlePart } from '../storage/etags.ts'
 import type { CopyItem, CopyOutcome } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { RequestCounter } from '../storage/client.ts'
@@ -36,6 +37,7 @@ export class JobTally {
     if (p.action === 'skip') return this.skipped(p)
     this.count(p.reason)
     this.summary.planned++
+    if (!singlePart(p.etag)) this.summary.plannedUnproven = (this.summary.plannedUnproven ?? 0) + 1
     this.summary.bytesCopied += p.size
     await this.item({ key: p.key, destKey: p.destKey, size: p.size, etag: p.etag, action: 'planned', reason: REASON_TEXT[p.reason] })
   }

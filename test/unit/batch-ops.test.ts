@@ -67,10 +67,13 @@ test('a completion report in the documented layout: quoted fields with commas, q
 })
 
 test('the two routes priced side by side; a price table overrides the defaults, and a bad one names its key', async () => {
-  const s = { planned: 1_000_000, mode: 'direct', requests: { ListObjectsV2: 2_000 } }
+  const s = { planned: 1_000_000, mode: 'direct', engine: 's5cmd', requests: { ListObjectsV2: 2_000 } }
   const { lakesync, batchOps } = routeCosts(s, DEFAULT_PRICES)
-  // lakesync: 2,000 lists + 1,000,000 copies + 2,000 windowed size checks at $0.005 per 1,000.
+  // lakesync with s5cmd: 2,000 lists + 1,000,000 copies + 2,000 windowed size checks at $0.005 per 1,000.
   assert.deepEqual([lakesync.requests, Number(lakesync.usd.toFixed(4))], [1_004_000, 5.02])
+  // The lean engine's copies of single-part objects are proven by their answers; 5,000 multipart ones are listed.
+  const lean = routeCosts({ ...s, engine: 'lean', plannedUnproven: 5_000 }, DEFAULT_PRICES).lakesync
+  assert.deepEqual([lean.requests, Number(lean.usd.toFixed(4))], [1_002_010, 5.01])
   // Batch Operations: the same lists, the manifest PUT, 1,000,000 copies, $0.25 a job and $1 per million objects.
   assert.deepEqual([batchOps.requests, Number(batchOps.usd.toFixed(4))], [1_002_001, 6.26])
   const dir = await mkdtemp(path.join(tmpdir(), 'prices-'))
