@@ -9,14 +9,18 @@ bash scripts/setup.sh
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 npx tsc --noEmit
 evidence=$(mktemp -d)
-trap 'rm -rf "$evidence"' EXIT
+# The suites' temp folders (configs, servers' data, journals) go with the run: apart from the
+# evidence, whose sweep would find the test credentials that configs hold by design.
+scratch=$(mktemp -d)
+trap 'rm -rf "$evidence" "$scratch"' EXIT
+export TMPDIR="$scratch"
 export LAKESYNC_STATE_DIR="$evidence/state" LAKESYNC_TEST_OUTPUT_LOG="$evidence/outputs.log"
 # Every process's command line, sampled while the suites run: no secret may travel on one that
 # lakesync starts (s5cmd, shells). Left out: the test servers, whose keys are on their command
 # lines by design, and lakesync's own, which carries what a test typed (a bad endpoint, say).
 ( while [ ! -e "$evidence/stop-sampling" ] && sleep 0.5; do ps -eo args= | grep -v -e versitygw -e moto_server -e src/cli/run.ts >> "$evidence/processes.log" || true; done ) &
 sampler=$!
-trap 'kill $sampler 2>/dev/null || true; rm -rf "$evidence"' EXIT
+trap 'kill $sampler 2>/dev/null || true; rm -rf "$evidence" "$scratch"' EXIT
 # A test that hangs fails after 10 minutes instead of holding CI.
 run() { node --import tsx --test --test-concurrency=2 --test-timeout=600000 "$@"; }
 if [ $# -gt 0 ]; then

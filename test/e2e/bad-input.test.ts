@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
@@ -83,8 +83,9 @@ describe('bad-input corpus: every case ends with its exit code and one line nami
     assert.equal(Number(/\| (\d+) bad inputs:/.exec(doc)?.[1]), CASES.length)
   })
   for (const c of CASES) {
-    test(c.name, async () => {
+    test(c.name, async (t) => {
       const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-bad-'))
+      t.after(() => rm(dir, { recursive: true, force: true }))
       if (c.file ?? c.raw) await writeFile(path.join(dir, 'lakesync.config.ts'), c.raw ?? c.file!)
       const r = await runCli(['plan', ...(c.args ?? [])], { env: { ...server.env, E: server.endpoint, ...c.env }, cwd: dir })
       assert.equal(r.code, c.code, r.stderr + r.stdout)
