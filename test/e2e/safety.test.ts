@@ -14,7 +14,7 @@ import { verifySizes } from '../../src/verify/size.ts'
 import type { ResolvedJob } from '../../src/api/config.ts'
 import { CLI, ROOT } from '../helpers/paths.ts'
 
-const COUNT = 1200 // listing pages of 100, 400, 1,000: pages 2 and 3 carry continuation tokens
+const COUNT = 2500 // listing pages of 200 and 1,000 keys, then a range whose second page carries a continuation token
 const objects = Array.from({ length: COUNT }, (_, i) => ({ key: `data/obj-${String(i).padStart(5, '0')}.bin`, body: new TextEncoder().encode(`object ${i}`) }))
 
 for (const kind of serverKinds()) {

@@ -13,7 +13,7 @@ export interface Faults {
   hangCopyOnce?: number
   /** Share of object GETs and PUTs (traditional copies) accepted and never answered, once per key. */
   hangObjectOnce?: number
-  /** Listing pages after the first (those with a continuation token) spoiled, every time they are asked. */
+  /** Listing pages after the first (asked with a continuation token or a start-after key; same-token: with a token) spoiled, every time they are asked. */
   listing?: ListingFault
   /** Listing bodies with carriage returns sent raw, not as &#13; (XML readers then see a newline). */
   rawCarriageReturns?: boolean
@@ -46,7 +46,7 @@ const SPOILED_BODY: Partial<Record<ListingFault, string>> = {
 
 /** A page from the server, spoiled as a broken proxy or server would spoil it. */
 function spoilPage(fault: ListingFault, xml: string, requestToken: string): string {
-  // Both say "truncated", also on what was the last page: a page asked with a token is spoiled wherever it falls.
+  // Both say "truncated", also on what was the last page: a page after the first is spoiled wherever it falls.
   const truncated = (x: string) => x.replace(/<IsTruncated>false<\/IsTruncated>/, '<IsTruncated>true</IsTruncated>').replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, '')
   if (fault === 'truncated-without-token') return truncated(xml)
   if (fault === 'same-token') return truncated(xml).replace('<IsTruncated>true</IsTruncated>', `<IsTruncated>true</IsTruncated><NextContinuationToken>${requestToken.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</NextContinuationToken>`)
@@ -89,8 +89,9 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
     }
     const token = url.searchParams.get('continuation-token')
     const isList = req.method === 'GET' && url.searchParams.get('list-type') === '2'
-    const spoil = faults.listing && token && isList
-      ? (xml: string) => spoilPage(faults.listing!, xml, token)
+    const continued = token !== null || (faults.listing !== 'same-token' && url.searchParams.has('start-after'))
+    const spoil = faults.listing && continued && isList
+      ? (xml: string) => spoilPage(faults.listing!, xml, token ?? '')
       : faults.rawCarriageReturns && isList ? (xml: string) => xml.replace(/&#(13|x[dD]);/g, '\r') : undefined
     if (spoil) {
       injected.spoiledPages++
