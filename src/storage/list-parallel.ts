@@ -29,7 +29,7 @@ export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal):
     },
     async page(prefix, maxKeys, after) {
       const page = await listPage(client, { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys, ...(after !== undefined ? { StartAfter: after } : {}) }, signal)
-      page.objects.forEach((o, i) => checkOrder(page.objects[i - 1]?.key, o.key, bucket))
+      page.objects.forEach((o, i) => checkOrder(i ? page.objects[i - 1]!.key : after, o.key, bucket))
       return page
     },
     // Ranges are read ahead of the copies: full pages from the first.
@@ -142,8 +142,9 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
   yield first.objects
   const second = await asked
   if (second.objects.length) yield second.objects
-  const last = second.objects.at(-1)?.key
-  if (!second.truncated || last === undefined) return
+  if (!second.truncated) return
+  // A server may answer an empty page that says more follow: the listing goes on after the first.
+  const last = second.objects.at(-1)?.key ?? first.objects.at(-1)!.key
   // Cuts among the first pages' keys tell how dense the ranges are.
   const cuts = await rangeCuts(lister, prefix, o.concurrency, { after: firstKey })
   yield* listRanges(lister, prefix, thinByFirstPages(cuts, { first: firstKey, last, keys: first.objects.length + second.objects.length }), { ...o, after: last })

@@ -51,6 +51,22 @@ for (const kind of serverKinds()) {
       })
     }
 
+    test('a page after the first that goes back before the key it was asked to start after fails the run; --delete deletes nothing', async () => {
+      const back = '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>src-bucket</Name><Prefix>data/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>'
+        + '<Contents><Key>data/obj-00000.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>&quot;00000000000000000000000000000000&quot;</ETag><Size>8</Size></Contents></ListBucketResult>'
+      const proxy = await startFaultProxy(server.port, { answer: (q) => (q.list && q.query.has('start-after') && q.path.startsWith('/src-bucket') ? { status: 200, body: back } : undefined) })
+      try {
+        const r = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', proxy.endpoint, '--delete', '--max-delete', '5000', '--json'], { env: server.env })
+        assert.notEqual(r.code, 0, r.stderr)
+        assert.match(r.stderr, /listed "data\/obj-00000\.bin" after "data\/obj-00199\.bin": the server does not return keys in order/)
+        const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+        assert.equal(events.filter((e) => e.type === 'item' && (e.action === 'deleted' || e.action === 'copied')).length, 0, 'nothing deleted or copied')
+        assert.equal(await destKeys(), COUNT, 'the destination is whole')
+      } finally {
+        await proxy.close()
+      }
+    })
+
     test('keys with a carriage return, "+" and "%" are listed url-encoded and copied under their exact keys, also from a server that sends CR raw', async () => {
       // moto refuses to store a key with a carriage return.
       const keys = [...(kind === 'moto' ? [] : ['cr/a\rb.txt']), 'cr/plus+and space.txt', 'cr/pct%41.txt']

@@ -170,3 +170,12 @@ test('thinning by the first pages: ranges merged to about 5,000 keys by its dens
   // The page's own folder (data/f00/, before its first key) is no evidence of density.
   assert.deepEqual(thinByFirstPages(cuts, { first: 'data/f00/k0000', last: 'data/f00/k0999', keys: 1000 }), cuts.slice(1))
 })
+
+test('a second page that is empty but says more follow does not end the listing', async () => {
+  const keys = Array.from({ length: 30 }, (_, f) => Array.from({ length: 100 }, (_, i) => `data/f${String(f).padStart(2, '0')}/k${String(i).padStart(3, '0')}`)).flat()
+  const bucket = fakeBucket(keys, 1000, { level: 0, list: 0 })
+  const odd: Lister = { ...bucket, page: async (prefix, maxKeys, after) => (after === undefined ? bucket.page(prefix, maxKeys) : { objects: [], truncated: true }) }
+  const out: string[] = []
+  for await (const page of listPrefix(odd, 'data/', { concurrency: 32 })) for (const o of page) out.push(o.key)
+  assert.deepEqual(out, keys)
+})
