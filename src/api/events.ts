@@ -33,7 +33,7 @@ export interface JobSummary {
   failed: number
   /** Copies a dry run or plan would make. */
   planned: number
-  /** Dry runs: planned copies whose source ETag is multipart; a server-side copy of one is checked by a listing, others by the copy's answer. */
+  /** Dry runs: planned copies whose source ETag is not a plain MD5 (multipart): their copies are checked by a listing, others by the copy's answer. */
   plannedUnproven?: number
   bytesCopied: number
   /** Bytes that passed through this host (0 for server-side copies). */
