@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { compareKeys } from './keys.ts'
-import { checkOrder, listLevel, listPage, listPages, type ListedObject } from './list.ts'
+import { advancingToken, checkOrder, listLevel, listPage, listPages, type ListedObject } from './list.ts'
 
 /** What parallel listing needs of a bucket: the seam a unit test fills with a fake. */
 export interface Lister {
@@ -8,7 +8,7 @@ export interface Lister {
   level(prefix: string): Promise<string[]>
   /** The keys under `prefix` after `after` and up to `through` (each when given), in key order, a page at a time, each page asked when wanted. */
   pages(prefix: string, range: { after?: string; through?: string; prefetch?: boolean }): AsyncIterable<ListedObject[]>
-  /** Up to `maxKeys` keys under `prefix` (after `after`, when given), and whether more follow. */
+  /** Up to `maxKeys` keys under `prefix` (after `after`, when given), and whether more follow; never an empty page that says more follow. */
   page(prefix: string, maxKeys: number, after?: string): Promise<{ objects: ListedObject[]; truncated: boolean }>
 }
 
@@ -28,7 +28,13 @@ export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal):
       return [...keys, ...prefixes].sort(compareKeys)
     },
     async page(prefix, maxKeys, after) {
-      const page = await listPage(client, { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys, ...(after !== undefined ? { StartAfter: after } : {}) }, signal)
+      const input = { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys }
+      let page = await listPage(client, { ...input, ...(after !== undefined ? { StartAfter: after } : {}) }, signal)
+      // A server may answer an empty page that says more follow: its token leads on, never to the same page twice.
+      for (let token: string | undefined; page.truncated && !page.objects.length; ) {
+        token = advancingToken(true, page.nextToken, token, `s3://${bucket}/${prefix}`)
+        page = await listPage(client, { ...input, ContinuationToken: token }, signal)
+      }
       page.objects.forEach((o, i) => checkOrder(i ? page.objects[i - 1]!.key : after, o.key, bucket))
       return page
     },
@@ -142,9 +148,8 @@ export async function* listPrefix(lister: Lister, prefix: string, o: { concurren
   yield first.objects
   const second = await asked
   if (second.objects.length) yield second.objects
-  if (!second.truncated) return
-  // A server may answer an empty page that says more follow: the listing goes on after the first.
-  const last = second.objects.at(-1)?.key ?? first.objects.at(-1)!.key
+  const last = second.objects.at(-1)?.key
+  if (!second.truncated || last === undefined) return
   // Cuts among the first pages' keys tell how dense the ranges are.
   const cuts = await rangeCuts(lister, prefix, o.concurrency, { after: firstKey })
   yield* listRanges(lister, prefix, thinByFirstPages(cuts, { first: firstKey, last, keys: first.objects.length + second.objects.length }), { ...o, after: last })
