@@ -14,22 +14,34 @@ export interface Credentials {
  */
 export class SigV4 {
   private key: { id: string; key: HmacKey } | undefined
+  /** The last second's x-amz-date: a copy run signs hundreds of requests a second. */
+  private stamp = { second: NaN, amzDate: '' }
 
   constructor(private readonly region: string, private readonly service = 's3') {}
 
   /** `headers` (lower-case names, host included) plus x-amz-date, the token and authorization. */
   sign(method: string, path: string, headers: Record<string, string>, credentials: Credentials, now = new Date()): Record<string, string> {
-    const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '') // 20261126T071500Z
+    const amzDate = this.amzDate(now)
     const day = amzDate.slice(0, 8)
     const signed: Record<string, string> = { ...headers, 'x-amz-date': amzDate }
     if (credentials.sessionToken) signed['x-amz-security-token'] = credentials.sessionToken
     const names = Object.keys(signed).sort()
-    const canonical = [method, path, '', ...names.map((n) => `${n}:${signed[n]!.trim().replace(/\s+/g, ' ')}`), '', names.join(';'), signed['x-amz-content-sha256'] ?? EMPTY_SHA256].join('\n')
+    const signedHeaders = names.join(';')
+    let canonicalHeaders = ''
+    for (const name of names) canonicalHeaders += `${name}:${trimAll(signed[name]!)}\n`
+    const canonical = `${method}\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${signed['x-amz-content-sha256'] ?? EMPTY_SHA256}`
     const scope = `${day}/${this.region}/${this.service}/aws4_request`
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`
     const signature = this.signingKey(credentials, day).hex(toSign)
-    signed.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`
+    signed.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
     return signed
+  }
+
+  /** 20261126T071500Z */
+  private amzDate(now: Date): string {
+    const second = Math.floor(now.getTime() / 1000)
+    if (second !== this.stamp.second) this.stamp = { second, amzDate: now.toISOString().replace(/[-:]|\.\d{3}/g, '') }
+    return this.stamp.amzDate
   }
 
   private signingKey(credentials: Credentials, day: string): HmacKey {
@@ -60,6 +72,9 @@ class HmacKey {
     return this.outer.copy().update(this.inner.copy().update(message).digest()).digest('hex')
   }
 }
+
+/** A header value as SigV4 signs it: trimmed, inner runs of whitespace made one space. */
+const trimAll = (value: string) => (/\s/.test(value) ? value.trim().replace(/\s+/g, ' ') : value)
 
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
 

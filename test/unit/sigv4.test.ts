@@ -47,3 +47,15 @@ test('the signing key follows the day and the secret (rotated credentials sign a
   assert.match(c, /Credential=A\/20261127\/us-east-1\/s3\/aws4_request/)
   assert.equal(signer.sign('PUT', '/b/k', headers, { accessKeyId: 'A', secretAccessKey: 'one' }, new Date('2026-11-26T23:59:59Z')).authorization, a)
 })
+
+test('a key in a path or copy source keeps unreserved characters and "/", and escapes every other byte', () => {
+  // An independent reference: RFC 3986's unreserved set as is, all else %XX of its UTF-8 bytes.
+  const reference = (key: string) => [...Buffer.from(key, 'utf8')].map((b) => /[A-Za-z0-9\-._~/]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
+  const characters = [...Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)), 'é', '中', '😀', '\t', '\n']
+  for (const c of characters) {
+    const key = `data/spot/${c}/BTC${c}USDT.zip`
+    assert.equal(encodeKeyPath(key), reference(key), `character ${JSON.stringify(c)}`)
+    assert.equal(encodeCopySource('src', key), `src/${reference(key)}`)
+  }
+  for (const key of awkward) assert.equal(encodeKeyPath(key), reference(key), `key ${JSON.stringify(key)}`)
+})
