@@ -1,7 +1,6 @@
-import http from 'node:http'
-import https from 'node:https'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { EMPTY_SHA256, SigV4, type Credentials } from './sigv4.ts'
+import { HttpPool, type HttpAnswer } from './http-pool.ts'
 import { encodeCopySource, encodeKeyPath } from '../engines/copy-source.ts'
 
 /**
@@ -20,9 +19,14 @@ export class LeanS3 {
     private readonly base: URL,
     private readonly signer: SigV4 | undefined,
     private readonly credentials: () => Promise<Credentials>,
-    private readonly agent: http.Agent,
+    private readonly pool: HttpPool,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.pathPrefix = base.pathname.replace(/\/$/, '')
+  }
+
+  /** The endpoint's own path (empty for most), before every key. */
+  private readonly pathPrefix: string
 
   /**
    * A lean path to `bucket` through `client`'s endpoint and identity; undefined where the
@@ -45,10 +49,9 @@ export class LeanS3 {
     if (scheme?.name !== 'sigv4' || Object.keys(endpoint.headers ?? {}).length) return undefined
     const signer = new SigV4(scheme.signingRegion ?? region, scheme.signingName ?? 's3')
     const url = new URL(endpoint.url.href)
-    const Agent = url.protocol === 'https:' ? https.Agent : http.Agent
     // The idle limit and the interrupt are set once (per socket, per path), not per request: a
     // request's own timer and abort listener cost as much as its signature.
-    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, config.credentials, new Agent({ keepAlive: true, maxSockets: o.maxSockets, timeout: o.timeoutMs }), o.signal)
+    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, heldUntilExpiring(config.credentials), new HttpPool(url, { maxSockets: o.maxSockets, timeoutMs: o.timeoutMs }), o.signal)
     o.signal.addEventListener('abort', lean.destroy, { once: true })
     return lean
   }
@@ -83,28 +86,30 @@ export class LeanS3 {
   /** Closes the sockets: requests in flight end as failed. */
   readonly destroy = () => {
     this.signal.removeEventListener('abort', this.destroy)
-    this.agent.destroy()
+    this.pool.destroy()
   }
 
   /** One request on a pooled socket; the answer's status and body, or why it has none. */
-  private async request(method: 'GET' | 'PUT', key: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; body: string } | { why: string }> {
-    const { base } = this
-    const path = `${base.pathname.replace(/\/$/, '')}/${encodeKeyPath(key)}`
+  private async request(method: 'GET' | 'PUT', key: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+    if (signal.aborted) return { why: 'interrupted' }
+    const path = `${this.pathPrefix}/${encodeKeyPath(key)}`
     const sent = this.signer ? this.signer.sign(method, path, headers, await this.credentials()) : headers
-    const request = base.protocol === 'https:' ? https.request : http.request
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve({ why: 'interrupted' })
-      const req = request({ agent: this.agent, method, protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path, headers: sent }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-        res.on('error', (e) => resolve({ why: `answer cut off (${(e as any).code ?? e.message})` }))
-      })
-      // The socket idle past the agent's limit: the request was accepted and left silent.
-      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'TimeoutError' })))
-      req.on('error', (e) => resolve({ why: `request failed (${(e as any).code ?? e.message})` }))
-      req.end()
-    })
+    return this.pool.request(method, path, sent, signal)
+  }
+}
+
+/** Temporary credentials are asked for again this long before they expire, as the SDK refreshes them. */
+const EXPIRY_WINDOW_MS = 5 * 60_000
+
+/**
+ * The provider's last credentials, kept until they near their expiry: asking the SDK's provider
+ * chain for each request costs ~20 µs of its wrappers, and it answers from its cache anyway.
+ */
+export function heldUntilExpiring(provider: () => Promise<Credentials & { expiration?: Date }>): () => Promise<Credentials> {
+  let held: (Credentials & { expiration?: Date }) | undefined
+  return async () => {
+    if (!held || (held.expiration && held.expiration.getTime() - Date.now() < EXPIRY_WINDOW_MS)) held = await provider()
+    return held
   }
 }
 

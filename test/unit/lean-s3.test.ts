@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { readCopyAnswer } from '../../src/storage/lean-s3.ts'
+import { heldUntilExpiring, readCopyAnswer } from '../../src/storage/lean-s3.ts'
 import { createS3Client } from '../../src/storage/client.ts'
 import { readSidecar } from '../../src/verify/checksum.ts'
 
@@ -45,4 +45,20 @@ test('sidecars are read by one lean GET: signed, the key path-encoded; 404 is "n
     server.closeAllConnections()
     server.close()
   }
+})
+
+test('the lean path keeps credentials until five minutes before they expire, then asks the provider again', async () => {
+  let asked = 0
+  let expiresIn: number | undefined
+  const provider = async () => ({ accessKeyId: `KEY${++asked}`, secretAccessKey: 's', ...(expiresIn === undefined ? {} : { expiration: new Date(Date.now() + expiresIn) }) })
+  const staticKeys = heldUntilExpiring(provider)
+  for (let i = 0; i < 3; i++) assert.equal((await staticKeys()).accessKeyId, 'KEY1', 'keys without an expiry are asked for once')
+  expiresIn = 10 * 60_000
+  const role = heldUntilExpiring(provider)
+  assert.equal((await role()).accessKeyId, 'KEY2')
+  assert.equal((await role()).accessKeyId, 'KEY2', 'ten minutes left: kept')
+  expiresIn = 4 * 60_000
+  const expiring = heldUntilExpiring(provider)
+  assert.equal((await expiring()).accessKeyId, 'KEY3')
+  assert.equal((await expiring()).accessKeyId, 'KEY4', 'four minutes left: asked again, the refreshed ones used')
 })

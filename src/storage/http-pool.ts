@@ -1,0 +1,266 @@
+import net from 'node:net'
+import tls from 'node:tls'
+
+/** What one request got: the answer's status and body, or why it has none. */
+export type HttpAnswer = { status: number; body: string } | { why: string }
+
+/**
+ * Kept-alive HTTP/1.1 connections to one endpoint for the lean path's small requests (a
+ * CopyObject with no body, a GET of a sidecar). node:http spends more CPU per request on its
+ * request object, agent and response stream than the whole rest of a copy; here a request is
+ * one string written to a free socket and its answer is read from the bytes as they come.
+ *
+ * Only what these requests need: no request bodies, no pipelining, answers delimited by
+ * Content-Length, chunked encoding or the server closing. Anything else is an answer with a
+ * `why`, which the lean path hands to the SDK.
+ */
+export class HttpPool {
+  private readonly all = new Set<Connection>()
+  private readonly free: Connection[] = []
+  private readonly waiting: ((c: Connection | undefined) => void)[] = []
+  private opened = 0
+  private closed = false
+
+  /** `tls`: more options for an https endpoint's connections (Node's own CAs are the default). */
+  constructor(private readonly url: URL, private readonly o: { maxSockets: number; timeoutMs: number; tls?: tls.ConnectionOptions }) {}
+
+  /** Sends `method path` with `headers` (lower-case names, values already as sent). */
+  async request(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+    const head = requestHead(method, path, headers)
+    if (!head) return { why: 'a header or the path holds a character other than printable ASCII' }
+    const connection = await this.take()
+    if (!connection) return { why: 'interrupted' }
+    if (signal.aborted) {
+      this.give(connection)
+      return { why: 'interrupted' }
+    }
+    const answer = await connection.exchange(head)
+    this.give(connection)
+    return answer
+  }
+
+  /** Closes every connection: requests in flight end with a `why`. */
+  destroy(): void {
+    this.closed = true
+    for (const wake of this.waiting.splice(0)) wake(undefined)
+    for (const c of this.all) c.close()
+  }
+
+  private take(): Promise<Connection | undefined> {
+    if (this.closed) return Promise.resolve(undefined)
+    for (let c = this.free.pop(); c; c = this.free.pop()) if (c.reusable) return Promise.resolve(c)
+    if (this.opened < this.o.maxSockets) return Promise.resolve(this.open())
+    return new Promise((wake) => this.waiting.push(wake))
+  }
+
+  private give(connection: Connection): void {
+    if (!connection.reusable) return // its place was handed on when it went (gone)
+    const next = this.waiting.shift()
+    if (next) next(connection)
+    else this.free.push(connection)
+  }
+
+  /** A connection closed or unusable: its place goes to the next request waiting. */
+  private gone(connection: Connection): void {
+    this.opened--
+    this.all.delete(connection)
+    const i = this.free.indexOf(connection)
+    if (i >= 0) this.free.splice(i, 1)
+    const next = this.closed ? undefined : this.waiting.shift()
+    next?.(this.open())
+  }
+
+  private open(): Connection {
+    const { url } = this
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
+    const hostname = url.hostname.replace(/^\[|\]$/g, '')
+    const socket = url.protocol === 'https:'
+      ? tls.connect({ host: hostname, port, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'], ...this.o.tls })
+      : net.connect({ host: hostname, port })
+    this.opened++
+    const connection = new Connection(socket, this.o.timeoutMs, () => this.gone(connection))
+    this.all.add(connection)
+    return connection
+  }
+}
+
+/** The request line and headers, or undefined where a character could end the head early or be sent other than signed. */
+function requestHead(method: string, path: string, headers: Record<string, string>): string | undefined {
+  if (!/^[\x21-\x7e]+$/.test(path)) return undefined
+  let head = `${method} ${path} HTTP/1.1\r\n`
+  for (const name in headers) {
+    const value = headers[name]!
+    if (!/^[\x20-\x7e]*$/.test(value)) return undefined
+    head += `${name}: ${value}\r\n`
+  }
+  return `${head}\r\n`
+}
+
+/** Answers above this are not the small ones the lean path asks for. */
+const MAX_ANSWER = 1 << 20
+
+/** One socket, one request at a time. */
+class Connection {
+  /** False once the socket closed, failed, or answered in a way that leaves it unusable. */
+  reusable = true
+  private answer: ResponseReader | undefined
+  private settle: ((a: HttpAnswer) => void) | undefined
+
+  constructor(private readonly socket: net.Socket, timeoutMs: number, private readonly onGone: () => void) {
+    socket.setNoDelay(true)
+    // An idle socket keeps no run alive; a request in flight refs it (exchange).
+    socket.unref()
+    // Silent past the limit: a request accepted and never answered, or an idle socket to drop.
+    socket.setTimeout(timeoutMs, () => this.fail('no answer in time (TimeoutError)'))
+    socket.on('data', (chunk: Buffer) => this.read(chunk))
+    socket.on('end', () => this.ended())
+    socket.on('error', (e: NodeJS.ErrnoException) => this.fail(`request failed (${e.code ?? e.message})`))
+    socket.on('close', () => this.fail('connection closed'))
+  }
+
+  exchange(head: string): Promise<HttpAnswer> {
+    return new Promise((resolve) => {
+      this.settle = resolve
+      this.answer = new ResponseReader()
+      this.socket.ref()
+      this.socket.write(head, 'latin1')
+    })
+  }
+
+  close(): void {
+    this.socket.destroy()
+    this.markGone()
+  }
+
+  private markGone(): void {
+    if (!this.reusable) return
+    this.reusable = false
+    this.onGone()
+  }
+
+  private read(chunk: Buffer): void {
+    const reader = this.answer
+    if (!reader) return this.close() // bytes nobody asked for
+    const state = reader.push(chunk)
+    if (state === 'more') return
+    if ('why' in state) return this.fail(state.why)
+    this.finish(state)
+    if (reader.leftover || !reader.keepAlive) this.close()
+  }
+
+  private ended(): void {
+    const done = this.answer?.end()
+    if (done) this.finish(done)
+    else this.fail('answer cut off (ECONNRESET)')
+    this.close()
+  }
+
+  private fail(why: string): void {
+    this.finish({ why })
+    this.close()
+  }
+
+  private finish(answer: HttpAnswer): void {
+    const settle = this.settle
+    this.settle = undefined
+    this.answer = undefined
+    if (!this.socket.destroyed) this.socket.unref()
+    settle?.(answer)
+  }
+}
+
+/**
+ * An HTTP/1.1 answer read from its bytes: the head, then a body delimited by Content-Length,
+ * by chunks, or by the end of the connection. Interim (1xx) answers are skipped.
+ */
+export class ResponseReader {
+  private buffered: Buffer = Buffer.alloc(0)
+  private status = 0
+  private framing: { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' } | undefined
+  private readonly chunks: Buffer[] = []
+  keepAlive = true
+  /** Bytes after the answer's end: a server that sent more than it was asked. */
+  leftover = false
+
+  /** The answer once complete, `more` until then, or why it cannot be read. */
+  push(chunk: Buffer): HttpAnswer | 'more' {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk
+    if (this.buffered.length > MAX_ANSWER) return { why: 'answer larger than expected' }
+    for (;;) {
+      if (!this.framing) {
+        const head = this.readHead()
+        if (head !== 'done') return head
+        continue
+      }
+      return this.readBody()
+    }
+  }
+
+  /** The answer when the server closed the connection after it, else undefined. */
+  end(): HttpAnswer | undefined {
+    if (this.framing?.kind !== 'close') return undefined
+    this.chunks.push(this.buffered)
+    return { status: this.status, body: Buffer.concat(this.chunks).toString('utf8') }
+  }
+
+  private readHead(): HttpAnswer | 'more' | 'done' {
+    const end = this.buffered.indexOf('\r\n\r\n')
+    if (end < 0) return 'more'
+    const lines = this.buffered.toString('latin1', 0, end).split('\r\n')
+    this.buffered = this.buffered.subarray(end + 4)
+    const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!)
+    if (!status) return { why: 'not an HTTP/1.1 answer' }
+    this.status = Number(status[2])
+    if (this.status < 200) return 'done' // an interim answer; the real one follows (framing still unset)
+    const headers = new Map<string, string>()
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':')
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
+    }
+    const connection = headers.get('connection')?.toLowerCase()
+    this.keepAlive = status[1] === '1' ? connection !== 'close' : connection === 'keep-alive'
+    const length = headers.get('content-length')
+    if (this.status === 204 || this.status === 304) this.framing = { kind: 'length', length: 0 }
+    else if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') this.framing = { kind: 'chunked' }
+    else if (length !== undefined) {
+      if (!/^\d{1,9}$/.test(length)) return { why: `answer with Content-Length ${length}` }
+      this.framing = { kind: 'length', length: Number(length) }
+    } else {
+      this.framing = { kind: 'close' }
+      this.keepAlive = false
+    }
+    return 'done'
+  }
+
+  private readBody(): HttpAnswer | 'more' {
+    const framing = this.framing!
+    if (framing.kind === 'close') return 'more'
+    if (framing.kind === 'length') {
+      if (this.buffered.length < framing.length) return 'more'
+      this.leftover = this.buffered.length > framing.length
+      return this.done(this.buffered.subarray(0, framing.length))
+    }
+    for (;;) {
+      const lineEnd = this.buffered.indexOf('\r\n')
+      if (lineEnd < 0) return 'more'
+      const size = /^([0-9a-fA-F]{1,8})(?:;.*)?$/.exec(this.buffered.toString('latin1', 0, lineEnd))
+      if (!size) return { why: 'answer with a broken chunk' }
+      const length = parseInt(size[1]!, 16)
+      if (length === 0) {
+        // The last chunk, then trailers (ignored) up to an empty line.
+        const trailersEnd = this.buffered.indexOf('\r\n\r\n', lineEnd)
+        if (trailersEnd < 0) return 'more'
+        this.leftover = this.buffered.length > trailersEnd + 4
+        return this.done(Buffer.alloc(0))
+      }
+      if (this.buffered.length < lineEnd + 2 + length + 2) return 'more'
+      this.chunks.push(this.buffered.subarray(lineEnd + 2, lineEnd + 2 + length))
+      this.buffered = this.buffered.subarray(lineEnd + 2 + length + 2)
+    }
+  }
+
+  private done(last: Buffer): HttpAnswer {
+    this.chunks.push(last)
+    return { status: this.status, body: Buffer.concat(this.chunks).toString('utf8') }
+  }
+}

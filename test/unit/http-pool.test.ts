@@ -1,0 +1,186 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http'
+import { createServer as createNetServer, type Server, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { createServer as createHttpsServer } from 'node:https'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { HttpPool, ResponseReader, type HttpAnswer } from '../../src/storage/http-pool.ts'
+
+/** Feeds `bytes` to a reader one byte at a time: every split of the answer must read the same. */
+function readByteByByte(bytes: string): HttpAnswer | 'more' {
+  const reader = new ResponseReader()
+  const data = Buffer.from(bytes, 'latin1')
+  let state: HttpAnswer | 'more' = 'more'
+  for (let i = 0; i < data.length && state === 'more'; i++) state = reader.push(data.subarray(i, i + 1))
+  return state
+}
+
+test('answers are read whole however the bytes arrive: by length, by chunks (extensions, trailers), after an interim 100', () => {
+  const body = '<CopyObjectResult><ETag>&quot;e&quot;</ETag></CopyObjectResult>'
+  assert.deepEqual(readByteByByte(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`), { status: 200, body })
+  assert.deepEqual(readByteByByte(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\n<Copy\r\n${(body.length - 5).toString(16)}\r\n${body.slice(5)}\r\n0\r\nX-Trailer: t\r\n\r\n`), { status: 200, body })
+  assert.deepEqual(readByteByByte(`HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n0\r\n\r\n`), { status: 200, body: '' })
+  assert.deepEqual(readByteByByte(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Slow Down\r\nContent-Length: 4\r\n\r\nslow`), { status: 503, body: 'slow' })
+  assert.deepEqual(readByteByByte('HTTP/1.1 204 No Content\r\n\r\n'), { status: 204, body: '' })
+  // UTF-8 split inside a character.
+  assert.deepEqual(readByteByByte(`HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n${Buffer.from('é中', 'utf8').subarray(0, 4).toString('latin1')}`), { status: 200, body: Buffer.from('é中', 'utf8').subarray(0, 4).toString('utf8') })
+})
+
+test('an answer that cannot be read is declined with a reason, and a connection is kept only when it may be', () => {
+  assert.deepEqual(readByteByByte('SSH-2.0-OpenSSH\r\n\r\n'), { why: 'not an HTTP/1.1 answer' })
+  assert.deepEqual(readByteByByte('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), { why: 'answer with a broken chunk' })
+  assert.deepEqual(readByteByByte('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'), { why: 'answer with Content-Length -1' })
+  assert.deepEqual(new ResponseReader().push(Buffer.alloc((1 << 20) + 1, 'x')), { why: 'answer larger than expected' })
+  const closing = new ResponseReader()
+  assert.deepEqual(closing.push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')), { status: 200, body: '' })
+  assert.equal(closing.keepAlive, false)
+  const old = new ResponseReader()
+  old.push(Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n'))
+  assert.equal(old.keepAlive, false, 'HTTP/1.0 closes unless it says keep-alive')
+  // No length and no chunks: the body runs to the end of the connection.
+  const untilClose = new ResponseReader()
+  assert.equal(untilClose.push(Buffer.from('HTTP/1.1 200 OK\r\n\r\npart one, ')), 'more')
+  assert.equal(untilClose.push(Buffer.from('part two')), 'more')
+  assert.deepEqual(untilClose.end(), { status: 200, body: 'part one, part two' })
+  assert.equal(untilClose.keepAlive, false)
+  const extra = new ResponseReader()
+  extra.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab'))
+  assert.equal(extra.leftover, true, 'bytes past the answer spoil the connection')
+  assert.equal(new ResponseReader().end(), undefined, 'a connection that ends before an answer gave none')
+})
+
+async function listen(server: Server | ReturnType<typeof createHttpServer> | ReturnType<typeof createHttpsServer>): Promise<URL> {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}`)
+}
+
+test('requests share kept-alive connections, never more than maxSockets at once, and a closed one is replaced', { timeout: 10_000 }, async () => {
+  let open = 0
+  let peak = 0
+  let connections = 0
+  const seen: { method: string; url: string; headers: IncomingMessage['headers'] }[] = []
+  const server = createHttpServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers })
+    req.resume()
+    // Every tenth answer closes its connection; the pool must open another.
+    const close = seen.length % 10 === 0
+    setTimeout(() => res.writeHead(200, close ? { connection: 'close' } : {}).end(`answer ${req.url}`), 5)
+  })
+  server.on('connection', (socket: Socket) => {
+    connections++
+    peak = Math.max(peak, ++open)
+    socket.on('close', () => open--)
+  })
+  const url = await listen(server)
+  const pool = new HttpPool(url, { maxSockets: 4, timeoutMs: 5_000 })
+  const signal = new AbortController().signal
+  try {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.request('PUT', `/b/k${i}`, { host: url.host, 'content-length': '0', 'x-amz-copy-source': `src/k${i}` }, signal)))
+    assert.deepEqual(answers, Array.from({ length: 40 }, (_, i) => ({ status: 200, body: `answer /b/k${i}` })))
+    assert.ok(peak <= 4, `at most 4 connections at once, saw ${peak}`)
+    assert.ok(connections >= 5 && connections <= 10, `4 kept alive, plus one for each closed by the server: ${connections}`)
+    assert.equal(seen[7]!.method, 'PUT')
+    assert.equal(seen.find((s) => s.url === '/b/k7')!.headers['x-amz-copy-source'], 'src/k7')
+  } finally {
+    pool.destroy()
+    server.closeAllConnections()
+    server.close()
+  }
+})
+
+test('a request is never sent with a line break in a header, or a space or other than ASCII in its path', { timeout: 10_000 }, async () => {
+  let connections = 0
+  const server = createNetServer(() => connections++)
+  const url = await listen(server)
+  const pool = new HttpPool(url, { maxSockets: 2, timeoutMs: 5_000 })
+  const signal = new AbortController().signal
+  try {
+    assert.deepEqual(await pool.request('GET', '/b/k', { host: url.host, 'x-amz-meta-x': 'a\r\nx-evil: 1' }, signal), { why: 'a header or the path holds a character other than printable ASCII' })
+    assert.deepEqual(await pool.request('GET', '/b/a b', { host: url.host }, signal), { why: 'a header or the path holds a character other than printable ASCII' })
+    assert.deepEqual(await pool.request('GET', '/b/é', { host: url.host }, signal), { why: 'a header or the path holds a character other than printable ASCII' })
+    assert.equal(connections, 0)
+  } finally {
+    pool.destroy()
+    server.close()
+  }
+})
+
+test('a silent server, a connection cut mid-answer and an interrupted run each end the request with a reason', { timeout: 10_000 }, async () => {
+  const sockets: Socket[] = []
+  const server = createNetServer((socket) => {
+    sockets.push(socket)
+    socket.once('data', (request) => {
+      const path = request.toString('latin1').split(' ')[1]
+      if (path === '/cut') socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part')
+      // '/silent' and '/hold' are never answered.
+    })
+  })
+  const url = await listen(server)
+  const pool = new HttpPool(url, { maxSockets: 4, timeoutMs: 300 })
+  const controller = new AbortController()
+  try {
+    const started = Date.now()
+    assert.deepEqual(await pool.request('GET', '/silent', { host: url.host }, controller.signal), { why: 'no answer in time (TimeoutError)' })
+    assert.ok(Date.now() - started < 3_000, 'the timeout ends it')
+    assert.deepEqual(await pool.request('GET', '/cut', { host: url.host }, controller.signal), { why: 'answer cut off (ECONNRESET)' })
+    const held = pool.request('GET', '/hold', { host: url.host }, controller.signal)
+    await new Promise((r) => setTimeout(r, 50))
+    pool.destroy()
+    assert.deepEqual(await held, { why: 'connection closed' })
+    assert.deepEqual(await pool.request('GET', '/after', { host: url.host }, controller.signal), { why: 'interrupted' })
+  } finally {
+    for (const s of sockets) s.destroy()
+    server.close()
+  }
+})
+
+test('a connection its answer leaves unusable is closed by the pool, so its place is free for the next request', { timeout: 10_000 }, async () => {
+  let closed = 0
+  const server = createNetServer((socket) => {
+    socket.on('close', () => closed++)
+    // HTTP/1.0 without keep-alive: the client must close; this server never does.
+    socket.on('data', () => socket.write('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'))
+  })
+  const url = await listen(server)
+  const pool = new HttpPool(url, { maxSockets: 1, timeoutMs: 5_000 })
+  const signal = new AbortController().signal
+  try {
+    for (let i = 0; i < 3; i++) assert.deepEqual(await pool.request('GET', `/k${i}`, { host: url.host }, signal), { status: 200, body: 'ok' })
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(closed, 3, 'each connection closed after its one answer')
+  } finally {
+    pool.destroy()
+    server.close()
+  }
+})
+
+test('an https endpoint: the server is verified by name, and its connections are kept alive', { timeout: 20_000 }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lakesync-tls-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' })
+  if (made.status !== 0) return t.skip('openssl is not installed: no certificate to test with')
+  const cert = readFileSync(path.join(dir, 'cert.pem'))
+  let connections = 0
+  const server = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert, keepAliveTimeout: 60_000 }, (req, res) => res.end(`tls ${req.url}`))
+  server.on('secureConnection', () => connections++)
+  const port = (await listen(server)).port
+  const signal = new AbortController().signal
+  const trusted = new HttpPool(new URL(`https://localhost:${port}`), { maxSockets: 2, timeoutMs: 5_000, tls: { ca: cert } })
+  const untrusted = new HttpPool(new URL(`https://localhost:${port}`), { maxSockets: 2, timeoutMs: 5_000 })
+  try {
+    for (const k of ['a', 'b', 'c']) assert.deepEqual(await trusted.request('GET', `/${k}`, { host: `localhost:${port}` }, signal), { status: 200, body: `tls /${k}` })
+    assert.equal(connections, 1, 'one TLS connection for three requests')
+    const refused = await untrusted.request('GET', '/x', { host: `localhost:${port}` }, signal)
+    assert.match('why' in refused ? refused.why : '', /request failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/)
+  } finally {
+    trusted.destroy()
+    untrusted.destroy()
+    server.closeAllConnections()
+    server.close()
+  }
+})
