@@ -1,4 +1,4 @@
-import { createHash, createHmac, type Hash } from 'node:crypto'
+import crypto, { createHash, createHmac, type Hash } from 'node:crypto'
 
 export interface Credentials {
   accessKeyId: string
@@ -76,7 +76,8 @@ class HmacKey {
 /** A header value as SigV4 signs it: trimmed, inner runs of whitespace made one space. */
 const trimAll = (value: string) => (/\s/.test(value) ? value.trim().replace(/\s+/g, ' ') : value)
 
-const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
+// crypto.hash (Node 20.12+) hashes without a Hash object: half the time of createHash for a short string.
+const sha256Hex: (s: string) => string = typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'hex') : (s) => createHash('sha256').update(s).digest('hex')
 
 /** SHA-256 of an empty payload. */
 export const EMPTY_SHA256 = sha256Hex('')
