@@ -20,6 +20,8 @@ export class HttpPool {
   private readonly waiting: ((c: Connection | undefined) => void)[] = []
   private opened = 0
   private closed = false
+  /** The last TLS session the endpoint offered: a new connection resumes it, as https.Agent does, and skips the certificate work. */
+  private tlsSession: Buffer | undefined
 
   /** `tls`: more options for an https endpoint's connections (Node's own CAs are the default). */
   constructor(private readonly url: URL, private readonly o: { maxSockets: number; timeoutMs: number; tls?: tls.ConnectionOptions }) {}
@@ -83,13 +85,18 @@ export class HttpPool {
         return true
       },
     }
-    const socket = url.protocol === 'https:'
-      ? tls.connect({ host: hostname, port, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'], onread, ...this.o.tls } as tls.ConnectionOptions)
-      : net.connect({ host: hostname, port, onread })
+    const socket = url.protocol === 'https:' ? this.connectTls(hostname, port, onread) : net.connect({ host: hostname, port, onread })
     this.opened++
     const connection: Connection = new Connection(socket, this.o.timeoutMs, () => this.gone(connection))
     this.all.add(connection)
     return connection
+  }
+
+  private connectTls(hostname: string, port: number, onread: net.OnReadOpts): tls.TLSSocket {
+    const options = { host: hostname, port, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'], onread, session: this.tlsSession, ...this.o.tls }
+    const socket = tls.connect(options as tls.ConnectionOptions)
+    socket.on('session', (session: Buffer) => (this.tlsSession = session))
+    return socket
   }
 }
 

@@ -161,15 +161,20 @@ test('a connection its answer leaves unusable is closed by the pool, so its plac
   }
 })
 
-test('an https endpoint: the server is verified by name, and its connections are kept alive', { timeout: 20_000 }, async (t) => {
+test('an https endpoint: the server is verified by name, its connections are kept alive, and new ones resume the TLS session', { timeout: 20_000 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lakesync-tls-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' })
   if (made.status !== 0) return t.skip('openssl is not installed: no certificate to test with')
   const cert = readFileSync(path.join(dir, 'cert.pem'))
   let connections = 0
-  const server = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert, keepAliveTimeout: 60_000 }, (req, res) => res.end(`tls ${req.url}`))
-  server.on('secureConnection', () => connections++)
+  const resumed: boolean[] = []
+  // '/close…' answers close their connection: the next request connects again, resuming the TLS session.
+  const server = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert, keepAliveTimeout: 60_000 }, (req, res) => res.writeHead(200, req.url!.startsWith('/close') ? { connection: 'close' } : {}).end(`tls ${req.url}`))
+  server.on('secureConnection', (socket) => {
+    connections++
+    resumed.push(socket.isSessionReused())
+  })
   const port = (await listen(server)).port
   const signal = new AbortController().signal
   const trusted = new HttpPool(new URL(`https://localhost:${port}`), { maxSockets: 2, timeoutMs: 5_000, tls: { ca: cert } })
@@ -177,6 +182,8 @@ test('an https endpoint: the server is verified by name, and its connections are
   try {
     for (const k of ['a', 'b', 'c']) assert.deepEqual(await trusted.request('GET', `/${k}`, { host: `localhost:${port}` }, signal), { status: 200, body: `tls /${k}` })
     assert.equal(connections, 1, 'one TLS connection for three requests')
+    for (const k of ['close1', 'close2', 'd']) assert.deepEqual(await trusted.request('GET', `/${k}`, { host: `localhost:${port}` }, signal), { status: 200, body: `tls /${k}` })
+    assert.deepEqual(resumed, [false, true, true], 'the connections after the first resume its session')
     const refused = await untrusted.request('GET', '/x', { host: `localhost:${port}` }, signal)
     assert.match('why' in refused ? refused.why : '', /request failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/)
   } finally {
