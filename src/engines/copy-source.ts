@@ -8,7 +8,7 @@ const UNRESERVED = /^[A-Za-z0-9\-._~/]*$/
 
 /** A key in a request path: URL-encoded (RFC 3986 strict), keeping "/" between segments. */
 export function encodeKeyPath(key: string): string {
-  // The test is one native regex pass; the split, map and join cost ~5 µs per copy before the JIT warms up.
+  // The test is one native regex pass; the split, map and join of a copy's two keys cost ~14 µs while the JIT is cold.
   return UNRESERVED.test(key) ? key : key.split('/').map(strict).join('/')
 }
 

@@ -198,14 +198,16 @@ export class ResponseReader {
   private status = 0
   private framing: { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' } | undefined
   private readonly chunks: Buffer[] = []
+  private received = 0
   keepAlive = true
   /** Bytes after the answer's end: a server that sent more than it was asked. */
   leftover = false
 
   /** The answer once complete, `more` until then, or why it cannot be read. */
   push(chunk: Buffer): HttpAnswer | 'more' {
+    this.received += chunk.length
+    if (this.received > MAX_ANSWER) return { why: 'answer larger than expected' }
     this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk
-    if (this.buffered.length > MAX_ANSWER) return { why: 'answer larger than expected' }
     for (;;) {
       if (!this.framing) {
         const head = this.readHead()

@@ -37,6 +37,11 @@ test('an answer that cannot be read is declined with a reason, and a connection 
   assert.deepEqual(readByteByByte('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), { why: 'answer with a broken chunk' })
   assert.deepEqual(readByteByByte('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'), { why: 'answer with Content-Length -1' })
   assert.deepEqual(new ResponseReader().push(Buffer.alloc((1 << 20) + 1, 'x')), { why: 'answer larger than expected' })
+  // A large answer in many small chunks is as large.
+  const chunked = new ResponseReader()
+  let state: HttpAnswer | 'more' = chunked.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))
+  for (let i = 0; i < 300 && state === 'more'; i++) state = chunked.push(Buffer.from(`1000\r\n${'x'.repeat(0x1000)}\r\n`))
+  assert.deepEqual(state, { why: 'answer larger than expected' })
   const closing = new ResponseReader()
   assert.deepEqual(closing.push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')), { status: 200, body: '' })
   assert.equal(closing.keepAlive, false)
