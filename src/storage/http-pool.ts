@@ -130,12 +130,12 @@ class Connection {
     // An idle socket keeps no run alive; a request in flight refs it (exchange).
     socket.unref()
     // Silent past the limit: a request accepted and never answered, or an idle socket to drop.
-    socket.setTimeout(timeoutMs, () => this.fail('no answer in time (TimeoutError)'))
+    socket.setTimeout(timeoutMs, () => this.closeWith({ why: 'no answer in time (TimeoutError)' }))
     // A runtime without `onread` (see open) hands the bytes over as 'data' events instead.
     socket.on('data', (chunk: Buffer) => this.read(chunk))
     socket.on('end', () => this.ended())
-    socket.on('error', (e: NodeJS.ErrnoException) => this.fail(`request failed (${e.code ?? e.message})`))
-    socket.on('close', () => this.fail('connection closed'))
+    socket.on('error', (e: NodeJS.ErrnoException) => this.closeWith({ why: `request failed (${e.code ?? e.message})` }))
+    socket.on('close', () => this.closeWith({ why: 'connection closed' }))
   }
 
   exchange(head: string): Promise<HttpAnswer> {
@@ -163,20 +163,18 @@ class Connection {
     if (!reader) return this.close() // bytes nobody asked for
     const state = reader.push(chunk)
     if (state === 'more') return
-    if ('why' in state) return this.fail(state.why)
+    if ('why' in state) return this.closeWith(state)
     this.finish(state)
     if (reader.leftover || !reader.keepAlive) this.close()
   }
 
   private ended(): void {
-    const done = this.answer?.end()
-    if (done) this.finish(done)
-    else this.fail('answer cut off (ECONNRESET)')
-    this.close()
+    this.closeWith(this.answer?.end() ?? { why: 'answer cut off (ECONNRESET)' })
   }
 
-  private fail(why: string): void {
-    this.finish({ why })
+  /** Ends the request in flight (if any) with `answer` and drops the socket. */
+  private closeWith(answer: HttpAnswer): void {
+    this.finish(answer)
     this.close()
   }
 
@@ -220,9 +218,7 @@ export class ResponseReader {
 
   /** The answer when the server closed the connection after it, else undefined. */
   end(): HttpAnswer | undefined {
-    if (this.framing?.kind !== 'close') return undefined
-    this.chunks.push(this.buffered)
-    return { status: this.status, body: Buffer.concat(this.chunks).toString('utf8') }
+    return this.framing?.kind === 'close' ? this.done(this.buffered) : undefined
   }
 
   private readHead(): HttpAnswer | 'more' | 'done' {
