@@ -41,6 +41,7 @@ const discard = () => Object.assign([] as string[], { push: () => 0 })
 export function createS5cmdEngine(binary: string): Engine {
   return {
     name: 's5cmd',
+    sessionPerBatch: true,
     accepts: (item, job) => isBatchSafeKey(item.key) && isBatchSafeKey(item.destKey) && item.size <= Math.min(COPY_OBJECT_LIMIT, job.multipartThreshold),
     open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
       // zx loads with the first batch: a run that copies with another engine never pays for it (~10 ms of a start).

@@ -53,5 +53,11 @@ export interface Engine {
   readonly name: 's5cmd' | 'sdk' | 'lean' | 'stream' | 'staged'
   /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
   accepts(item: CopyItem, job: ResolvedJob): boolean
+  /**
+   * s5cmd: a batch is one s5cmd process, so each batch opens a session and ends it. Every other
+   * engine carries all of a run's batches in one session: no drain and no new connections
+   * between batches, which are then only counts.
+   */
+  readonly sessionPerBatch?: true
   open(ctx: EngineContext, onOutcome: (outcome: CopyOutcome) => void): EngineSession
 }

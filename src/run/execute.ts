@@ -152,12 +152,13 @@ class PlanExecution {
     if (!this.batch) {
       const no = this.batches.open()
       this.report(() => this.handlers.onBatchStart(no, routes.primary.name))
-      this.batch = { session: routes.primary.open(ctx, (o) => this.onOutcome(o)), no, size: 0 }
+      const session = routes.primary.sessionPerBatch ? routes.primary.open(ctx, (o) => this.onOutcome(o)) : this.session(routes.primary)
+      this.batch = { session, no, size: 0 }
     }
     this.batches.add(item, this.batch.no)
     await this.submit(this.batch.session, routes.primary.name, item)
     if (++this.batch.size >= ctx.job.batchSize) {
-      // A batch ends before the next starts: copies in flight never exceed the job's
+      // An s5cmd batch ends before the next starts: copies in flight never exceed the job's
       // concurrency, and one s5cmd runs at a time (its drain is ~0.1 s per 10,000 items).
       const full = this.batch
       this.batch = undefined
@@ -183,7 +184,8 @@ class PlanExecution {
   async abortAfterListingError() {
     this.reportSkips()
     this.guard.stop()
-    await this.orAbandoned(Promise.allSettled([...(this.batch ? [this.batch.session.close()] : []), ...[...this.sessions.values()].map((s) => s.close())]))
+    const open = new Set([...(this.batch ? [this.batch.session] : []), ...this.sessions.values()])
+    await this.orAbandoned(Promise.allSettled([...open].map((s) => s.close())))
     if (this.ctx.signal.aborted) this.countInterrupted()
     await this.reporting
   }
@@ -203,8 +205,10 @@ class PlanExecution {
     return this.orAbandoned(session.submit(item))
   }
 
-  private closeBatch(b: { session: EngineSession; no: number }) {
-    return this.orAbandoned(b.session.close()).then(() => this.batches.close(b.no))
+  /** No more items join the batch; it ends once they settle. An s5cmd batch's session ends with it, a shared session carries on. */
+  private async closeBatch(b: { session: EngineSession; no: number }) {
+    if (this.routes.primary.sessionPerBatch) await this.orAbandoned(b.session.close())
+    this.batches.close(b.no)
   }
 
   /** The final outcome of an item, once: reported, and counted off its batch. */

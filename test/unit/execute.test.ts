@@ -10,11 +10,15 @@ import { RequestCounter } from '../../src/storage/client.ts'
 type Answer = Omit<CopyOutcome, 'item' | 'engine'>
 
 /** An engine that answers each key from a script (first answer first), else OK. */
-function fakeEngine(name: Engine['name'], script: Record<string, Answer[]> = {}, accepts = (_: CopyItem) => true): Engine & { seen: string[] } {
+function fakeEngine(name: Engine['name'], script: Record<string, Answer[]> = {}, accepts = (_: CopyItem) => true): Engine & { seen: string[]; sessions: { opened: number; closed: number } } {
   const seen: string[] = []
+  const sessions = { opened: 0, closed: 0 }
   return {
-    name, seen, accepts: (item) => accepts(item),
+    name, seen, sessions, accepts: (item) => accepts(item),
+    // As the real engines: s5cmd runs a process per batch, the others one session per run.
+    ...(name === 's5cmd' ? { sessionPerBatch: true as const } : {}),
     open: (_ctx, onOutcome) => {
+      sessions.opened++
       let pending = 0
       let idle = () => {}
       return {
@@ -26,7 +30,7 @@ function fakeEngine(name: Engine['name'], script: Record<string, Answer[]> = {},
             if (--pending === 0) idle()
           })
         },
-        close: () => (pending ? new Promise<void>((r) => (idle = r)) : Promise.resolve()),
+        close: () => (sessions.closed++, pending ? new Promise<void>((r) => (idle = r)) : Promise.resolve()),
       }
     },
   }
@@ -63,6 +67,22 @@ test('items go in batches of batchSize; a batch ends after its last item settles
   assert.deepEqual(outcomes.map((o) => [o.item.key, o.batch]), [['a', 1], ['b', 1], ['c', 2], ['d', 2], ['e', 3]])
   for (const b of [1, 2, 3]) assert.ok(log.indexOf(`end ${b}`) > log.indexOf(`start ${b} s5cmd`))
   assert.ok(log.indexOf('end 1') > log.indexOf('outcome b ok s5cmd b1'), 'batch 1 ends after b')
+  assert.equal(log.filter((l) => l.startsWith('end ')).length, 3)
+})
+
+test('s5cmd opens a session per batch; the other engines carry every batch in one session, and each batch still ends with its items', async () => {
+  const s5cmd = fakeEngine('s5cmd')
+  await executePlan(plan(['a', 'b', 'c', 'd', 'e']), { primary: s5cmd }, ctx(2), recorder().handlers)
+  assert.deepEqual(s5cmd.sessions, { opened: 3, closed: 3 })
+
+  const lean = fakeEngine('lean', { c: [{ ok: false, code: 'SlowDown', error: 'slow down' }] })
+  const { log, outcomes, handlers } = recorder((o, attempt) => (attempt < 1 ? 'retry' : 'fail'))
+  handlers.verify = async (window) => (await new Promise((r) => setTimeout(r, 5)), window)
+  await executePlan(plan(['a', 'b', 'c', 'd', 'e']), { primary: lean, direct: lean }, ctx(2), handlers)
+  assert.deepEqual(lean.sessions, { opened: 1, closed: 1 }, 'one session for three batches and the retry, ended once')
+  assert.deepEqual(outcomes.map((o) => [o.item.key, o.ok, o.batch]).sort(), [['a', true, 1], ['b', true, 1], ['c', true, 2], ['d', true, 2], ['e', true, 3]])
+  for (const b of [1, 2, 3]) assert.ok(log.indexOf(`end ${b}`) > log.indexOf(`start ${b} lean`), `batch ${b} ends after it starts`)
+  assert.ok(log.indexOf('end 2') > log.indexOf('outcome c ok lean b2'), 'batch 2 ends only after its retried item settles')
   assert.equal(log.filter((l) => l.startsWith('end ')).length, 3)
 })
 
