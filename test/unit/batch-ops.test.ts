@@ -1,6 +1,6 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { decodeManifestKey, encodeManifestKey, writeManifest, BATCH_OPS_MAX_BYTES } from '../../src/batch-ops/manifest.ts'
@@ -10,6 +10,14 @@ import { accountOfRole } from '../../src/batch-ops/create-job.ts'
 import { ConfigError } from '../../src/api/errors.ts'
 import type { PlanItem } from '../../src/plan/diff.ts'
 import { awkwardKeys } from '../helpers/keys.ts'
+
+const dirs: string[] = []
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))))
+const tempDir = async (name: string) => {
+  const dir = await mkdtemp(path.join(tmpdir(), `lakesync-${name}-`))
+  dirs.push(dir)
+  return dir
+}
 
 const HOSTILE = [...awkwardKeys(), 'comma,and "quotes".zip', 'new\nline.zip', 'tab\there.zip', 'a+b c%2B.zip', 'ünïcødé/中文/🚀.zip', 'slash//double/']
 
@@ -31,7 +39,7 @@ test('the manifest: a line per copy up to 5 GiB, bigger ones and skips left out'
     yield item('exactly-5GiB.zip', BATCH_OPS_MAX_BYTES)
     yield item('there.zip', 10, 'skip')
   }
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'manifest-')), 'm.csv')
+  const file = path.join(await tempDir('manifest'), 'm.csv')
   const tally = await writeManifest(plan(), 'archive', file)
   assert.deepEqual({ objects: tally.objects, skipped: tally.skipped, oversized: tally.oversized, examples: tally.oversizedExamples.map((o) => o.key) }, { objects: HOSTILE.length + 1, skipped: 1, oversized: 1, examples: ['huge.zip'] })
   const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean)
@@ -76,7 +84,7 @@ test('the two routes priced side by side; a price table overrides the defaults, 
   assert.deepEqual([lean.requests, Number(lean.usd.toFixed(4))], [1_002_010, 5.01])
   // Batch Operations: the same lists, the manifest PUT, 1,000,000 copies, $0.25 a job and $1 per million objects.
   assert.deepEqual([batchOps.requests, Number(batchOps.usd.toFixed(4))], [1_002_001, 6.26])
-  const dir = await mkdtemp(path.join(tmpdir(), 'prices-'))
+  const dir = await tempDir('prices')
   await writeFile(path.join(dir, 'p.json'), JSON.stringify({ batchOpsPerJob: 0, batchOpsPerMillionObjects: 0 }))
   const free = await loadPrices(path.join(dir, 'p.json'))
   assert.ok(routeCosts(s, free).batchOps.usd < routeCosts(s, free).lakesync.usd, 'without the service fees the routes differ by the size checks only')

@@ -1,8 +1,8 @@
 // The configs `lakesync init --binance` and `init --from-legacy` write load and validate as a
 // user's own would, and a legacy field that cannot be mapped is listed, not dropped.
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
@@ -10,8 +10,12 @@ import { resolveConfig } from '../../src/config/resolve.ts'
 import { convertLegacyConfig } from '../../src/config/legacy.ts'
 import { BINANCE_STARTER_CONFIG } from '../../src/cli/commands/init.ts'
 
+const dirs: string[] = []
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))))
+
 async function load(text: string) {
   const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-init-unit-'))
+  dirs.push(dir)
   await writeFile(path.join(dir, 'lakesync.config.ts'), text)
   const lakesyncModules = { lakesync: await import('../../src/index.ts'), 'lakesync/plugins': await import('../../plugins/index.ts') }
   const loaded = await loadConfig({ cwd: dir, lakesyncModules, context: { command: 'sync' } })

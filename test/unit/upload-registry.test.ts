@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
 import { UploadRegistry } from '../../src/state/upload-registry.ts'
@@ -8,8 +8,9 @@ import type { ResolvedJob } from '../../src/api/config.ts'
 
 const job = { name: 'j', source: { bucket: 's', prefix: 'p/' }, destination: { bucket: 'd', prefix: 'q/' } } as unknown as ResolvedJob
 
-test('leftover uploads: a dead run\'s are aborted, a live run\'s (beside this one) are left alone, finished ones are forgotten', async () => {
+test('leftover uploads: a dead run\'s are aborted, a live run\'s (beside this one) are left alone, finished ones are forgotten', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-uploads-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
   const registry = await UploadRegistry.open(job, dir)
   const line = (o: object) => JSON.stringify(o) + '\n'
   await writeFile(registry.file!, [
