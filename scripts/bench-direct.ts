@@ -3,8 +3,11 @@
 // fresh prefix of one local versitygw, rounds interleaved. Wall time and the CPU of each
 // tool's whole process tree, and the CPU the server spent on its requests. Prints a Markdown table for docs/BENCHMARKS.md.
 // Options: --objects N (2000) --rounds N (3) --workers N (64) --skip NAME (repeatable; a tool whose name starts with NAME,
-// e.g. --skip aws) --layout archive|zips (archive: as Binance publishes, half zips and half their .CHECKSUM sidecars; zips: zips alone).
-import { spawnSync } from 'node:child_process'
+// e.g. --skip aws) --layout archive|zips (archive: as Binance publishes, half zips and half their .CHECKSUM sidecars; zips: zips alone)
+// --rtt MS (0): the server behind a WAN link of this round-trip time (1 Gbit/s: the copies are server-side, only requests cross it),
+// so the wall is the requests' latency, as against S3, more than the server's CPU on this shared host.
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -19,11 +22,13 @@ import { lakesyncCommand } from './lib/lakesync-command.ts'
 import { benchEnv } from './lib/bench-env.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] }, layout: { type: 'string', default: 'archive' } } })
+const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] }, layout: { type: 'string', default: 'archive' }, rtt: { type: 'string', default: '0' } } })
 if (!['archive', 'zips'].includes(values.layout)) throw new Error(`--layout: expected archive or zips, got ${values.layout}`)
 const objects = Number(values.objects)
 const rounds = Number(values.rounds)
 const workers = Number(values.workers)
+const rttMs = Number(values.rtt)
+if (!(rttMs >= 0)) throw new Error(`--rtt: expected milliseconds (0 for none), got ${values.rtt}`)
 const hasRclone = spawnSync('rclone', ['version']).status === 0
 interface Measure {
   wall: number
@@ -32,7 +37,7 @@ interface Measure {
   server: number
 }
 
-const server = await startVersitygw(await freePort())
+const server = await startVersitygw(await freePort(), rttMs ? { wan: { rttMs, mbits: 1000 } } : {})
 const work = await mkdtemp(path.join(tmpdir(), 'lakesync-bench-'))
 try {
   await server.createBuckets('bench-src', 'bench-dst')
@@ -47,14 +52,18 @@ try {
   const keys = seed.map((o) => o.key).sort()
   const env = benchEnv(server, path.join(work, 'state'), rcloneS3Env(server.endpoint, server.credentials))
   // Wall time, and the CPU (user + sys) of the whole process tree: /usr/bin/time counts the children it waited for (s5cmd under lakesync).
-  const timed = (cmd: string, args: string[]): Measure => {
+  // Spawned, not spawnSync: the WAN link of --rtt runs in this process and must keep forwarding.
+  const timed = async (cmd: string, args: string[]): Promise<Measure> => {
     const cpuFile = path.join(work, 'cpu.txt')
     const t = performance.now()
     const server0 = server.cpuSeconds()
-    const r = spawnSync('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+    const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)))
+    const [status] = (await once(child, 'exit')) as [number | null]
     const wall = (performance.now() - t) / 1000
     const serverCpu = server.cpuSeconds() - server0
-    if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`)
+    if (status !== 0) throw new Error(`${cmd} failed (${status}): ${stderr}`)
     const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number)
     return { wall, cpu: user! + sys!, server: serverCpu }
   }
@@ -102,7 +111,7 @@ try {
     return b ? `${median(t.map((m, i) => m.wall / b[i]!)).toFixed(2)}×` : '–'
   }
   const what = values.layout === 'archive' ? `${zips} zips of 1–100 KB and their ${zips} .CHECKSUM sidecars` : `${objects} zips of 1–100 KB`
-  console.log(`\n${keys.length} objects (${what}), ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback (keep-alive); ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
+  console.log(`\n${keys.length} objects (${what}), ${rounds} rounds interleaved, ${workers} workers; versitygw v1.8.0 on loopback (keep-alive)${rttMs ? ` behind a ${rttMs} ms round trip` : ''}; ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
   console.log('| tool | median wall s | min s | max s | objects/s | wall vs s5cmd cp | wall vs s5cmd cp, metadata kept | CPU s (median) | CPU ms per object | server CPU ms per object |')
   console.log('|---|---|---|---|---|---|---|---|---|---|')
   for (const n of names) {
