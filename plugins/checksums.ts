@@ -27,7 +27,8 @@ export function checksumVerifier(): Plugin {
 /** The digest the copy reported (CopyObject's SHA-256, or the streamed bytes' hash), else the one the server stored. */
 async function checkAgainstSidecar(copy: CopyToVerify, ctx: VerifyContext) {
   const { job, signal } = ctx
-  const published = await readSidecar(ctx.sourceClient, job.source.bucket, copy.key, signal)
+  // lakesync checks as many copies at once as it copies (verify/plugin-checks.ts).
+  const published = await readSidecar(ctx.sourceClient, job.source.bucket, copy.key, signal, { inFlight: job.concurrency })
   if (!published) return { note: 'no .CHECKSUM sidecar, not checksum-verified' }
   const actual = copy.sha256 ?? (await storedSha256(ctx.destClient, job.destination.bucket, copy.destKey, signal))
   if (!actual) return { note: 'the server keeps no SHA-256 for this copy, not checksum-verified' }

@@ -21,6 +21,8 @@ export interface ExecuteHandlers {
   onFailure(outcome: CopyOutcome, attempt: number): Promise<ItemErrorAction>
   /** Checks copied items at the destination; returns them, failed where the check failed. */
   verify?(outcomes: CopyOutcome[]): Promise<CopyOutcome[]>
+  /** The copy's answer proved its bytes: checking it lists nothing, so its window need not fill first. */
+  provenByAnswer?(outcome: CopyOutcome): boolean
   /** A line for the run's output: stalls, timeouts being retried. */
   warn?(message: string): void
   /** The run was interrupted before this item's outcome was known; `answered`: its copy said OK, unconfirmed. */
@@ -46,6 +48,10 @@ const SKIP_RUN = 1000
 // Once the plan is complete, copies are verified in smaller windows as they land, so the check
 // left after the last copy is short.
 const TAIL_WINDOW = 200
+// A window fills to be proven by one listing. One whose copies' answers proved them has no
+// listing to share: it is checked this long after its first copy instead, so the plugins' checks
+// (a sidecar GET each) keep pace with the copies instead of waiting for 1,000 of them.
+const VERIFY_WAIT_MS = 250
 
 /** Exponential backoff with full jitter; SlowDown asks for a longer pause. */
 export function backoffMs(attempt: number, code?: string): number {
@@ -98,6 +104,9 @@ class PlanExecution {
   private readonly sessions = new Map<Engine, EngineSession>()
   private batch: { session: EngineSession; no: number; size: number } | undefined
   private toVerify: CopyOutcome[] = []
+  /** The window holds a copy that only a listing proves: it waits to fill. */
+  private windowNeedsListing = false
+  private verifyTimer: ReturnType<typeof setTimeout> | undefined
   private skips: Extract<PlanItem, { action: 'skip' }>[] = []
   private planDone = false
   private allDone!: () => void
@@ -230,12 +239,24 @@ class PlanExecution {
   private flushVerify() {
     const window = this.toVerify
     this.toVerify = []
+    this.windowNeedsListing = false
+    clearTimeout(this.verifyTimer)
+    this.verifyTimer = undefined
     if (!this.handlers.verify || !window.length) return window.forEach((o) => this.final(o))
     this.handlers.verify(window).then(
       (checked) => checked.forEach((o) => (o.ok ? this.final(o) : this.failed(o))),
       // After an interrupt the window stays unconfirmed (counted at the end), not failed.
       (error) => this.ctx.signal.aborted || window.forEach((o) => this.failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
     )
+  }
+
+  /** A window its copies' answers proved is checked VERIFY_WAIT_MS after its first copy. */
+  private verifySoon() {
+    if (this.verifyTimer || this.windowNeedsListing) return
+    this.verifyTimer = setTimeout(() => {
+      this.verifyTimer = undefined
+      if (!this.windowNeedsListing && this.toVerify.length && !this.ctx.signal.aborted) this.flushVerify()
+    }, VERIFY_WAIT_MS)
   }
 
   /** A failed copy: retried, rerouted or final, as the plugins decide. */
@@ -272,8 +293,9 @@ class PlanExecution {
     if (o.ok && !handlers.verify) return this.final(o)
     if (o.ok) {
       this.toVerify.push(o)
+      if (!handlers.provenByAnswer?.(o)) this.windowNeedsListing = true
       if (this.toVerify.length >= (this.planDone ? TAIL_WINDOW : VERIFY_WINDOW)) this.flushVerify()
-      else this.settle()
+      else (this.verifySoon(), this.settle())
       return
     }
     // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain

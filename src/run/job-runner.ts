@@ -9,13 +9,14 @@ import type { PluginContainer } from '../plugins/container.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
 import { executePlan, type ExecuteHandlers } from './execute.ts'
 import { decideMode, routesFor, type Routes } from '../route/mode.ts'
-import { verifySizes } from '../verify/size.ts'
+import { provenByAnswer, verifySizes } from '../verify/size.ts'
 import { EtagMemory } from '../state/etag-memory.ts'
 import { UploadRegistry } from '../state/upload-registry.ts'
 import { JobTally } from './job-tally.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
+import { Slots } from '../util/slots.ts'
 import { ProgressMeter } from './progress.ts'
 import { routeCosts, type Prices } from '../batch-ops/route-costs.ts'
 
@@ -100,6 +101,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
   const { job, signal, destClient, sourceClient } = context
   const metrics = { peakDiskBytes: 0, bytesThroughHost: 0 }
   const progress = new ProgressMeter()
+  const checks = new Slots(job.concurrency)
   const ticker = setInterval(() => void emit({ type: 'progress', ...progress.snapshot(job.name, tally.summary) }).catch(() => {}), PROGRESS_MS)
   const handlers: ExecuteHandlers = {
     progress,
@@ -120,10 +122,11 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
       return answer?.value ?? 'fail'
     },
     ...(job.verify === 'none' ? {} : {
+      provenByAnswer,
       verify: async (outcomes: CopyOutcome[]) => {
         const sized = await verifySizes(destClient, job, outcomes, signal, sourceClient)
         if (!plugins.has('verifyCopy')) return sized
-        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, { job, signal, sourceClient, destClient }), signal)
+        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, { job, signal, sourceClient, destClient }), checks, signal)
       },
     }),
   }

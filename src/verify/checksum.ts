@@ -22,8 +22,8 @@ export const base64ToHex = (b64: string) => Buffer.from(b64, 'base64').toString(
  * sidecar per zip, and the SDK's request path cost ~1.4 ms of CPU each); anything but a plain
  * answer is asked again through the SDK, with its retries and error codes.
  */
-export async function readSidecar(client: S3Client, bucket: string, key: string, signal: AbortSignal): Promise<string | undefined> {
-  const lean = await sidecarReader(client, bucket, signal)
+export async function readSidecar(client: S3Client, bucket: string, key: string, signal: AbortSignal, o: { inFlight?: number } = {}): Promise<string | undefined> {
+  const lean = await sidecarReader(client, bucket, signal, o.inFlight ?? 32)
   const answer = lean ? await meteredRequest(client, 'GetObject', () => lean.getText(key + SIDECAR, signal)) : undefined
   if (answer === 'missing') return undefined
   if (answer && 'text' in answer) return parseSidecar(answer.text)
@@ -36,15 +36,18 @@ export async function readSidecar(client: S3Client, bucket: string, key: string,
   }
 }
 
-/** One lean reader per client and bucket, opened on first use; its idle sockets never hold the process open. */
+/**
+ * One lean reader per client and bucket, opened on first use with a socket for each read its
+ * first caller keeps in flight; its idle sockets never hold the process open.
+ */
 const readers = new WeakMap<S3Client, Map<string, Promise<LeanS3 | undefined>>>()
 
-function sidecarReader(client: S3Client, bucket: string, signal: AbortSignal): Promise<LeanS3 | undefined> {
+function sidecarReader(client: S3Client, bucket: string, signal: AbortSignal, maxSockets: number): Promise<LeanS3 | undefined> {
   let byBucket = readers.get(client)
   if (!byBucket) readers.set(client, (byBucket = new Map()))
   let reader = byBucket.get(bucket)
   if (!reader) {
-    reader = LeanS3.open(client, bucket, { maxSockets: 32, timeoutMs: stallSeconds('LAKESYNC_SOCKET_TIMEOUT_SECONDS') * 1000, signal }).catch(() => undefined)
+    reader = LeanS3.open(client, bucket, { maxSockets, timeoutMs: stallSeconds('LAKESYNC_SOCKET_TIMEOUT_SECONDS') * 1000, signal }).catch(() => undefined)
     byBucket.set(bucket, reader)
   }
   return reader

@@ -15,11 +15,11 @@ import { forEachPool } from '../util/pool.ts'
  * range (pages sized to them, up to 1,000 keys); keys the listing budget did not reach are HEADed.
  */
 export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, sourceClient?: S3Client): Promise<CopyOutcome[]> {
-  const unproven = outcomes.filter((o) => !sameBytes(o))
+  const unproven = outcomes.filter((o) => !provenByAnswer(o))
   if (!unproven.length) return outcomes
   const sizes = await destinationSizes(client, job, unproven, signal)
   return Promise.all(outcomes.map(async (o) => {
-    if (sameBytes(o)) return o
+    if (provenByAnswer(o)) return o
     const size = sizes.get(o.item.destKey)
     if (size === o.item.size) return o
     if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
@@ -30,8 +30,8 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
   }))
 }
 
-/** The copy's answer names the bytes the source was listed with. */
-const sameBytes = (o: CopyOutcome) => o.etag !== undefined && singlePart(o.item.etag) && sameEtag(o.etag, o.item.etag)
+/** The copy's answer names the bytes the source was listed with: no listing needs to prove it. */
+export const provenByAnswer = (o: CopyOutcome) => o.etag !== undefined && singlePart(o.item.etag) && sameEtag(o.etag, o.item.etag)
 
 /** The sizes the destination holds for these copies' keys (a key it lacks has none). */
 async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Map<string, number>> {

@@ -136,3 +136,22 @@ test('copies are reported only after verification; one that fails its check goes
   assert.ok(log.indexOf('failure b SizeMismatch attempt 0') >= 0)
   assert.deepEqual(outcomes.map((o) => [o.item.key, o.ok]).sort(), [['a', true], ['b', true], ['c', true]])
 })
+
+test('a window its copies\' answers proved is checked soon after its first copy; one that needs a listing waits to fill', async () => {
+  // Three copies, then a plan that is slow to go on (a listing page on its way), then three more.
+  async function* slowPlan() {
+    for (const k of ['a', 'b', 'c']) yield item(k)
+    await new Promise((r) => setTimeout(r, 1000))
+    for (const k of ['d', 'e', 'f']) yield item(k)
+  }
+  const windowsWhen = async (proven: boolean) => {
+    const { handlers } = recorder()
+    const windows: string[][] = []
+    handlers.provenByAnswer = () => proven
+    handlers.verify = async (window) => (windows.push(window.map((o) => o.item.key)), window)
+    await executePlan(slowPlan(), { primary: fakeEngine('lean') }, ctx(10), handlers)
+    return windows
+  }
+  assert.deepEqual(await windowsWhen(true), [['a', 'b', 'c'], ['d', 'e', 'f']], 'checked while the plan waits')
+  assert.deepEqual(await windowsWhen(false), [['a', 'b', 'c', 'd', 'e', 'f']], 'held for one listing')
+})

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { PluginContainer, PluginHookError } from '../../src/plugins/container.ts'
 import type { Plugin, VerifyContext } from '../../src/api/config.ts'
 import { verifyByPlugins } from '../../src/verify/plugin-checks.ts'
+import { Slots } from '../../src/util/slots.ts'
 import { ConfigError } from '../../src/api/errors.ts'
 
 test('hooks run in enforce order, then by their own order', async () => {
@@ -78,7 +79,7 @@ test('verifyCopy hooks run in order: notes add up, the first failure ends the ch
   const result = await verifyByPlugins(outcomes, async (copy) => {
     checked.push(`${copy.key}->${copy.destKey}:${copy.sha256 ?? '-'}`)
     return c.verifyCopy(copy, ctx)
-  }, new AbortController().signal)
+  }, new Slots(4), new AbortController().signal)
   assert.deepEqual(checked.sort(), ['bad.zip->d/bad.zip:-', 'good.zip->d/good.zip:ab'])
   assert.deepEqual(result.map((o) => [o.item.key, o.ok, o.note ?? o.error]), [
     ['good.zip', true, 'looked; late check'],
@@ -86,4 +87,22 @@ test('verifyCopy hooks run in order: notes add up, the first failure ends the ch
     ['lost.zip', false, 'size differs'],
   ])
   assert.equal(result[1]!.code, 'Bad')
+})
+
+test('checks run as many at once as the job allows, counted across the windows being verified together', async () => {
+  const item = (key: string) => ({ action: 'copy' as const, key, destKey: key, size: 1, etag: '"e"', reason: 'missing' as const })
+  const window = (prefix: string) => Array.from({ length: 10 }, (_, i) => ({ item: item(`${prefix}${i}.zip`), ok: true, engine: 'lean' }))
+  let inFlight = 0
+  let most = 0
+  const check = async () => {
+    most = Math.max(most, ++inFlight)
+    await new Promise((r) => setTimeout(r, 5))
+    inFlight--
+    return { ok: true as const }
+  }
+  const slots = new Slots(4)
+  const signal = new AbortController().signal
+  const [a, b] = await Promise.all([verifyByPlugins(window('a'), check, slots, signal), verifyByPlugins(window('b'), check, slots, signal)])
+  assert.equal(most, 4, 'four checks in flight: the job\'s limit, shared by both windows')
+  assert.equal(a.length + b.length, 20)
 })

@@ -26,11 +26,12 @@ export async function verify(o: SelectionOptions & { signal: AbortSignal; json?:
     const say = (line: string, data?: object) => out.line(o.json ? JSON.stringify({ job: job.name, ...data }) : `${job.name}: ${line}`)
     try {
       const plan = planJob(job, clients, { signal: o.signal }).items
-      await forEachPool(plan, 16, async (p) => {
+      // As many checks at once as the job copies: each is a round trip or two, so a remote archive is latency-bound.
+      await forEachPool(plan, job.concurrency, async (p) => {
         if (p.action === 'copy' && p.reason === 'missing') return void (tally.missing++, say(`missing ${JSON.stringify(p.destKey)}`, { key: p.key, status: 'missing' }))
         if (p.action === 'copy') (tally.differs++, say(`differs ${JSON.stringify(p.destKey)} (${p.reason})`, { key: p.key, status: p.reason }))
         if (!p.key.endsWith('.zip')) return
-        const published = await readSidecar(src, job.source.bucket, p.key, o.signal)
+        const published = await readSidecar(src, job.source.bucket, p.key, o.signal, { inFlight: job.concurrency })
         if (!published) return void tally.noSidecar++
         let actual = await storedSha256(dst, job.destination.bucket, p.destKey, o.signal)
         if (!actual) {
