@@ -60,7 +60,7 @@ try {
     const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)))
-    const [status] = (await once(child, 'exit')) as [number | null]
+    const [status] = (await once(child, 'close')) as [number | null]
     const wall = (performance.now() - t) / 1000
     const serverCpu = server.cpuSeconds() - server0
     if (status !== 0) throw new Error(`${cmd} failed (${status}): ${stderr}`)
