@@ -104,14 +104,30 @@ const EXPIRY_WINDOW_MS = 5 * 60_000
 /**
  * The provider's last credentials, kept until they near their expiry: asking the SDK's provider
  * chain for each request costs ~20 µs of its wrappers, and it answers from its cache anyway.
+ * Credentials already inside the window when given (a role whose session ends soon, static
+ * session keys) are asked for again once half their remaining life has passed, not per request;
+ * callers waiting meanwhile share one ask.
  */
-export function heldUntilExpiring(provider: () => Promise<Credentials & { expiration?: Date }>): () => Promise<Credentials> {
-  let held: (Credentials & { expiration?: Date }) | undefined
-  return async () => {
-    if (!held || (held.expiration && held.expiration.getTime() - Date.now() < EXPIRY_WINDOW_MS)) held = await provider()
-    return held
+export function heldUntilExpiring(provider: () => Promise<Credentials & { expiration?: Date }>, now = Date.now): () => Promise<Credentials> {
+  let held: Credentials | undefined
+  let askAgainAt = Infinity
+  let asking: Promise<Credentials> | undefined
+  const ask = async () => {
+    try {
+      const fresh = await provider()
+      const expires = fresh.expiration?.getTime() ?? Infinity
+      const at = now()
+      askAgainAt = expires - EXPIRY_WINDOW_MS > at ? expires - EXPIRY_WINDOW_MS : at + Math.max(MIN_ASK_INTERVAL_MS, (expires - at) / 2)
+      return (held = fresh)
+    } finally {
+      asking = undefined
+    }
   }
+  return async () => (held && now() < askAgainAt ? held : (asking ??= ask()))
 }
+
+/** Expired credentials the provider keeps giving are asked for again at most this often. */
+const MIN_ASK_INTERVAL_MS = 1000
 
 /** The SDK's resolved endpoint ({ protocol, hostname, port, path }) as a URL. */
 function urlOf(e: { protocol: string; hostname: string; port?: number; path?: string }): string {

@@ -58,7 +58,15 @@ test('the lean path keeps credentials until five minutes before they expire, the
   assert.equal((await role()).accessKeyId, 'KEY2')
   assert.equal((await role()).accessKeyId, 'KEY2', 'ten minutes left: kept')
   expiresIn = 4 * 60_000
-  const expiring = heldUntilExpiring(provider)
+  let clock = Date.now()
+  const expiring = heldUntilExpiring(provider, () => clock)
   assert.equal((await expiring()).accessKeyId, 'KEY3')
-  assert.equal((await expiring()).accessKeyId, 'KEY4', 'four minutes left: asked again, the refreshed ones used')
+  const many = await Promise.all(Array.from({ length: 100 }, () => expiring()))
+  assert.ok(many.every((c) => c.accessKeyId === 'KEY3'), 'four minutes left: held, not asked again per request')
+  clock += 2 * 60_000 + 1
+  assert.equal((await expiring()).accessKeyId, 'KEY4', 'half their life later: asked again once')
+  expiresIn = undefined
+  const fresh = heldUntilExpiring(provider, () => clock)
+  const together = await Promise.all([fresh(), fresh(), fresh()])
+  assert.deepEqual(together.map((c) => c.accessKeyId), ['KEY5', 'KEY5', 'KEY5'], 'callers waiting together share one ask')
 })
