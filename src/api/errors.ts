@@ -44,7 +44,8 @@ export class PreflightError extends LakesyncError {
 }
 
 export class InterruptedError extends LakesyncError {
-  constructor() {
-    super('interrupted', ExitCode.interrupted)
+  /** `exitCode`: 128 + the signal's number (SIGINT's 130 by default). */
+  constructor(exitCode: number = ExitCode.interrupted) {
+    super('interrupted', exitCode as ExitCode)
   }
 }

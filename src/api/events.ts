@@ -52,6 +52,8 @@ export interface JobSummary {
   deleteLimitReached?: boolean
   /** Set when the run was interrupted: copies whose outcome is unknown (answered OK but unconfirmed, or never answered). */
   interrupted?: { unconfirmed: number; noAnswer: number }
+  /** Set when an error stopped the job after it began (a listing that failed, credentials refused): the error, said after the summary too. Open copies are counted in `interrupted`. */
+  stopped?: string
   /** Copies whose SHA-256 did not match their sidecar (exit code 3). */
   mismatches: number
   /** Binance sources: files expected, missing at the source, and stray keys. */

@@ -4,7 +4,9 @@ import { hideBin } from 'yargs/helpers'
 import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
 import { flagName, JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
+import { describeS3Error } from '../storage/errors.ts'
 import { slowHeapGrowth } from './gc-tuning.ts'
+import { SIGNAL_EXIT, stopOnSignals } from './interrupts.ts'
 // Commands load when called, so `--help` and `--version` start fast.
 const loaded = async <T>(module: Promise<T>) => {
   const m = await module
@@ -150,15 +152,11 @@ export function reportError(error: unknown, verbose: boolean): number {
     if (verbose && error.cause instanceof Error) out.err(verboseStack(error.cause))
     return error.exitCode
   }
-  const message = error instanceof Error ? error.message : String(error)
-  out.err(`lakesync: ${message.split('\n')[0]}`)
+  out.err(`lakesync: ${describeS3Error(error)}`)
   if (verbose && error instanceof Error) out.err(String(error.stack))
   else out.err('  (run with --verbose for details)')
   return ExitCode.itemsFailed
 }
-
-// 128 + the signal's number, as shells report it: SIGHUP is an SSH session closing.
-const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: ExitCode.interrupted, SIGTERM: 143 } as const
 
 export async function main() {
   registerEnvSecrets()
@@ -166,13 +164,7 @@ export async function main() {
   const controller = new AbortController()
   // Every in-flight request listens on the run's signal.
   setMaxListeners(0, controller.signal)
-  let signalled: keyof typeof SIGNAL_EXIT | undefined
-  for (const name of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
-    process.once(name, () => {
-      signalled ??= name
-      controller.abort()
-    })
-  }
+  const signalled = stopOnSignals(controller)
   const argv = hideBin(process.argv)
   let code: number = ExitCode.ok
   try {
@@ -180,7 +172,8 @@ export async function main() {
   } catch (error) {
     code = controller.signal.aborted ? ExitCode.interrupted : reportError(error, argv.includes('--verbose') || argv.includes('-v'))
   }
-  if (signalled) code = SIGNAL_EXIT[signalled]
+  const signal = signalled()
+  if (signal) code = SIGNAL_EXIT[signal]
   // The summary and journal are written: nothing left (a keep-alive socket, a timer, a
   // retry's backoff) may hold the process after them.
   await new Promise((r) => process.stdout.write('', r))

@@ -1,3 +1,4 @@
+import { orNeverSettles } from '../util/never-settles.ts'
 import { cosmiconfig } from 'cosmiconfig'
 import path from 'node:path'
 import { access } from 'node:fs/promises'
@@ -40,9 +41,9 @@ export async function loadConfig(options: { file?: string; cwd?: string; lakesyn
       } catch {
         throw new ConfigError([`${options.file}: cannot read the config file (does it exist?)`], 'pass --config with a path to a lakesync config, or run `lakesync init`')
       }
-      result = await explorer.load(file)
+      result = await orNeverSettles(explorer.load(file), () => neverLoads(options.file!))
     } else {
-      result = await explorer.search(cwd)
+      result = await orNeverSettles(explorer.search(cwd), () => neverLoads(`the config in ${cwd}`))
     }
   } catch (error) {
     if (error instanceof ConfigError) throw error
@@ -58,8 +59,9 @@ export async function loadConfig(options: { file?: string; cwd?: string; lakesyn
   }
   if (typeof config === 'function') {
     try {
-      config = await config(options.context)
+      config = await orNeverSettles(Promise.resolve(config(options.context)), () => new ConfigError([`${file}: the exported config function's promise never settles (nothing is left that could resolve it)`], 'make the function return, or resolve its promise (an await on something that never answers?)'))
     } catch (error) {
+      if (error instanceof ConfigError) throw error
       throw new ConfigError([`${file}: the exported config function threw: ${firstLine(error)}`])
     }
   }
@@ -67,6 +69,8 @@ export async function loadConfig(options: { file?: string; cwd?: string; lakesyn
   if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`))
   return { file, config }
 }
+
+const neverLoads = (file: string) => new ConfigError([`${file}: loading it never finishes (a top-level await or exported promise that never settles)`], 'export defineConfig({ ... }), or a function that returns it')
 
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)

@@ -7,7 +7,8 @@ export function pooledSession(concurrency: number, copy: (item: CopyItem) => Pro
   return {
     async submit(item) {
       await slots.take()
-      copy(item).then(onOutcome).finally(() => slots.give())
+      // A copy that throws instead of answering fails its item rather than the process.
+      copy(item).catch((error): CopyOutcome => ({ item, ok: false, engine: 'unknown', error: String((error as Error)?.message ?? error) })).then(onOutcome).finally(() => slots.give())
     },
     async close() {
       await slots.idle()

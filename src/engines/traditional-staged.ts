@@ -24,11 +24,18 @@ export const stagedEngine: Engine = {
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, signal } = ctx
-    const dir = mkdtemp(path.join(ctx.tempDir ?? tmpdir(), 'lakesync-staged-')).then((d) => (liveDirs.add(d), d))
+    const parent = ctx.tempDir ?? tmpdir()
+    const dir = mkdtemp(path.join(parent, 'lakesync-staged-')).then((d) => (liveDirs.add(d), d))
+    dir.catch(() => {}) // said by the first copy
     let onDisk = 0
     let n = 0
     const copy = async (item: CopyItem): Promise<CopyOutcome> => {
-      const file = path.join(await dir, `object-${++n}`)
+      const made = await dir.then((d) => d, (error: NodeJS.ErrnoException) => error)
+      if (made instanceof Error) {
+        const why = `no temp dir for staged copies in ${parent} (${made.code ?? made.message}): create it, or point LAKESYNC_TMPDIR at a writable folder`
+        return { item, ok: false, engine: 'staged', error: why, code: 'LocalTempDir', stopsJob: true }
+      }
+      const file = path.join(made, `object-${++n}`)
       try {
         const src = await getSource(ctx.sourceClient, job, item.key, signal)
         const hashing = new HashingStream(ctx.metrics)
@@ -46,7 +53,8 @@ export const stagedEngine: Engine = {
       }
     }
     return pooledSession(job.concurrency, copy, onOutcome, async () => {
-      const d = await dir
+      const d = await dir.catch(() => undefined)
+      if (!d) return
       await rm(d, { recursive: true, force: true })
       liveDirs.delete(d)
     })

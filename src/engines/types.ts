@@ -22,6 +22,8 @@ export interface CopyOutcome {
   etag?: string
   /** How the outcome came about when it is not the plain way, e.g. a rescue by another engine. */
   note?: string
+  /** The failure is not this item's: every other item would fail the same way (no temp dir, say), so the job stops. */
+  stopsJob?: true
 }
 
 export interface EngineContext {

@@ -23,13 +23,14 @@ export function summaryLines(s: JobSummary): string[] {
   const reasons = Object.entries(s.reasons).map(([r, n]) => `${r} ${int(n)}`).join(', ')
   const head = s.dryRun
     ? `${s.job}: would copy ${int(s.planned)} (${bytes(s.bytesCopied)}), skip ${int(s.skipped)}`
-    : `${s.job}: ${s.interrupted ? 'INTERRUPTED: ' : ''}copied ${int(s.copied)} (${bytes(s.bytesCopied)}), skipped ${int(s.skipped)}, failed ${int(s.failed)}`
+    : `${s.job}: ${s.stopped ? 'STOPPED: ' : s.interrupted ? 'INTERRUPTED: ' : ''}copied ${int(s.copied)} (${bytes(s.bytesCopied)}), skipped ${int(s.skipped)}, failed ${int(s.failed)}`
   return [
     head,
+    ...(s.stopped ? [`  stopped by: ${s.stopped}`] : []),
     ...(s.interrupted
       ? [`  unknown: ${int(s.interrupted.unconfirmed)} copies answered but not yet confirmed at the destination, ${int(s.interrupted.noAnswer)} in flight with no answer; the next run checks them (copied counts only confirmed copies)`]
       : []),
-    `  why: ${reasons || (s.interrupted ? 'nothing confirmed before the interrupt' : 'nothing listed')}`,
+    `  why: ${reasons || (s.stopped ? 'nothing confirmed before it stopped' : s.interrupted ? 'nothing confirmed before the interrupt' : s.failed ? 'nothing copied (the failures are listed above)' : 'nothing listed')}`,
     `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
     ...(split(s) ? [`  ${split(s)}`] : []),
     ...routeLine(s),

@@ -67,7 +67,7 @@ export function runRegistry(run: RunOutcome): Registry {
 }
 
 /** A job's run succeeded when nothing failed, mismatched, was cut short or hit the delete limit. */
-export const succeeded = (s: JobSummary) => s.failed === 0 && s.mismatches === 0 && !s.interrupted && !s.deleteLimitReached
+export const succeeded = (s: JobSummary) => s.failed === 0 && s.mismatches === 0 && !s.interrupted && !s.stopped && !s.deleteLimitReached
 
 /** Written whole, then renamed over the old file: a collector never reads half a file. */
 async function writeMetricsFile(file: string, registry: Registry) {

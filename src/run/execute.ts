@@ -10,6 +10,8 @@ import { printableKey } from '../util/printable.ts'
 import type { ProgressMeter } from './progress.ts'
 import { readAhead } from '../util/read-ahead.ts'
 import { Escape } from '../util/escape.ts'
+import { IDENTITY_REFUSED } from '../storage/errors.ts'
+import { LakesyncError, ExitCode } from '../api/errors.ts'
 
 export interface ExecuteHandlers {
   onSkip(item: Extract<PlanItem, { action: 'skip' }>): Promise<void>
@@ -80,10 +82,20 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
     }
   } catch (error) {
     // A listing failed mid-run: end the engines' input so no s5cmd waits on stdin, then report.
-    await run.abortAfterListingError()
+    await run.abortAfterListingError(error)
     throw error
   }
   await run.finish()
+}
+
+/** The error that ends the job when this failure is not the item's own: every other item would fail the same way. */
+function jobStopper(o: CopyOutcome): LakesyncError | undefined {
+  if (o.stopsJob) return new LakesyncError(o.error ?? 'failed', ExitCode.itemsFailed)
+  if (!IDENTITY_REFUSED.has(o.code ?? '')) return undefined
+  return new LakesyncError(
+    `the server refused the job's credentials (${o.code}: ${o.error ?? 'refused'}): the job stops, as every later request would be refused too`,
+    ExitCode.itemsFailed, 'renew the credentials (a longer role session, fresh keys), then run again: copies already made are skipped',
+  )
 }
 
 /** The engine an item's retry goes to: direct copies retry with the SDK engine. */
@@ -111,11 +123,15 @@ class PlanExecution {
   private planDone = false
   private allDone!: () => void
   private readonly finished = new Promise<void>((r) => (this.allDone = r))
+  /** Settles on an interrupt or on the first error that ends the run. */
+  private stop!: () => void
+  private readonly stopped = new Promise<void>((r) => (this.stop = r))
   // Given up by the liveness guard: engine sessions that never answer are no longer awaited.
   private readonly abandoned = new Escape()
   private readonly guard: { stop(): void }
 
   constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
+    ctx.signal.addEventListener('abort', () => this.stop(), { once: true })
     this.batches = new BatchLedger((no) => this.report(() => handlers.onBatchEnd(no)))
     this.guard = watchLiveness({
       stallMs: stallSeconds() * 1000,
@@ -130,9 +146,15 @@ class PlanExecution {
     })
   }
 
+  /** The first error that ends the run: no more items start, and the wait for open ones ends. */
+  stopWith(error: unknown) {
+    this.fatal ??= error
+    this.stop()
+  }
+
   /** Handlers run one at a time, in order; the first error is kept and ends the run. */
   report(fn: () => Promise<void>) {
-    this.reporting = this.reporting.then(fn).catch((e) => void (this.fatal ??= e))
+    this.reporting = this.reporting.then(fn).catch((e) => this.stopWith(e))
   }
 
   /** A planned skip: reported with the skips around it, in plan order. */
@@ -182,20 +204,25 @@ class PlanExecution {
     this.planDone = true
     this.settle()
     await lastBatch
-    if (!this.ctx.signal.aborted && !this.fatal) await this.orAbandoned(this.finished)
-    if (this.ctx.signal.aborted) this.countInterrupted()
+    // An interrupt or an error ends the wait: the items still open are counted below, not waited for.
+    if (!this.ctx.signal.aborted && !this.fatal) await this.orAbandoned(Promise.race([this.finished, this.stopped]))
+    // Interrupted, or stopped by an error: what is still open has no known outcome.
+    if (this.ctx.signal.aborted || this.fatal) this.countInterrupted()
     for (const s of this.sessions.values()) await this.orAbandoned(s.close())
     this.guard.stop()
     await this.reporting
     if (this.fatal) throw this.fatal
   }
 
-  async abortAfterListingError() {
+  /** A listing failed mid-run: no new work; the copies in flight end, those answered are checked, and what is left is unknown. */
+  async abortAfterListingError(error: unknown) {
+    this.stopWith(error)
     this.reportSkips()
     this.guard.stop()
     const open = new Set([...(this.batch ? [this.batch.session] : []), ...this.sessions.values()])
     await this.orAbandoned(Promise.allSettled([...open].map((s) => s.close())))
-    if (this.ctx.signal.aborted) this.countInterrupted()
+    if (!this.ctx.signal.aborted) await this.orAbandoned(this.flushVerify())
+    this.countInterrupted()
     await this.reporting
   }
 
@@ -236,17 +263,17 @@ class PlanExecution {
     if (this.planDone && this.open === 0) this.allDone()
   }
 
-  private flushVerify() {
+  private flushVerify(): Promise<void> {
     const window = this.toVerify
     this.toVerify = []
     this.windowNeedsListing = false
     clearTimeout(this.verifyTimer)
     this.verifyTimer = undefined
-    if (!this.handlers.verify || !window.length) return window.forEach((o) => this.final(o))
-    this.handlers.verify(window).then(
+    if (!this.handlers.verify || !window.length) return (window.forEach((o) => this.final(o)), Promise.resolve())
+    return this.handlers.verify(window).then(
       (checked) => checked.forEach((o) => (o.ok ? this.final(o) : this.failed(o))),
       // After an interrupt the window stays unconfirmed (counted at the end), not failed.
-      (error) => this.ctx.signal.aborted || window.forEach((o) => this.failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` })),
+      (error) => void (this.ctx.signal.aborted || window.forEach((o) => this.failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` }))),
     )
   }
 
@@ -266,20 +293,21 @@ class PlanExecution {
     const attempt = items.attempt(o.item)
     handlers.onFailure(o, attempt).then(async (action) => {
       const direct = DIRECT_ENGINES.has(o.engine)
-      if (action === 'retry' && !ctx.signal.aborted) {
+      // A run that is stopping (interrupted, or ended by an error) starts nothing new.
+      if (action === 'retry' && !ctx.signal.aborted && !this.fatal) {
         if (TIMEOUT_CODES.has(o.code ?? '')) handlers.warn?.(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
         items.setAttempt(o.item, attempt + 1)
         await new Promise((r) => setTimeout(r, backoffMs(attempt, o.code)))
         const engine = retryEngine(routes, o)
         return this.submit(this.session(engine), engine.name, o.item)
       }
-      if (action === 'fallback' && direct && routes.traditional && !ctx.signal.aborted) {
+      if (action === 'fallback' && direct && routes.traditional && !ctx.signal.aborted && !this.fatal) {
         items.setNote(o.item, `server-side copy impossible (${o.code ?? o.error}); copied traditionally`)
         items.setAttempt(o.item, 0)
         return this.submit(this.session(routes.traditional), routes.traditional.name, o.item)
       }
       this.final(o)
-    }).catch((e) => ((this.fatal ??= e), this.final(o)))
+    }).catch((e) => (this.stopWith(e), this.final(o)))
   }
 
   /** What an engine says of an item. */
@@ -298,6 +326,8 @@ class PlanExecution {
       else (this.verifySoon(), this.settle())
       return
     }
+    const stop = jobStopper(o)
+    if (stop) return (this.stopWith(stop), this.final(o))
     // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain
     // path answers NoSuchKey for a key just listed. The sdk engine encodes it strictly.
     if (o.engine === 's5cmd' && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !items.note(o.item) && !ctx.signal.aborted) {

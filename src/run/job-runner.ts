@@ -14,6 +14,9 @@ import { EtagMemory } from '../state/etag-memory.ts'
 import { UploadRegistry } from '../state/upload-registry.ts'
 import { JobTally } from './job-tally.ts'
 import { RateLimiter } from '../util/rate.ts'
+import { LakesyncError } from '../api/errors.ts'
+import { describeS3Error } from '../storage/errors.ts'
+import { concurrencyWithinLimit } from '../util/fd-limit.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
 import { Slots } from '../util/slots.ts'
@@ -39,15 +42,19 @@ export interface JobRunOptions {
  * steps: decide the mode, clear what a killed run left, plan (list and merge), then copy
  * (or, dry, count), then the gap report and the summary.
  */
-export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<JobSummary> {
+export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promise<JobSummary> {
   const { signal, emit, plugins } = options
+  const fit = concurrencyWithinLimit(asked.concurrency)
+  const job = fit.why ? { ...asked, concurrency: fit.concurrency } : asked
   const counter = new RequestCounter()
-  const limiter = job.maxRps ? new RateLimiter(job.maxRps) : undefined
+  const limiter = job.maxRps ? new RateLimiter(job.maxRps, signal) : undefined
   const clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
   const tally = new JobTally(job, counter, options.dryRun, emit, plugins)
   let uploads: UploadRegistry | undefined
+  let failure: unknown
   await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix), ...(job.shard ? { shard: job.shard } : {}) })
   try {
+    if (fit.why) await emit({ type: 'warning', job: job.name, message: fit.why })
     const decision = await decideMode(job, plugins, options.s5cmd, clients.dest, signal)
     const { routes, reason } = routesFor(job, decision.mode, options.s5cmd)
     tally.summary.mode = decision.mode
@@ -78,13 +85,22 @@ export async function runJob(job: ResolvedJob, options: JobRunOptions): Promise<
     }
   } catch (error) {
     // An interrupt surfaces as aborted requests: the summary below still says what is known.
-    if (!signal.aborted) throw error
+    // An error before the first copy (preflight, a bad config) is the whole story; one after it
+    // ends the job with its summary too, so what was copied is said, then the error.
+    if (!signal.aborted && !tally.summary.mode) throw error
+    if (!signal.aborted) failure = error
   } finally {
     await uploads?.flush()
     clients.destroy()
   }
-  return tally.end(signal.aborted)
+  if (failure) tally.summary.stopped = describeFailure(failure)
+  const summary = await tally.end(signal.aborted)
+  if (failure) throw failure
+  return summary
 }
+
+/** The error that stopped a job, in one line for its summary. */
+const describeFailure = (error: unknown) => (error instanceof LakesyncError ? error.message.split('\n')[0]! : describeS3Error(error))
 
 /** Aborts the multipart uploads a killed run of this job left open, and records this run's. */
 async function clearLeftovers(job: ResolvedJob, dest: S3Client, signal: AbortSignal, emit: JobRunOptions['emit']): Promise<UploadRegistry> {

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { appendFileSync, createWriteStream, type WriteStream } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
@@ -65,6 +65,15 @@ export class Journal {
     this.flush()
     this.closed = true
     await new Promise((r) => this.out.end(r))
+  }
+
+  /** Writes what is pending and the run's end at once, synchronously: for a process about to exit on a second interrupt. */
+  closeNow(exitCode: number) {
+    if (this.closed) return
+    this.pending.push(redact(JSON.stringify({ type: 'run-end', exitCode, finishedAt: new Date().toISOString() })))
+    this.closed = true
+    appendFileSync(this.file, this.pending.join('\n') + '\n')
+    this.pending = []
   }
 
   /** Late events (copies settling after an interrupt) after close are dropped, not written. */

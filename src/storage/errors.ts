@@ -25,3 +25,9 @@ export function classify(error: unknown): { code?: string; status?: number } {
   }
   return { code: errorCode(error), status: (error as any)?.$metadata?.httpStatusCode }
 }
+
+/**
+ * Refusals of the identity itself, not of one object: every later request of the run would be
+ * refused the same way (expired session keys, a deleted access key), so the job stops at the first.
+ */
+export const IDENTITY_REFUSED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'InvalidToken', 'InvalidAccessKeyId'])

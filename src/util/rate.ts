@@ -9,18 +9,28 @@ export class RateLimiter {
   private queue: Promise<void> = Promise.resolve()
   private readonly spacingMs: number
 
-  constructor(perSecond: number) {
+  /** Once `signal` aborts (an interrupt), every turn is given at once: the requests then fail fast on the aborted signal instead of queueing out their slots. */
+  constructor(perSecond: number, private readonly signal?: AbortSignal) {
     this.spacingMs = 1000 / perSecond
   }
 
   take(): Promise<void> {
+    if (this.signal?.aborted) return Promise.resolve()
     const turn = this.queue.then(async () => {
       const now = performance.now()
       const slot = Math.max(this.last + this.spacingMs, now - this.spacingMs)
-      if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
+      if (slot > now && !this.signal?.aborted) await pause(slot - now, this.signal)
       this.last = slot
     })
     this.queue = turn
     return turn
   }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => (clearTimeout(timer), signal?.removeEventListener('abort', done), resolve())
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }

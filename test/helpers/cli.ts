@@ -11,10 +11,14 @@ export interface CliResult {
   code: number | null
   stdout: string
   stderr: string
+  /** When the signal was sent (performance.now()), and when the process closed. */
+  signalledAt?: number
+  closedAt: number
+  pid?: number
 }
 
 /** Runs the real CLI from source in a child process, with only the AWS variables given. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number; signalWhen?: () => Promise<boolean>; signal?: NodeJS.Signals } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; pathWithTools?: boolean; signalAfterMs?: number; signalWhen?: () => Promise<boolean>; signal?: NodeJS.Signals; /** A command the CLI runs under, e.g. ['sh', '-c', 'ulimit -n 256 && exec "$@"', 'sh']. */ wrap?: string[]; /** A second signal once this holds of the output so far (a double Ctrl-C). */ againWhen?: (stdout: string, stderr: string) => boolean; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
   const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('LAKESYNC_') && v !== undefined) env[k] = v
   // The suite's journals and outputs are kept where scripts/test.sh greps them for secrets.
@@ -22,7 +26,8 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   if (options.pathWithTools) env.PATH = `${TOOLS_BIN}:${env.PATH}`
   Object.assign(env, options.env)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [command, ...rest] = [...(options.wrap ?? []), process.execPath, '--import', import.meta.resolve('tsx'), CLI, ...args]
+    const child = spawn(command!, rest, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     // When the last job summary was printed (plain, tree or --json): the process must be gone
@@ -34,7 +39,17 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     })
     child.stderr.on('data', (d) => (stderr += d))
     const signal = options.signal ?? 'SIGINT'
-    if (options.signalAfterMs) setTimeout(() => child.kill(signal), options.signalAfterMs)
+    let signalledAt: number | undefined
+    const send = () => {
+      signalledAt = performance.now()
+      child.kill(signal)
+      if (!options.againWhen) return
+      // Signals sent back to back merge into one: the second goes once the first shows.
+      const again = setInterval(() => options.againWhen!(stdout, stderr) && (clearInterval(again), child.kill(signal)), 20)
+      child.on('close', () => clearInterval(again))
+    }
+    if (child.pid) options.onSpawn?.(child.pid)
+    if (options.signalAfterMs) setTimeout(send, options.signalAfterMs)
     if (options.signalWhen) {
       // One check at a time, one signal at most: a second SIGINT would end lakesync at once, as it would a user's.
       let checking = false
@@ -42,7 +57,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
       const poll = setInterval(async () => {
         if (checking || sent) return
         checking = true
-        if (child.exitCode === null && (await options.signalWhen!().catch(() => false))) (sent = true), clearInterval(poll), child.kill(signal)
+        if (child.exitCode === null && (await options.signalWhen!().catch(() => false))) (sent = true), clearInterval(poll), send()
         checking = false
       }, 20)
       child.on('close', () => clearInterval(poll))
@@ -52,7 +67,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
       logOutput(`lakesync ${args.join(' ')}`, stdout, stderr)
       const lingered = summaryAt === undefined ? 0 : performance.now() - summaryAt
       if (lingered > EXIT_AFTER_SUMMARY_MS) return reject(new Error(`lakesync ${args.join(' ')} exited ${Math.round(lingered)} ms after its summary (at most ${EXIT_AFTER_SUMMARY_MS} ms): a handle outlives the run`))
-      resolve({ code, stdout, stderr })
+      resolve({ code, stdout, stderr, signalledAt, closedAt: performance.now(), pid: child.pid })
     })
   })
 }

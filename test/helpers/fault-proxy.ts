@@ -17,6 +17,8 @@ export interface Faults {
   listing?: ListingFault
   /** Listing bodies with carriage returns sent raw, not as &#13; (XML readers then see a newline). */
   rawCarriageReturns?: boolean
+  /** Milliseconds a request waits at the proxy before it goes on (0: none). */
+  delayMs?: (request: ProxiedRequest) => number
   /** Answers a request itself (it never reaches the server) when this returns an answer. */
   answer?: (request: ProxiedRequest) => { status: number; body: string } | undefined
 }
@@ -70,6 +72,8 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
       signed: Boolean(req.headers.authorization || url.searchParams.has('X-Amz-Signature')), at: performance.now(),
     }
     requests.push(request)
+    const delay = faults.delayMs?.(request)
+    if (delay) await new Promise((r) => setTimeout(r, delay))
     const answer = faults.answer?.(request)
     if (answer) {
       req.resume()

@@ -13,6 +13,7 @@ import type { JobSummary, LakesyncEvent } from '../../api/events.ts'
 import { out } from '../../util/redact.ts'
 import { selectJobs, type Selection, type SelectionOptions } from '../select-jobs.ts'
 import { lockJobs } from '../../state/job-lock.ts'
+import { atHardStop, interruptExitCode } from '../interrupts.ts'
 
 export interface SyncOptions extends SelectionOptions {
   dryRun?: boolean
@@ -39,22 +40,32 @@ export async function sync(o: SyncOptions): Promise<number> {
   const selection = await selectJobs(o)
   // One real run per job at a time; plans and dry runs change nothing and take no lock.
   const warn = (m: string) => out.err(`lakesync: warning: ${m}`)
-  const locks = o.dryRun ? undefined : await lockJobs(selection.config.jobs, { waitSeconds: o.waitLock, warn })
+  // A run whose lock another run took over (it had stopped refreshing it) stops like an interrupted one.
+  const stop = new AbortController()
+  const follow = () => stop.abort()
+  o.signal.addEventListener('abort', follow, { once: true })
+  let lost: string | undefined
+  const onLost = (message: string) => ((lost ??= message), warn(message), stop.abort())
+  const locks = o.dryRun ? undefined : await lockJobs(selection.config.jobs, { waitSeconds: o.waitLock, warn, onLost })
+  const unregister = locks ? atHardStop(() => locks.releaseNow()) : undefined
   const ended: JobSummary[] = []
   let code: number = ExitCode.itemsFailed
   try {
-    code = await syncSelected(selection, o, ended)
+    code = await syncSelected(selection, { ...o, signal: stop.signal }, ended)
+    if (lost) throw new LakesyncError(lost, ExitCode.locked, 'two runs of one job overlapped: keep --wait-lock and LAKESYNC_LOCK_LEASE_SECONDS above the longest pause of a run (a suspended host, say)')
     return code
   } catch (error) {
-    code = error instanceof LakesyncError ? error.exitCode : o.signal.aborted ? ExitCode.interrupted : ExitCode.itemsFailed
+    code = error instanceof LakesyncError ? error.exitCode : o.signal.aborted ? interruptExitCode() : ExitCode.itemsFailed
     throw error
   } finally {
+    o.signal.removeEventListener('abort', follow)
     // prom-client loads only for a run that publishes metrics (~10 ms of every start otherwise).
     if (!o.dryRun && (o.metricsFile || o.pushgateway)) {
       const { publishRunMetrics } = await import('../../report/metrics.ts')
       await publishRunMetrics(o, { jobs: selection.config.jobs.map((j) => j.name), summaries: ended, exitCode: code }, warn)
     }
     await locks?.release()
+    unregister?.()
   }
 }
 
@@ -69,6 +80,7 @@ async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ende
   // Real runs leave an audit record; plans and dry runs change nothing, so they record nothing.
   const opened = o.dryRun ? undefined : await Journal.open(`lakesync ${process.argv.slice(2).join(' ')}`, config.jobs)
   const journal = opened instanceof Journal ? opened : undefined
+  const unregister = journal ? atHardStop(() => journal.closeNow(o.signal.aborted ? interruptExitCode() : ExitCode.itemsFailed)) : undefined
   if (opened && !(opened instanceof Journal)) out.err(`lakesync: warning: no run journal (${opened.unavailable}): this run copies, but \`lakesync runs\` will not list it; set LAKESYNC_STATE_DIR to a writable folder`)
   // Old journals are pruned while the run starts, so a big state dir never delays the exit.
   const pruned = journal ? pruneJournals(config.jobs) : undefined
@@ -81,12 +93,12 @@ async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ende
   const prices = o.dryRun ? await loadPrices(o.prices ?? (process.env.LAKESYNC_PRICES || undefined)) : undefined
   const run = (job: ResolvedJob) =>
     runJob(job, { dryRun: Boolean(o.dryRun), signal: o.signal, plugins, s5cmd, emit, tempDir: process.env.LAKESYNC_TMPDIR, prices }).catch((error) => {
-      throw o.signal.aborted ? new InterruptedError() : error
+      throw o.signal.aborted ? new InterruptedError(interruptExitCode()) : error
     })
   try {
     const summaries = useListr ? await runWithTree(config.jobs, run, listeners) : await runInTurn(config.jobs, run)
     const code = o.signal.aborted
-      ? ExitCode.interrupted
+      ? interruptExitCode()
       : summaries.some((s) => s.mismatches > 0)
         ? ExitCode.verifyMismatch
         : summaries.some((s) => s.failed > 0 || s.deleteLimitReached) ? ExitCode.itemsFailed : ExitCode.ok
@@ -94,8 +106,10 @@ async function syncSelected({ config, plugins }: Selection, o: SyncOptions, ende
     await journal?.close(code)
     return code
   } catch (error) {
-    await journal?.close(error instanceof LakesyncError ? error.exitCode : ExitCode.itemsFailed)
+    await journal?.close(error instanceof LakesyncError ? error.exitCode : o.signal.aborted ? interruptExitCode() : ExitCode.itemsFailed)
     throw error
+  } finally {
+    unregister?.()
   }
 }
 
