@@ -3,6 +3,7 @@ import { S3ControlClient, type CreateJobCommandInput } from '@aws-sdk/client-s3-
 import type { ResolvedJob } from '../api/config.ts'
 import { ConfigError } from '../api/errors.ts'
 import { credentialsOption } from '../storage/client.ts'
+import { cutText } from '../util/printable.ts'
 
 export interface HandOff {
   job: ResolvedJob
@@ -33,7 +34,7 @@ export function createJobInput(h: HandOff): CreateJobCommandInput {
     AccountId: h.accountId,
     ConfirmationRequired: false,
     ClientRequestToken: randomUUID(),
-    Description: `lakesync ${job.name}: s3://${job.source.bucket}/${job.source.prefix} -> s3://${job.destination.bucket}/${job.destination.prefix}`.slice(0, 256),
+    Description: cutText(`lakesync ${job.name}: s3://${job.source.bucket}/${job.source.prefix} -> s3://${job.destination.bucket}/${job.destination.prefix}`, 256),
     Priority: h.priority,
     RoleArn: h.roleArn,
     Operation: {

@@ -1,4 +1,5 @@
 import { decodeManifestKey } from './manifest.ts'
+import { cutText } from '../util/printable.ts'
 
 /** One task of a Batch Operations completion report (format Report_CSV_20180820). */
 export interface ReportRow {
@@ -67,7 +68,7 @@ export async function* reportRows(chunks: AsyncIterable<string> | Iterable<strin
   for await (const f of csvRows(chunks)) {
     line++
     const status = f[3]?.toLowerCase()
-    if (f.length < 4 || (status !== 'succeeded' && status !== 'failed')) throw new Error(`row ${line} is not a Batch Operations report row (Bucket,Key,VersionId,TaskStatus,…): ${JSON.stringify(f.join(',').slice(0, 200))}`)
+    if (f.length < 4 || (status !== 'succeeded' && status !== 'failed')) throw new Error(`row ${line} is not a Batch Operations report row (Bucket,Key,VersionId,TaskStatus,…): ${JSON.stringify(cutText(f.join(','), 200))}`)
     yield { bucket: f[0]!, key: decodeManifestKey(f[1]!), versionId: f[2] ?? '', status, errorCode: f[4] ?? '', httpStatus: f[5] ?? '', message: f[6] ?? '' }
   }
 }

@@ -2,6 +2,7 @@ import { parseS3Url } from './location.ts'
 import { validateSelector } from '../sources/binance.ts'
 import { hasUserinfo, redactUserinfo } from './endpoint.ts'
 import { JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
+import { cutText } from '../util/printable.ts'
 
 /** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
 export function validateConfig(raw: unknown): string[] {
@@ -150,7 +151,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 function describe(v: unknown): string {
   if (v === null) return 'null'
   if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? v.slice(0, 77) + '...' : v)
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? cutText(v, 77) + '...' : v)
   if (typeof v === 'object') return 'an object'
   return `${typeof v === 'function' ? 'a function' : String(v)}`
 }

@@ -2,7 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../api/config.ts'
 import { listSeries, selectedSeries, type Series, type SeriesListing } from '../sources/binance-list.ts'
 import type { GapReport } from '../sources/binance.ts'
-import { compareKeys } from '../storage/keys.ts'
+import { compareKeys, withoutLastCharacter } from '../storage/keys.ts'
+import { cutText } from '../util/printable.ts'
 import { listPages, type ListedObject } from '../storage/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
@@ -78,7 +79,7 @@ async function* destinationRange(job: ResolvedJob, client: S3Client, keys: strin
   const last = keys[keys.length - 1]!
   let shared = 0
   while (shared < first.length && first[shared] === last[shared]) shared++
-  yield* listPages(client, job.destination.bucket, first.slice(0, shared), { signal, startAfter: first.slice(0, -1), through: last })
+  yield* listPages(client, job.destination.bucket, cutText(first, shared), { signal, startAfter: withoutLastCharacter(first), through: last })
 }
 
 /** One series' source window, its sourceFilter applied; the first series' errors are the preflight's. */

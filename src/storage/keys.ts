@@ -1,3 +1,5 @@
+import { cutText } from '../util/printable.ts'
+
 /**
  * S3 lists keys in UTF-8 byte order. JavaScript's `<` compares UTF-16 code units, which
  * disagrees for characters above U+FFFF against U+E000..U+FFFF; code point order equals
@@ -16,6 +18,11 @@ export function compareKeys(a: string, b: string): number {
     return x - y
   }
   return a.length - b.length
+}
+
+/** `key` without its last character (a whole code point): a proper prefix, which lists just before it. */
+export function withoutLastCharacter(key: string): string {
+  return cutText(key, key.length - 1)
 }
 
 /** Keys that may travel in an s5cmd batch line without changing on the way. */

@@ -2,7 +2,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { listPage } from '../storage/list.ts'
 import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
-import { compareKeys } from '../storage/keys.ts'
+import { compareKeys, withoutLastCharacter } from '../storage/keys.ts'
 import { sameEtag, singlePart } from '../storage/etags.ts'
 import { errorCode } from '../storage/errors.ts'
 import { forEachPool } from '../util/pool.ts'
@@ -39,7 +39,7 @@ async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: Co
   const sizes = new Map<string, number>()
   const last = sorted.at(-1)!.item.destKey
   // A proper prefix of the first key sorts just before it: listing starts at the window.
-  let startAfter: string | undefined = sorted[0]!.item.destKey.slice(0, -1) || undefined
+  let startAfter: string | undefined = withoutLastCharacter(sorted[0]!.item.destKey) || undefined
   let reached = ''
   // Pages sized to the window, so the server lists little beyond it: copies land in about key
   // order, give or take the copies in flight. Other keys in the range take the next pages.

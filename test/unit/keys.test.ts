@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareKeys, isBatchSafeKey } from '../../src/storage/keys.ts'
+import { compareKeys, isBatchSafeKey, withoutLastCharacter } from '../../src/storage/keys.ts'
+import { cutText } from '../../src/util/printable.ts'
 
 test('compareKeys orders like S3 (UTF-8 bytes), also where UTF-16 order disagrees', () => {
   const keys = ['a', 'a/b', 'a-c', 'é', '\uFFFD', '😀', '\uE000x', 'Z', 'a b', '']
@@ -27,4 +28,18 @@ test('batch-unsafe keys are those a batch line would change', () => {
   assert.equal(isBatchSafeKey('line\nbreak'), false)
   assert.equal(isBatchSafeKey('carriage\rreturn'), false)
   assert.equal(isBatchSafeKey('folder/'), false)
+})
+
+test('keys are cut by whole characters: never half a surrogate pair', () => {
+  assert.equal(withoutLastCharacter('e/😀'), 'e/')
+  assert.equal(withoutLastCharacter('e/😀x'), 'e/😀')
+  assert.equal(withoutLastCharacter('é'), '')
+  assert.equal(cutText('ab😀cd', 3), 'ab', 'the cut would split the emoji: one unit fewer')
+  assert.equal(cutText('ab😀cd', 4), 'ab😀')
+  assert.equal(cutText('ab', 9), 'ab')
+  for (const key of ['e/😀', 'e/😀😀', '😀', 'a/\u{10FFFF}']) {
+    const before = withoutLastCharacter(key)
+    assert.doesNotThrow(() => encodeURIComponent(before), `${JSON.stringify(key)}: a prefix that encodes`)
+    assert.ok(compareKeys(before, key) < 0, 'and sorts before the key')
+  }
 })
