@@ -39,21 +39,20 @@ function quotedEtag(text: string): string | undefined {
   return undefined
 }
 
-/** The raw text of the first <tag>…</tag> in xml[from, to), or undefined. Keys never hold "<", so this cannot match inside one. */
-function element(xml: string, tag: string, from = 0, to = xml.length): string | undefined {
-  const open = xml.indexOf(`<${tag}>`, from)
-  if (open < 0 || open >= to) return undefined
-  const start = open + tag.length + 2
-  const end = xml.indexOf(`</${tag}>`, start)
-  return end < 0 || end > to ? undefined : xml.slice(start, end)
-}
-
 /**
  * A key of a listing asked with EncodingType=url: form-encoded (AWS sends a space as "+", and
  * a "+" as %2B). Throws on a malformed escape rather than guess a key.
  */
 export function decodeUrlKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '))
+}
+
+const decodedOrUndefined = (text: string) => {
+  try {
+    return decodeUrlKey(text)
+  } catch {
+    return undefined // a malformed escape: the page is declined, not guessed at
+  }
 }
 
 /**
@@ -84,43 +83,119 @@ export function textParts(body: Buffer): string[] {
   return parts
 }
 
-/** The raw text of the first <tag>…</tag> in any part. */
-function anyElement(parts: string[], tag: string): string | undefined {
-  for (const part of parts) {
-    const found = element(part, tag)
-    if (found !== undefined) return found
+/** A page's fields as they stand in its document, before decoding. */
+interface RawPage {
+  contents: { key?: string; size?: string; etag?: string }[]
+  /** ListBucketResult's own leaf elements (IsTruncated, KeyCount, EncodingType, …), each at most once. */
+  fields: Map<string, string>
+}
+
+const CONTENTS_FIELDS: Record<string, 'key' | 'size' | 'etag'> = { Key: 'key', Size: 'size', ETag: 'etag' }
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+const SPACE = /^[ \t\r\n]*$/
+// What XML allows nowhere in a document: control characters but tab, LF and CR, and "]]>" outside CDATA.
+const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|\]\]>/
+const DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*\?>$/
+const ROOT_ATTRIBUTES = /^(\s+xmlns(:[A-Za-z_][A-Za-z0-9_.-]*)?\s*=\s*("[^"<&]*"|'[^'<&]*'))*\s*$/
+
+/**
+ * Walks a ListBucketResult document tag by tag, as a strict XML reader would, and collects the
+ * fields a page needs. A document is read only when it is whole: one root, every element closed
+ * by its own name in turn, nothing but white space outside the root or between elements that
+ * hold elements, and the root closed at the end. A page cut short (a server failing mid-stream
+ * ends a chunked body cleanly), a duplicated span or a flipped byte that breaks the structure
+ * is declined, never read as a shorter page. Undefined also for what this reader does not
+ * expect (namespace prefixes, comments, CDATA, common prefixes, a field twice).
+ */
+function walk(parts: string[]): RawPage | undefined {
+  const page: RawPage = { contents: [], fields: new Map() }
+  const open: string[] = []
+  let rootClosed = false
+  let leafFrom = -1 // where the text of the element just opened starts, until another tag comes
+  let current: RawPage['contents'][number] | undefined
+  for (const xml of parts) {
+    if (NOT_XML.test(xml)) return undefined
+    let at = 0
+    for (;;) {
+      const lt = xml.indexOf('<', at)
+      const text = lt < 0 ? xml.slice(at) : undefined
+      if (text !== undefined) {
+        if (leafFrom < 0 && !SPACE.test(text)) return undefined // text outside a leaf, or a leaf cut off
+        break
+      }
+      if (leafFrom < 0 && lt > at && !SPACE.test(xml.slice(at, lt))) return undefined
+      const gt = xml.indexOf('>', lt)
+      if (gt < 0) return undefined
+      const first = xml.charCodeAt(lt + 1)
+      if (first === 63 /* ? */) {
+        // The XML declaration: only before the root.
+        if (open.length || rootClosed || page.contents.length || !DECLARATION.test(xml.slice(lt, gt + 1))) return undefined
+      } else if (first === 47 /* / */) {
+        const name = open.pop()
+        if (name === undefined || gt - lt - 2 !== name.length || !xml.startsWith(name, lt + 2)) return undefined
+        if (leafFrom >= 0 && !leaf(page, open, name, xml.slice(leafFrom, lt), current)) return undefined
+        if (name === 'Contents' && open.length === 1) current = undefined
+        if (!open.length) rootClosed = true
+      } else {
+        if (rootClosed || first === 33 /* ! */) return undefined
+        const selfClosing = xml.charCodeAt(gt - 1) === 47
+        const tag = xml.slice(lt + 1, selfClosing ? gt - 1 : gt)
+        const space = tag.search(/[ \t\r\n]/)
+        const name = space < 0 ? tag : tag.slice(0, space)
+        // Attributes on the root only (its xmlns); names without a namespace prefix.
+        if (!NAME.test(name) || (space >= 0 && (open.length || !ROOT_ATTRIBUTES.test(tag.slice(space))))) return undefined
+        if (!open.length && name !== 'ListBucketResult') return undefined
+        if (open.length === 1 && name === 'CommonPrefixes') return undefined
+        if (open.length === 1 && name === 'Contents') page.contents.push((current = {}))
+        if (selfClosing) {
+          if (!leaf(page, open, name, '', current)) return undefined
+        } else open.push(name)
+        leafFrom = selfClosing ? -1 : gt + 1
+        at = gt + 1
+        continue
+      }
+      leafFrom = -1
+      at = gt + 1
+    }
   }
-  return undefined
+  return rootClosed ? page : undefined
+}
+
+/** A leaf element's text, kept where the page needs it; false when a field comes twice or the text is not XML (a bare "&"). */
+function leaf(page: RawPage, open: string[], name: string, text: string, current: RawPage['contents'][number] | undefined): boolean {
+  if (text.includes('&') && UNUSUAL_TEXT.test(text)) return false
+  if (open.length === 1) {
+    if (page.fields.has(name)) return false
+    page.fields.set(name, text)
+  } else if (open.length === 2 && current && open[1] === 'Contents' && name in CONTENTS_FIELDS) {
+    const field = CONTENTS_FIELDS[name]!
+    if (current[field] !== undefined) return false
+    current[field] = text
+  }
+  return true
 }
 
 /** A ListObjectsV2 page from its body (as bytes, or as text in one or more parts), or undefined when this reader declines it. */
 export function parseListBucketResult(body: Buffer | string | string[]): ListPage | undefined {
   const parts = Buffer.isBuffer(body) ? textParts(body) : typeof body === 'string' ? [body] : body
-  // Namespace-prefixed tags (<s3:Contents>) are valid XML this reader does not expect: the SDK reads those.
-  if (!/<ListBucketResult[\s>]/.test(parts[0]!) || parts.some((p) => p.includes(':Contents>') || p.includes(':Key>'))) return undefined
+  const page = walk(parts)
+  if (!page) return undefined
   // Servers that honour EncodingType=url say so; others send keys as they are.
-  const urlEncoded = anyElement(parts, 'EncodingType') === 'url'
+  const urlEncoded = page.fields.get('EncodingType') === 'url'
   const objects: ListPage['objects'] = []
-  for (const xml of parts) {
-    for (let at = xml.indexOf('<Contents>'); at >= 0; at = xml.indexOf('<Contents>', at)) {
-      const end = xml.indexOf('</Contents>', at)
-      if (end < 0) return undefined
-      const text = decode(element(xml, 'Key', at, end) ?? '')
-      const key = urlEncoded && text ? decodeUrlKey(text) : text
-      const size = element(xml, 'Size', at, end)
-      const etag = decode(element(xml, 'ETag', at, end) ?? '')
-      if (!key || etag === undefined || size === undefined || !/^[0-9]+$/.test(size)) return undefined
-      objects.push({ key: ownCopy(key), size: Number(size), etag: ownCopy(etag) })
-      at = end
-    }
+  for (const c of page.contents) {
+    const text = c.key === undefined ? undefined : decode(c.key)
+    const key = urlEncoded && text ? decodedOrUndefined(text) : text
+    const etag = decode(c.etag ?? '')
+    if (!key || etag === undefined || c.size === undefined || !/^[0-9]+$/.test(c.size)) return undefined
+    objects.push({ key: ownCopy(key), size: Number(c.size), etag: ownCopy(etag) })
   }
-  const truncated = anyElement(parts, 'IsTruncated')
+  const truncated = page.fields.get('IsTruncated')
   if (truncated !== 'true' && truncated !== 'false') return undefined
-  // KeyCount counts keys and common prefixes: a page with prefixes, or one this reader
-  // miscounted, goes to the SDK.
-  const keyCount = anyElement(parts, 'KeyCount')
+  // KeyCount counts keys and common prefixes: a page this reader miscounted goes to the SDK.
+  const keyCount = page.fields.get('KeyCount')
   if (keyCount !== undefined && Number(keyCount) !== objects.length) return undefined
-  const token = anyElement(parts, 'NextContinuationToken')
+  const token = page.fields.get('NextContinuationToken')
   const nextToken = token === undefined ? undefined : decode(token)
   if (truncated === 'true' && !nextToken) return undefined
   return { objects, truncated: truncated === 'true', ...(nextToken ? { nextToken } : {}) }

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import { compareKeys } from './keys.ts'
-import { printableKey } from '../util/printable.ts'
+import { cutText, printableKey } from '../util/printable.ts'
 import { decodeUrlKey, parseListBucketResult, type ListPage } from './list-xml.ts'
 
 export type ListedObject = ListPage['objects'][number]
@@ -24,7 +24,7 @@ export class IncompleteListingError extends Error {
 
 const describeBody = (raw: Buffer) => {
   const text = raw.toString('utf8', 0, 200).replace(/\s+/g, ' ').trim()
-  return text ? `a body that is not a ListBucketResult (${JSON.stringify(text.slice(0, 60))}…)` : 'an empty body'
+  return text ? `a body that is not a ListBucketResult (${JSON.stringify(cutText(text, 60))}…)` : 'an empty body'
 }
 
 /**
@@ -40,6 +40,9 @@ function addCompletenessChecks(command: { middlewareStack: ListObjectsV2Command[
       if (response.statusCode === 200) {
         const raw = response.body ? await readBody(response.body) : Buffer.alloc(0)
         if (!/<ListBucketResult[\s>]/.test(raw.toString('utf8', 0, 4096))) throw new IncompleteListingError(`the server answered a listing with ${describeBody(raw)}`)
+        // A body cut short with clean framing (a server failing mid-stream ends its chunked body
+        // cleanly) is no page, however many keys it holds: --delete would act on the missing ones.
+        if (!/<\/(?:[A-Za-z_][\w.-]*:)?ListBucketResult>\s*$/.test(raw.toString('utf8', Math.max(0, raw.length - 256)))) throw new IncompleteListingError(`the server's listing page was cut short (${raw.length} bytes, no closing </ListBucketResult>)`)
         response.body = onRaw?.(raw) ?? new Uint8Array(raw)
       }
       return result

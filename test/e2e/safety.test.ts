@@ -34,7 +34,7 @@ for (const kind of serverKinds()) {
       try { return (await snapshot(c, 'dst-bucket', 'mirror/')).size } finally { c.destroy() }
     }
 
-    for (const fault of ['truncated-without-token', 'empty-body', 'html-body', 'error-body', 'same-token'] as ListingFault[]) {
+    for (const fault of ['truncated-without-token', 'empty-body', 'html-body', 'error-body', 'same-token', 'cut-short'] as ListingFault[]) {
       test(`a spoiled listing page (${fault}) fails the run; --delete deletes nothing and nothing is reported copied`, { timeout: 120_000 }, async () => {
         const proxy = await startFaultProxy(server.port, { listing: fault })
         try {
@@ -85,6 +85,17 @@ for (const kind of serverKinds()) {
       const c = server.client()
       assert.deepEqual([...(await snapshot(c, 'dst-bucket', 'cr/')).keys()].sort(), keys.map((k) => k.slice(3)).sort())
       c.destroy()
+    })
+
+    test('keys that end in an emoji, listed to verify s5cmd\'s copies: all copied and verified, none "URI malformed"', { timeout: 120_000 }, async () => {
+      const keys = ['e/😀', ...Array.from({ length: 30 }, (_, i) => `e/😀x${String(i).padStart(2, '0')}`)]
+      const client = server.client()
+      await putAll(client, 'src-bucket', keys.map((key) => ({ key, body: new TextEncoder().encode(key) })))
+      client.destroy()
+      const r = await runCli(['sync', '--from', 's3://src-bucket/e/', '--to', 's3://dst-bucket/emoji/', '--endpoint', server.endpoint, '--engine', 's5cmd'], { env: server.env, pathWithTools: true })
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      assert.match(r.stdout, /copied 31 /)
+      assert.doesNotMatch(r.stdout, /URI malformed|verification failed/)
     })
 
     test('a copy whose answer carries the source\'s ETag needs no listing to verify; s5cmd\'s copies, which carry none, are listed', async () => {

@@ -38,7 +38,7 @@ export interface ProxiedRequest {
 /** An S3 error body. */
 export const s3Error = (code: string, message = code) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`
 
-export type ListingFault = 'truncated-without-token' | 'empty-body' | 'html-body' | 'error-body' | 'same-token'
+export type ListingFault = 'truncated-without-token' | 'empty-body' | 'html-body' | 'error-body' | 'same-token' | 'cut-short'
 
 const SPOILED_BODY: Partial<Record<ListingFault, string>> = {
   'empty-body': '',
@@ -51,8 +51,21 @@ function spoilPage(fault: ListingFault, xml: string, requestToken: string): stri
   // Both say "truncated", also on what was the last page: a page after the first is spoiled wherever it falls.
   const truncated = (x: string) => x.replace(/<IsTruncated>false<\/IsTruncated>/, '<IsTruncated>true</IsTruncated>').replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/, '')
   if (fault === 'truncated-without-token') return truncated(xml)
+  // Cut after the 50th object, as a server failing mid-stream ends its chunked body cleanly: no KeyCount to miscount, no root close.
+  if (fault === 'cut-short') return xml.slice(0, nthEnd(xml, '</Contents>', 50)).replace(/<KeyCount>\d+<\/KeyCount>/, '')
   if (fault === 'same-token') return truncated(xml).replace('<IsTruncated>true</IsTruncated>', `<IsTruncated>true</IsTruncated><NextContinuationToken>${requestToken.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</NextContinuationToken>`)
   return SPOILED_BODY[fault] ?? xml
+}
+
+/** Where the `n`th `tag` ends (or the last one, if fewer). */
+function nthEnd(xml: string, tag: string, n: number): number {
+  let end = 0
+  for (let i = 0; i < n; i++) {
+    const at = xml.indexOf(tag, end)
+    if (at < 0) break
+    end = at + tag.length
+  }
+  return end
 }
 
 /** An HTTP proxy on loopback in front of an S3 server that injects faults, for the fault suite. */
