@@ -9,6 +9,16 @@ export interface LegacyConversion {
 const MODES = ['auto', 'direct', 'traditional']
 
 /**
+ * A value as a JavaScript literal that holds it as data, in one line: JSON, with the two line
+ * terminators JSON leaves raw (U+2028, U+2029) escaped too. Everything taken from the legacy
+ * file goes into the generated config this way, in code and in `//` comments alike: raw, a line
+ * terminator would end the comment or the string and what follows would run as code.
+ */
+function literal(value: unknown): string {
+  return (JSON.stringify(value) ?? 'undefined').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+}
+
+/**
  * Converts the JSON config of the Python tool lakesync replaces into a lakesync.config.ts. It
  * mirrored the Binance archive into `destination_bucket`/`destination_prefix`, server-side when
  * `enable_s3_direct_sync` (or `operation_mode`) said so. Every field it cannot map is listed,
@@ -20,14 +30,15 @@ export function convertLegacyConfig(legacy: Record<string, unknown>): LegacyConv
   const { destination_bucket: bucket, destination_prefix: prefix, operation_mode: operationMode, enable_s3_direct_sync: direct, ...rest } = legacy
   if (typeof bucket !== 'string' || !bucket) throw new Error('destination_bucket: missing or not a string; the legacy config must name the bucket it mirrored into')
   const destPrefix = typeof prefix === 'string' ? prefix.replace(/^\/+/, '').replace(/([^/])$/, '$1/') : ''
-  if (prefix !== undefined && typeof prefix !== 'string') unmapped.push(`destination_prefix: ${JSON.stringify(prefix)} is not a string`)
+  if (prefix !== undefined && typeof prefix !== 'string') unmapped.push(`destination_prefix: ${literal(prefix)} is not a string`)
   let mode = 'auto'
   if (typeof operationMode === 'string' && MODES.includes(operationMode)) mode = operationMode
-  else if (operationMode !== undefined) unmapped.push(`operation_mode: ${JSON.stringify(operationMode)} (expected auto, direct or traditional)`)
+  else if (operationMode !== undefined) unmapped.push(`operation_mode: ${literal(operationMode)} (expected auto, direct or traditional)`)
   else if (direct === false) mode = 'traditional'
-  if (direct !== undefined && typeof direct !== 'boolean') unmapped.push(`enable_s3_direct_sync: ${JSON.stringify(direct)} is not true or false`)
+  if (direct !== undefined && typeof direct !== 'boolean') unmapped.push(`enable_s3_direct_sync: ${literal(direct)} is not true or false`)
   if (direct === false && mode !== 'traditional' && operationMode !== undefined) notes.push(`enable_s3_direct_sync was false, but operation_mode "${mode}" decides`)
-  for (const [key, value] of Object.entries(rest)) unmapped.push(`${key}: ${JSON.stringify(value)}`)
+  // A plain field name as it is; any other in quotes, escaped like every value.
+  for (const [key, value] of Object.entries(rest)) unmapped.push(`${/^[A-Za-z_][\w-]*$/.test(key) ? key : literal(key)}: ${literal(value)}`)
   const comments = [
     '// Converted by `lakesync init --from-legacy`.',
     ...notes.map((n) => `// Note: ${n}.`),
@@ -39,13 +50,13 @@ import { checksums } from 'lakesync/plugins'
 ${comments.join('\n')}
 export default defineConfig({
   connections: {
-    binance: ${JSON.stringify({ ...BINANCE_CONNECTION })},
+    binance: ${literal({ ...BINANCE_CONNECTION })},
     lake: {}, // the AWS credential chain (env, profile); add region/profile/endpoint as needed
   },
   jobs: {
     mirror: {
       source: s3('s3://${BINANCE_BUCKET}/data/', { connection: 'binance' }),
-      destination: s3(${JSON.stringify(`s3://${bucket}/${destPrefix}`)}, { connection: 'lake' }),
+      destination: s3(${literal(`s3://${bucket}/${destPrefix}`)}, { connection: 'lake' }),
       mode: '${mode}',
     },
   },

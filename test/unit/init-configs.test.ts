@@ -47,3 +47,37 @@ test('init --from-legacy: the four fields map, the rest is listed in the file an
   assert.deepEqual(convertLegacyConfig({ destination_bucket: 'acme-lake', operation_mode: 'fast' }).unmapped, ['operation_mode: "fast" (expected auto, direct or traditional)'])
   assert.throws(() => convertLegacyConfig({ operation_mode: 'auto' }), /destination_bucket: missing/)
 })
+
+// Every line terminator JavaScript knows, quotes, backslashes, comment and template openers, and code.
+const NASTY = ['\n', '\r', '\u2028', '\u2029', '"', "'", '`', '\\', '*/', '/*', '//', '${', '}', '<!--', '-->', '</script>', "require('node:fs')", ';globalThis.__legacyPwned=1;', 'x', 'é', '😀', ' ']
+
+/** A seeded generator, so a failing case can be run again. */
+function random(seed: number) {
+  let state = seed
+  return (n: number) => ((state = (state * 1103515245 + 12345) % 2 ** 31), Math.floor((state / 2 ** 31) * n))
+}
+
+test('init --from-legacy on hostile JSON: the config holds the input as data, in its comments as one line each, and never runs it', { timeout: 120_000 }, async () => {
+  for (let seed = 1; seed <= 60; seed++) {
+    const r = random(seed)
+    const nasty = (n: number) => Array.from({ length: 1 + r(n) }, () => NASTY[r(NASTY.length)]).join('')
+    const value = (): unknown => [nasty(6), r(1000), true, null, [nasty(3)], { [nasty(3)]: nasty(3) }][r(6)]
+    const prefix = `raw/${nasty(4)}`
+    const legacy: Record<string, unknown> = { destination_bucket: 'acme-lake', destination_prefix: prefix }
+    for (let i = 0, n = 1 + r(4); i < n; i++) legacy[nasty(5)] = value()
+    if (r(2)) legacy.operation_mode = nasty(4)
+    const { text, unmapped } = convertLegacyConfig(legacy)
+    // Each unmapped field is one comment line: no line terminator inside it ends the comment early.
+    const lines = text.split(/\r\n|[\n\r\u2028\u2029]/)
+    const comments = lines.filter((l) => l.startsWith('//   '))
+    assert.equal(comments.length, unmapped.length, `seed ${seed}: ${unmapped.length} comment lines`)
+    const loaded = await load(text).catch((error: Error) => error)
+    assert.equal((globalThis as { __legacyPwned?: number }).__legacyPwned, undefined, `seed ${seed}: the config ran code from the legacy file`)
+    if (loaded instanceof Error) {
+      assert.match(loaded.message, /s3:\/\/|prefix|destination/, `seed ${seed}: refused for its destination, not a syntax error: ${loaded.message}`)
+      continue
+    }
+    const job = loaded.jobs[0]!
+    assert.equal(`s3://${job.destination.bucket}/${job.destination.prefix}`, `s3://acme-lake/${prefix.replace(/([^/])$/, '$1/')}`, `seed ${seed}`)
+  }
+})
