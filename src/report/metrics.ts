@@ -1,9 +1,10 @@
-import { rename, readFile, writeFile } from 'node:fs/promises'
+import { rename, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Gauge, Pushgateway, Registry } from 'prom-client'
 import type { JobSummary } from '../api/events.ts'
 import { makeDir } from '../util/make-dir.ts'
 import { stateDir } from '../state/journal.ts'
+import { maskUrlSecrets } from '../util/redact.ts'
 
 /**
  * --metrics-file and --pushgateway: the run's metrics, also for a run that failed (its exit code
@@ -20,7 +21,7 @@ export async function publishRunMetrics(
   const registry = runRegistry({ summaries: run.summaries, exitCode: run.exitCode, finishedAt, lastSuccess })
   const failed = (what: string) => (error: unknown) => warn(`${what} (${(error as Error).message}); the run's outcome is unchanged`)
   if (to.metricsFile) await writeMetricsFile(to.metricsFile, registry).catch(failed(`could not write the metrics file ${to.metricsFile}`))
-  if (to.pushgateway) await pushMetrics(to.pushgateway, registry).catch(failed(`could not push metrics to ${to.pushgateway.replace(/\/\/[^/@]*@/, '//***@')}`))
+  if (to.pushgateway) await pushMetrics(to.pushgateway, registry).catch(failed(`could not push metrics to ${maskUrlSecrets(to.pushgateway)}`))
 }
 
 /** What a run leaves for monitoring: each job's summary, the exit code, and when each job last succeeded. */
@@ -74,7 +75,11 @@ async function writeMetricsFile(file: string, registry: Registry) {
   await makeDir(path.dirname(path.resolve(file)))
   const temp = `${file}.${process.pid}.tmp`
   await writeFile(temp, await registry.metrics())
-  await rename(temp, file)
+  // A rename that fails (the name is a folder, say) leaves no temp file behind.
+  await rename(temp, file).catch(async (error) => {
+    await rm(temp, { force: true })
+    throw error
+  })
 }
 
 async function pushMetrics(url: string, registry: Registry) {

@@ -11,7 +11,17 @@ export function registerEnvSecrets(env = process.env) {
 
 export function redact(text: string): string {
   for (const s of secrets) if (text.includes(s)) text = text.split(s).join('***')
-  return text
+  return text.includes('://') ? maskUrlSecrets(text) : text
+}
+
+// The parts of an http(s) URL that carry credentials: the user info (user:password@) and the
+// query's values (?token=…, a presigned URL's signature). Paths and s3:// URLs are left whole.
+const USER_INFO = /\b(https?:\/\/)[^\s/?#@"'<>]*@/gi
+const QUERY = /(\bhttps?:\/\/[^\s?#"'<>]*\?)([^\s#"'<>]*)/gi
+
+/** `text` with the user info and query values of every http(s) URL in it masked. */
+export function maskUrlSecrets(text: string): string {
+  return text.replace(USER_INFO, '$1***@').replace(QUERY, (_, head: string, query: string) => head + query.replace(/=[^&;]*/g, '=***'))
 }
 
 /** Output sinks that never print a registered secret. */

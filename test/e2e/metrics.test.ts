@@ -75,4 +75,35 @@ describe('run metrics', () => {
       gateway.close()
     }
   })
+
+  test('a Pushgateway URL with a password and a token: both masked in the journal, `runs --json` and every message', async () => {
+    const gateway = http.createServer((req, res) => void req.resume().on('end', () => res.writeHead(500).end()))
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r))
+    try {
+      const port = (gateway.address() as { port: number }).port
+      // The suite's secret sweep (scripts/test.sh) searches every output and journal for lakesync-test-secret-.
+      const url = `http://ops:lakesync-test-secret-pw@127.0.0.1:${port}/?token=lakesync-test-secret-token&x=1`
+      const r = await runCli(args('dst-bucket/masked', '--pushgateway', url), { env: env() })
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /could not push metrics to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/\?token=\*\*\*&x=\*\*\*/)
+      const runs = await runCli(['runs', '--json', '--limit', '1'], { env: env() })
+      assert.match(runs.stdout, /--pushgateway http:\/\/\*\*\*@127\.0\.0\.1:\d+\/\?token=\*\*\*&x=\*\*\*/)
+      const journals = path.join(bed.state, 'runs')
+      for (const f of await readdir(journals)) assert.doesNotMatch(await readFile(path.join(journals, f), 'utf8'), /lakesync-test-secret-/, f)
+      assert.doesNotMatch(r.stdout + r.stderr + runs.stdout, /lakesync-test-secret-/)
+    } finally {
+      gateway.close()
+    }
+  })
+
+  test('--pushgateway that is no http(s) URL is refused before the run (exit 2); --metrics-file naming a folder leaves no temp file', async () => {
+    const bad = await runCli(args('dst-bucket/bad', '--pushgateway', 'not a url'), { env: env() })
+    assert.equal(bad.code, 2, bad.stderr)
+    assert.match(bad.stderr, /--pushgateway: expected an http\(s\) URL such as http:\/\/pushgateway:9091\/, got "not a url"/)
+    const folder = await mkdtemp(path.join(tmpdir(), 'lakesync-metrics-dir-'))
+    const r = await runCli(args('dst-bucket/dir', '--metrics-file', folder), { env: env() })
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /could not write the metrics file/)
+    assert.deepEqual(await readdir(path.dirname(folder)).then((fs) => fs.filter((f) => f.startsWith(path.basename(folder)) && f.endsWith('.tmp'))), [], 'no DIR.PID.tmp left')
+  })
 })

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { printableKey } from '../../util/printable.ts'
 import { ConfigError, ExitCode, InterruptedError, LakesyncError } from '../../api/errors.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
@@ -10,7 +11,7 @@ import { pruneRuns } from '../../state/prune.ts'
 import { DEFAULTS } from '../../config/resolve.ts'
 import type { ResolvedJob } from '../../api/config.ts'
 import type { JobSummary, LakesyncEvent } from '../../api/events.ts'
-import { out } from '../../util/redact.ts'
+import { maskUrlSecrets, out } from '../../util/redact.ts'
 import { selectJobs, type Selection, type SelectionOptions } from '../select-jobs.ts'
 import { lockJobs } from '../../state/job-lock.ts'
 import { atHardStop, interruptExitCode } from '../interrupts.ts'
@@ -37,11 +38,13 @@ type Listener = (e: LakesyncEvent) => void
 /** `lakesync sync` and `lakesync plan` (a dry run that lists items): returns the exit code. */
 export async function sync(o: SyncOptions): Promise<number> {
   if (o.waitLock !== undefined && !(Number.isFinite(o.waitLock) && o.waitLock >= 0)) throw new ConfigError([`--wait-lock: expected seconds to wait, 0 or more, got ${o.waitLock}`])
+  if (o.pushgateway !== undefined) checkPushgateway(o.pushgateway)
   const selection = await selectJobs(o)
   // One real run per job at a time; plans and dry runs change nothing and take no lock.
   const warn = (m: string) => out.err(`lakesync: warning: ${m}`)
   // A run whose lock another run took over (it had stopped refreshing it) stops like an interrupted one.
   const stop = new AbortController()
+  setMaxListeners(0, stop.signal) // every request in flight listens on it
   const follow = () => stop.abort()
   o.signal.addEventListener('abort', follow, { once: true })
   let lost: string | undefined
@@ -66,6 +69,19 @@ export async function sync(o: SyncOptions): Promise<number> {
     }
     await locks?.release()
     unregister?.()
+  }
+}
+
+/** --pushgateway takes an http(s) URL: anything else would be read as a host name (and port 80). */
+function checkPushgateway(url: string) {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {
+    // said below
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname) {
+    throw new ConfigError([`--pushgateway: expected an http(s) URL such as http://pushgateway:9091/, got ${JSON.stringify(maskUrlSecrets(url))}`])
   }
 }
 
