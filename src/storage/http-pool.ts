@@ -113,7 +113,19 @@ function requestHead(method: string, path: string, headers: Record<string, strin
 }
 
 /** The headers that say where an answer ends, each on its own line; the value without its surrounding blanks. */
-const FRAMING_HEADERS = /^(content-length|transfer-encoding|connection)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$/gim
+const FRAMING_HEADERS = /^(content-length|transfer-encoding|connection):[ \t]*([^\r\n]*?)[ \t]*$/gim
+
+/**
+ * An answer's head as HTTP/1.1 allows it (RFC 9112), checked in one pass: the status line, then
+ * header lines of a token, a colon and a value without control characters, each ended by CRLF.
+ * Whatever else (a bare LF, a folded line, a space before the colon, a NUL) is declined at
+ * once, as Node's own parser refuses it, instead of waiting for a CRLF CRLF that never comes.
+ */
+const HEAD = /^HTTP\/1\.[01] [0-9]{3}(?: [^\x00-\x08\x0a-\x1f\x7f]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*)*$/
+/** A line ending other than CRLF in what has come of a head (a CR last may be a CRLF's first half). */
+const BARE_LINE_END = /\r(?!\n|$)|(?<!\r)\n/
+/** Node's default limit on an answer's head. */
+const MAX_HEAD = 16 * 1024
 
 /** Answers above this are not the small ones the lean path asks for. */
 const MAX_ANSWER = 1 << 20
@@ -165,7 +177,7 @@ class Connection {
     if (state === 'more') return
     if ('why' in state) return this.closeWith(state)
     this.finish(state)
-    if (reader.leftover || !reader.keepAlive) this.close()
+    if (!reader.keepAlive) this.close()
   }
 
   private ended(): void {
@@ -198,8 +210,6 @@ export class ResponseReader {
   private readonly chunks: Buffer[] = []
   private received = 0
   keepAlive = true
-  /** Bytes after the answer's end: a server that sent more than it was asked. */
-  leftover = false
 
   /** The answer once complete, `more` until then, or why it cannot be read. */
   push(chunk: Buffer): HttpAnswer | 'more' {
@@ -223,21 +233,30 @@ export class ResponseReader {
 
   private readHead(): HttpAnswer | 'more' | 'done' {
     const end = this.buffered.indexOf('\r\n\r\n')
-    if (end < 0) return 'more'
-    const head = this.buffered.toString('latin1', 0, end)
+    const head = this.buffered.toString('latin1', 0, end < 0 ? Math.min(this.buffered.length, MAX_HEAD + 1) : end)
+    // Where the head cannot become one: wait no longer for its end.
+    if (BARE_LINE_END.test(end < 0 ? head.replace(/\r\n\r?$/, '') : head)) return { why: 'answer with a line ending other than CRLF in its head' }
+    if (end < 0) return head.length > MAX_HEAD ? { why: 'answer with a head larger than 16 KB' } : 'more'
     this.buffered = this.buffered.subarray(end + 4)
-    const status = /^HTTP\/1\.([01]) (\d{3})(?: |\r|$)/.exec(head)
-    if (!status) return { why: 'not an HTTP/1.1 answer' }
-    this.status = Number(status[2])
+    if (!HEAD.test(head)) return { why: /^HTTP\/1\.[01] /.test(head) ? 'answer with a malformed head' : 'not an HTTP/1.1 answer' }
+    this.status = Number(head.slice(9, 12))
+    if (this.status === 101) return { why: 'answer switching protocols (101)' }
     if (this.status < 200) return 'done' // an interim answer; the real one follows (framing still unset)
     // Only the headers that frame the answer are read, in one pass.
     const headers = new Map<string, string>()
-    for (const [, name, value] of head.matchAll(FRAMING_HEADERS)) headers.set(name!.toLowerCase(), value!)
+    for (const [, name, value] of head.matchAll(FRAMING_HEADERS)) {
+      const key = name!.toLowerCase()
+      // Two lengths (or a length beside chunks) leave the end of the answer to a guess: Node refuses them, and so does this.
+      if (headers.has(key) && key !== 'connection') return { why: `answer with two ${name} headers` }
+      headers.set(key, value!)
+    }
     const connection = headers.get('connection')?.toLowerCase()
-    this.keepAlive = status[1] === '1' ? connection !== 'close' : connection === 'keep-alive'
+    this.keepAlive = head[7] === '1' ? connection !== 'close' : connection === 'keep-alive'
     const length = headers.get('content-length')
+    const encoding = headers.get('transfer-encoding')
+    if (encoding !== undefined && (encoding.toLowerCase() !== 'chunked' || length !== undefined)) return { why: `answer with Transfer-Encoding ${encoding}${length !== undefined ? ' and a Content-Length' : ''}` }
     if (this.status === 204 || this.status === 304) this.framing = { kind: 'length', length: 0 }
-    else if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') this.framing = { kind: 'chunked' }
+    else if (encoding !== undefined) this.framing = { kind: 'chunked' }
     else if (length !== undefined) {
       if (!/^\d{1,9}$/.test(length)) return { why: `answer with Content-Length ${length}` }
       this.framing = { kind: 'length', length: Number(length) }
@@ -253,7 +272,8 @@ export class ResponseReader {
     if (framing.kind === 'close') return 'more'
     if (framing.kind === 'length') {
       if (this.buffered.length < framing.length) return 'more'
-      this.leftover = this.buffered.length > framing.length
+      // Bytes past the answer's end: which answer they belong to is a guess (as in request smuggling), so none is taken.
+      if (this.buffered.length > framing.length) return { why: 'answer followed by bytes nobody asked for' }
       return this.done(this.buffered.subarray(0, framing.length))
     }
     for (;;) {
@@ -266,10 +286,11 @@ export class ResponseReader {
         // The last chunk, then trailers (ignored) up to an empty line.
         const trailersEnd = this.buffered.indexOf('\r\n\r\n', lineEnd)
         if (trailersEnd < 0) return 'more'
-        this.leftover = this.buffered.length > trailersEnd + 4
+        if (this.buffered.length > trailersEnd + 4) return { why: 'answer followed by bytes nobody asked for' }
         return this.done(Buffer.alloc(0))
       }
       if (this.buffered.length < lineEnd + 2 + length + 2) return 'more'
+      if (this.buffered[lineEnd + 2 + length] !== 13 || this.buffered[lineEnd + 3 + length] !== 10) return { why: 'answer with a broken chunk' }
       this.chunks.push(this.buffered.subarray(lineEnd + 2, lineEnd + 2 + length))
       this.buffered = this.buffered.subarray(lineEnd + 2 + length + 2)
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http'
+import { createServer as createHttpServer, get as httpGet, type IncomingMessage } from 'node:http'
 import { createServer as createNetServer, type Server, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { createServer as createHttpsServer } from 'node:https'
@@ -27,7 +27,7 @@ test('answers are read whole however the bytes arrive: by length, by chunks (ext
   assert.deepEqual(readByteByByte(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Slow Down\r\nContent-Length: 4\r\n\r\nslow`), { status: 503, body: 'slow' })
   assert.deepEqual(readByteByByte('HTTP/1.1 204 No Content\r\n\r\n'), { status: 204, body: '' })
   // Header names in any case, blanks around values, and look-alike names that frame nothing.
-  assert.deepEqual(readByteByByte('HTTP/1.1 200 OK\r\nX-Content-Length: 99\r\nCONTENT-length :  5 \r\nx-transfer-encoding: chunked\r\n\r\nhello'), { status: 200, body: 'hello' })
+  assert.deepEqual(readByteByByte('HTTP/1.1 200 OK\r\nX-Content-Length: 99\r\nCONTENT-length:  5 \r\nx-transfer-encoding: chunked\r\n\r\nhello'), { status: 200, body: 'hello' })
   // A body in UTF-8, its characters split across reads (é is 2 bytes, 中 3).
   assert.deepEqual(readByteByByte(`HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n${Buffer.from('é中', 'utf8').toString('latin1')}`), { status: 200, body: 'é中' })
 })
@@ -54,9 +54,7 @@ test('an answer that cannot be read is declined with a reason, and a connection 
   assert.equal(untilClose.push(Buffer.from('part two')), 'more')
   assert.deepEqual(untilClose.end(), { status: 200, body: 'part one, part two' })
   assert.equal(untilClose.keepAlive, false)
-  const extra = new ResponseReader()
-  extra.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab'))
-  assert.equal(extra.leftover, true, 'bytes past the answer spoil the connection')
+  assert.deepEqual(new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab')), { why: 'answer followed by bytes nobody asked for' }, 'bytes past the answer spoil it and the connection')
   assert.equal(new ResponseReader().end(), undefined, 'a connection that ends before an answer gave none')
 })
 
@@ -197,4 +195,105 @@ test('an https endpoint: the server is verified by name, its connections are kep
     server.closeAllConnections()
     server.close()
   }
+})
+
+test('answers HTTP/1.1 does not allow are declined at once, not waited on until the timeout, and their connection retired', { timeout: 10_000 }, async () => {
+  const whole = (bytes: string) => new ResponseReader().push(Buffer.from(bytes, 'latin1'))
+  const declined: Record<string, string> = {
+    'HTTP/1.1 200 OK\nContent-Length: 5\n\nhello': 'answer with a line ending other than CRLF in its head',
+    'HTTP/1.1 200 OK\r\nContent-Length: 5\n\r\nhello': 'answer with a line ending other than CRLF in its head',
+    'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!': 'answer with two Content-Length headers',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n': 'answer with Transfer-Encoding chunked and a Content-Length',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n': 'answer with Transfer-Encoding gzip',
+    'HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello': 'answer with a malformed head',
+    'HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n': 'answer with a malformed head',
+    'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n': 'answer with a malformed head',
+  }
+  for (const [bytes, why] of Object.entries(declined)) {
+    assert.deepEqual(whole(bytes), { why }, JSON.stringify(bytes))
+    assert.deepEqual(readByteByByte(bytes), { why }, `${JSON.stringify(bytes)}, byte by byte`)
+  }
+  assert.deepEqual(whole(`HTTP/1.1 200 OK\r\nX-Big: ${'x'.repeat(17 * 1024)}`), { why: 'answer with a head larger than 16 KB' })
+  // Through a socket: the answer with bare LFs ends the request at once, and the next request gets a new connection.
+  let connections = 0
+  const server = createNetServer((socket) => {
+    connections++
+    socket.on('data', () => socket.write('HTTP/1.1 200 OK\nContent-Length: 5\n\nhello'))
+  })
+  const url = await listen(server)
+  const pool = new HttpPool(url, { maxSockets: 1, timeoutMs: 5_000 })
+  try {
+    const started = Date.now()
+    assert.deepEqual(await pool.request('GET', '/a', { host: url.host }, new AbortController().signal), { why: 'answer with a line ending other than CRLF in its head' })
+    assert.ok(Date.now() - started < 1_000, `declined at once (${Date.now() - started} ms), not after the 5 s timeout`)
+    await pool.request('GET', '/b', { host: url.host }, new AbortController().signal)
+    assert.equal(connections, 2, 'the first connection was retired')
+  } finally {
+    pool.destroy()
+    server.close()
+  }
+})
+
+/** What Node's own HTTP client makes of `bytes` sent as an answer (the server then closes): status and body, or an error. */
+async function nodeReads(bytes: Buffer): Promise<HttpAnswer> {
+  const server = createNetServer((socket) => socket.once('data', () => socket.end(bytes)))
+  const url = await listen(server)
+  try {
+    return await new Promise<HttpAnswer>((resolve) => {
+      httpGet(url, { agent: false }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve(res.complete ? { status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') } : { why: 'incomplete' }))
+        res.on('error', (e) => resolve({ why: e.message }))
+        res.on('aborted', () => resolve({ why: 'aborted' }))
+      }).on('error', (e) => resolve({ why: e.message }))
+    })
+  } finally {
+    server.close()
+  }
+}
+
+/** What this reader makes of `bytes`, then the end of the connection. */
+function leanReads(bytes: Buffer): HttpAnswer | 'more' {
+  const reader = new ResponseReader()
+  const state = reader.push(bytes)
+  return state === 'more' ? reader.end() ?? 'more' : state
+}
+
+test('fuzz: every answer the reader accepts is exactly what Node\'s HTTP parser reads from the same bytes', { timeout: 120_000 }, async () => {
+  const body = '<CopyObjectResult><ETag>&quot;e&quot;</ETag></CopyObjectResult>'
+  const answers = [
+    `HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n${body.slice(0, 16)}\r\n${(body.length - 16).toString(16)}\r\n${body.slice(16)}\r\n0\r\n\r\n`,
+    `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Slow Down\r\nContent-Length: 4\r\n\r\nslow`,
+    'HTTP/1.1 204 No Content\r\nx-amz-request-id: 1\r\n\r\n',
+  ].map((a) => Buffer.from(a, 'latin1'))
+  let state = 11
+  const r = (n: number) => ((state = (state * 1103515245 + 12345) % 2 ** 31), Math.floor((state / 2 ** 31) * n))
+  const mutate = (b: Buffer): Buffer => {
+    const kind = r(5)
+    if (kind === 0) return b.subarray(0, r(b.length))
+    if (kind === 1) {
+      const from = r(b.length)
+      const at = r(b.length)
+      return Buffer.concat([b.subarray(0, at), b.subarray(from, from + 1 + r(30)), b.subarray(at)])
+    }
+    if (kind === 2) return Buffer.from(b.toString('latin1').replace(/\r\n/g, () => (r(3) ? '\r\n' : '\n')), 'latin1')
+    if (kind === 3) return Buffer.from(b.toString('latin1').replace('\r\n\r\n', `\r\n${['Content-Length: 3', 'Content-Length: 99', 'Transfer-Encoding: chunked', ' folded', 'Bad Name: x', 'X: \0'][r(6)]}\r\n\r\n`), 'latin1')
+    const out = Buffer.from(b)
+    for (let i = 0, n = 1 + r(3); i < n; i++) {
+      const at = r(out.length)
+      out[at] = out[at]! ^ (1 << r(7))
+    }
+    return out
+  }
+  let accepted = 0
+  for (let i = 0; i < 400; i++) {
+    const bytes = mutate(answers[r(answers.length)]!)
+    const lean = leanReads(bytes)
+    if (lean === 'more' || 'why' in lean) continue
+    accepted++
+    assert.deepEqual(await nodeReads(bytes), lean, `case ${i}: ${JSON.stringify(bytes.toString('latin1'))}`)
+  }
+  assert.ok(accepted > 20, `some mutated answers are still answers (${accepted})`)
 })
