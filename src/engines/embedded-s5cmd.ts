@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { chmod, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { singleBinaryAssets } from '../util/single-binary.ts'
@@ -32,24 +33,73 @@ export const embeddedPath = (meta: EmbeddedMeta, env = process.env) => path.join
 export type Installed = { path: string; replaced: boolean } | { unusable: string }
 
 /**
- * Writes the embedded s5cmd to the cache dir unless a copy with the right SHA-256 is there. A
- * copy that fails the check (a flipped bit, a truncated write) is replaced; the write goes to a
- * temporary name first, so a crash or a full disk never leaves a half-written s5cmd to run.
+ * Writes the embedded s5cmd to the cache dir unless a copy with the right SHA-256 is there, and
+ * returns the path to run. The dir must be this user's own and writable by no one else: anyone
+ * who could write there could swap the file between its check and its run, or plant links at
+ * the names written (a root run would then write over a file of their choosing). Elsewhere the
+ * binary's s5cmd is unusable, with the reason (the run copies with the lean engine). A copy that
+ * fails the check (a flipped bit, a truncated write, a link) is replaced: written to a fresh
+ * name created exclusively (never through a link), then renamed over. Copies of other versions
+ * and temporaries a killed run left are removed.
  */
-export async function installEmbeddedS5cmd(meta: EmbeddedMeta, env = process.env): Promise<Installed> {
+export async function installEmbeddedS5cmd(meta: EmbeddedMeta, env = process.env, asset = embeddedAsset): Promise<Installed> {
   const target = embeddedPath(meta, env)
-  const existing = await sha256OfFile(target).catch(() => undefined)
-  if (existing === meta.sha256) return { path: target, replaced: false }
-  const temporary = `${target}.${process.pid}.tmp`
+  const dir = path.dirname(target)
   try {
-    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
-    await writeFile(temporary, new Uint8Array(singleBinaryAssets()!.getAsset('s5cmd') as ArrayBuffer), { mode: 0o700 })
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+  } catch (error) {
+    return { unusable: `cannot write it to ${dir} (${(error as Error).message}); set LAKESYNC_CACHE_DIR to a writable folder` }
+  }
+  const unsafe = await unsafeDir(dir)
+  if (unsafe) return { unusable: `the cache dir ${dir} ${unsafe}, so the s5cmd there could be swapped; set LAKESYNC_CACHE_DIR to a folder of your own that only you can write` }
+  await removeStale(dir, path.basename(target))
+  const present = (await lstat(target).catch(() => undefined)) !== undefined
+  const existing = (await ownRegularFile(target)) ? await sha256OfFile(target).catch(() => undefined) : undefined
+  if (existing === meta.sha256) return { path: target, replaced: false }
+  const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    // wx: created here and now, or failing; a link planted at the name is never followed.
+    await writeFile(temporary, asset(), { mode: 0o700, flag: 'wx' })
+    if ((await sha256OfFile(temporary)) !== meta.sha256) throw new Error('the written copy does not match its SHA-256')
     await chmod(temporary, 0o755)
     await rename(temporary, target)
-    return { path: target, replaced: existing !== undefined }
+    return { path: target, replaced: present }
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined)
-    return { unusable: `cannot write it to ${path.dirname(target)} (${(error as Error).message}); set LAKESYNC_CACHE_DIR to a writable folder` }
+    return { unusable: `cannot write it to ${dir} (${(error as Error).message}); set LAKESYNC_CACHE_DIR to a writable folder` }
+  }
+}
+
+const embeddedAsset = () => new Uint8Array(singleBinaryAssets()!.getAsset('s5cmd') as ArrayBuffer)
+
+/** Why a cache dir is not safe to run from, or undefined: a link, another owner, or write access for others. */
+async function unsafeDir(dir: string): Promise<string | undefined> {
+  const info = await lstat(dir)
+  if (info.isSymbolicLink()) return 'is a symbolic link'
+  if (!info.isDirectory()) return 'is not a folder'
+  const uid = process.getuid?.()
+  if (uid !== undefined && info.uid !== uid) return `belongs to another user (uid ${info.uid})`
+  if (info.mode & 0o022) return `may be written by others (mode ${(info.mode & 0o777).toString(8)})`
+  return undefined
+}
+
+/** A regular file (not a link) of this user's that no one else may write. */
+async function ownRegularFile(file: string): Promise<boolean> {
+  const info = await lstat(file).catch(() => undefined)
+  const uid = process.getuid?.()
+  return Boolean(info?.isFile() && (uid === undefined || info.uid === uid) && !(info.mode & 0o022))
+}
+
+/** A temporary older than this was left by a killed run (a write takes well under a second). */
+const STALE_TEMPORARY_MS = 10 * 60_000
+
+/** Copies of other versions, and temporaries a killed run left: the cache keeps only the current s5cmd. */
+async function removeStale(dir: string, current: string) {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith('s5cmd-') || name === current) continue
+    const file = path.join(dir, name)
+    const old = name.endsWith('.tmp') ? Date.now() - ((await lstat(file).catch(() => undefined))?.mtimeMs ?? Date.now()) > STALE_TEMPORARY_MS : !name.startsWith(`${current}.`)
+    if (old) await rm(file, { force: true }).catch(() => undefined)
   }
 }
 
