@@ -172,5 +172,15 @@ describe('S3 Batch Operations hand-off', { concurrency: false }, () => {
     const refused = await cli(['batch-ops', 'prefix', '--manifest', 's3://lake/manifests/', '--role-arn', ROLE])
     assert.equal(refused.code, 2)
     assert.match(refused.stderr, /S3 Batch Operations copies to a target prefix \+ the whole source key, but this job's destination keys drop the source prefix "data\/"/)
+    // import refuses the same job: its rows would be recorded under destination keys the service never wrote.
+    await writeFile(path.join(dir, 'prefix-report.csv'), 'archive,data/a.zip,,succeeded,,200,Successful\n')
+    const imported = await cli(['batch-ops', 'import', path.join(dir, 'prefix-report.csv'), 'prefix'])
+    assert.equal(imported.code, 2)
+    assert.match(imported.stderr, /this job's destination keys drop the source prefix "data\/"/)
+    // A byte-order mark before the first bucket is dropped, not taken for another bucket; a wrong bucket is named visibly.
+    await writeFile(path.join(dir, 'bom-report.csv'), '\ufeffarchive,data/a.zip,,succeeded,,200,Successful\n\ufeffarchive,data/b.zip,,succeeded,,200,Successful\n')
+    const bom = await cli(['batch-ops', 'import', path.join(dir, 'bom-report.csv'), 'klines'])
+    assert.equal(bom.code, 2)
+    assert.match(bom.stderr, /row 2 copies from bucket "\\ufeffarchive", not from job klines's source "archive"/)
   })
 })

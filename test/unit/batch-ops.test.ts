@@ -44,7 +44,7 @@ test('the manifest: a line per copy up to 5 GiB, bigger ones and skips left out'
   assert.deepEqual({ objects: tally.objects, skipped: tally.skipped, oversized: tally.oversized, examples: tally.oversizedExamples.map((o) => o.key) }, { objects: HOSTILE.length + 1, skipped: 1, oversized: 1, examples: ['huge.zip'] })
   const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean)
   assert.equal(lines.length, HOSTILE.length + 1)
-  const rows = await Promise.all(lines.map(async (l) => (await csvRows([l]).next()).value as string[]))
+  const rows = await Promise.all(lines.map(async (l) => (await csvRows([l]).next()).value!.fields))
   assert.deepEqual(rows.map(([bucket, key]) => [bucket, decodeManifestKey(key!)]), [...HOSTILE, 'exactly-5GiB.zip'].map((k) => ['archive', k]))
 })
 
@@ -72,6 +72,29 @@ test('a completion report in the documented layout: quoted fields with commas, q
   let n = 0
   for await (const _ of csvRows(['a,b\n\n\nc,d'])) n++
   assert.equal(n, 2, 'blank lines are no rows')
+})
+
+test('hostile reports: an endless field, a quote never closed, a bad escape and a byte-order mark are refused or read, naming the row', async () => {
+  const read = async (chunks: Iterable<string>) => {
+    const rows = []
+    for await (const r of reportRows(chunks)) rows.push(r)
+    return rows
+  }
+  // /dev/zero: NULs and no line end, read in 64 KB chunks until the limit, never held whole.
+  function* zeros() {
+    for (let i = 0; i < 1e6; i++) yield '\0'.repeat(65536)
+  }
+  await assert.rejects(read(zeros()), /row 1 is longer than any report row \(a field over 16 KB\)/)
+  function* unclosed() {
+    yield 'archive,data/a.zip,,succeeded,,200,ok\n'
+    for (let i = 0; i < 1e6; i++) yield i ? 'x,\n'.repeat(1000) : 'archive,"data/b.zip,'
+  }
+  await assert.rejects(read(unclosed()), /row 2 is longer than any report row \(a field over 16 KB, in a quoted field never closed\)/)
+  await assert.rejects(read(['archive,data/a.zip,,succeeded\narchive,data/"q.zip,,succeeded\narchive,"x,,failed']), /row 3: a quoted field is never closed/)
+  await assert.rejects(read(['archive,data/a.zip,,succeeded\narchive,data/%E0%A4%A.zip,,succeeded\n']), /row 2: the key "data\/%E0%A4%A\.zip" has a malformed %-escape/)
+  const withBom = await read(['\ufeffarchive,data/a.zip,,succeeded\n'])
+  assert.equal(withBom[0]!.bucket, 'archive', 'the byte-order mark is not part of the first bucket')
+  assert.deepEqual((await read(['a,k1,,succeeded\r\n"a","multi\nline",,failed\nb,k3,,succeeded'])).map((r) => r.line), [1, 2, 4], 'each row names the line it starts on')
 })
 
 test('the two routes priced side by side; a price table overrides the defaults, and a bad one names its key', async () => {

@@ -18,6 +18,7 @@ import { Journal } from '../../state/journal.ts'
 import { clientsFor, createS3Client } from '../../storage/client.ts'
 import { bytes, int } from '../../report/format.ts'
 import { out } from '../../util/redact.ts'
+import { printableKey } from '../../util/printable.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 
 export interface HandOffOptions extends SelectionOptions {
@@ -110,6 +111,8 @@ export async function status(o: SelectionOptions & { jobId: string; accountId?: 
  */
 export async function importReport(o: SelectionOptions & { report: string; signal: AbortSignal }): Promise<number> {
   const job = await oneJob(o)
+  // The rows are recorded under the job's destination as the hand-off maps keys: a job it refuses has no such mapping.
+  checkHandOff(job)
   const journal = await Journal.open(`lakesync batch-ops import ${o.report}`, [job])
   if (!(journal instanceof Journal)) throw new ConfigError([`no run journal: ${journal.unavailable}`], 'set LAKESYNC_STATE_DIR to a writable folder')
   const summary: JobSummary = {
@@ -118,7 +121,7 @@ export async function importReport(o: SelectionOptions & { report: string; signa
   }
   try {
     for await (const r of reportRows(reportText(o.report, job, o.signal))) {
-      if (r.bucket !== job.source.bucket) throw new ConfigError([`${o.report}: a row copies from bucket ${r.bucket}, not from job ${job.name}'s source ${job.source.bucket}`], 'name the job the report belongs to')
+      if (r.bucket !== job.source.bucket) throw new ConfigError([`${o.report}: row ${r.line} copies from bucket ${printableKey(r.bucket)}, not from job ${job.name}'s source ${printableKey(job.source.bucket)}`], 'name the job the report belongs to')
       const item = reportItem(job, r)
       summary.planned++
       summary[item.action === 'copied' ? 'copied' : 'failed']++
