@@ -1,3 +1,4 @@
+import type { DeserializeMiddleware } from '@smithy/types'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { fromIni } from '@aws-sdk/credential-providers'
 import type { ConnectionConfig } from '../api/config.ts'
@@ -68,6 +69,7 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   // With any logger but the SDK's own no-op one, its logger middleware copies every response
   // through a redaction filter (a fifth of a listing's CPU); lakesync logs nothing through it.
   client.middlewareStack.remove('loggerMiddleware')
+  noteErrorsInOkAnswers(client)
   const { counter, limiter } = options
   if (counter || limiter) {
     const m = { counter, limiter }
@@ -78,6 +80,32 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
     meters.set(client, m)
   }
   return client
+}
+
+/**
+ * S3 may answer a copy 200 and then fail it in the body; the SDK then reports the error with
+ * HTTP 503 (so that it is retried). The status the server really sent is kept on the error
+ * (`$okStatus`), so a failure says "HTTP 200 with an error in its body", not a 503 nobody sent.
+ */
+function noteErrorsInOkAnswers(client: S3Client) {
+  // Inside the SDK's own middleware that rewrites the status: this one sees the answer first.
+  const sentStatus: DeserializeMiddleware<any, any> = (next, context) => async (args) => {
+    const result = await next(args)
+    ;(context as { sentStatus?: number }).sentStatus = (result.response as { statusCode?: number }).statusCode
+    return result
+  }
+  client.middlewareStack.addRelativeTo(
+    sentStatus,
+    { relation: 'after', toMiddleware: 'throw200ExceptionsMiddleware', name: 'lakesyncSentStatus' },
+  )
+  client.middlewareStack.add(
+    (next, context) => (args) => next(args).catch((error) => {
+      const sent = (context as { sentStatus?: number }).sentStatus
+      if (sent !== undefined && sent >= 200 && sent < 300 && error?.$metadata) error.$okStatus = sent
+      throw error
+    }),
+    { step: 'initialize', priority: 'high', name: 'lakesyncOkStatus' },
+  )
 }
 
 type Meter = Pick<ClientOptions, 'counter' | 'limiter'>

@@ -2,9 +2,9 @@
 export function describeS3Error(error: unknown): string {
   const e = error as any
   const code = e?.name && e.name !== 'Error' ? e.name : e?.Code ?? e?.code
-  const status = e?.$metadata?.httpStatusCode
+  const status = e?.$okStatus ? `HTTP ${e.$okStatus} with an error in its body` : e?.$metadata?.httpStatusCode ? `HTTP ${e.$metadata.httpStatusCode}` : undefined
   const message = String(e?.message ?? error).split('\n')[0] ?? ''
-  const parts = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')
+  const parts = [code, status].filter(Boolean).join(', ')
   return parts && !message.startsWith(String(code)) ? `${message} (${parts})` : message
 }
 
