@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { JobLockedError, jobStateName, lockJobs } from '../../src/state/job-lock.ts'
@@ -100,22 +100,23 @@ test('a zombie (killed, never reaped) is dead; a live process is alive; a record
   }
 })
 
-test('a locks folder that cannot be written: the run goes on without a lock and says where', () => inTempDir(async (dir) => {
-  await chmod(dir, 0o755)
-  await mkdir(path.join(dir, 'locks'), { mode: 0o555 })
-  // root writes anywhere: as root, the run is made as nobody, who cannot write the folder.
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
-  const r = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '-e', `
+test('a locks folder on a read-only mount: the run goes on without a lock and says where and why', () => inTempDir(async (dir) => {
+  const locks = path.join(dir, 'locks')
+  await mkdir(locks)
+  // A mount namespace of its own, where the folder is bound read-only (root, as the suite runs).
+  const script = `
     const { lockJobs } = await import(${JSON.stringify(path.resolve('src/state/job-lock.ts'))})
-    const locks = await lockJobs([{ name: 'daily', source: { bucket: 'src', prefix: '' }, destination: { bucket: 'lake', prefix: '' } }], { dir: ${JSON.stringify(dir)}, warn: (m) => console.log(m) })
-    await locks.release()
-    console.log('ran')`], { ...asNobody, stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() })
+    const held = await lockJobs([{ name: 'daily', source: { bucket: 'src', prefix: '' }, destination: { bucket: 'lake', prefix: '' } }], { dir: ${JSON.stringify(dir)}, warn: (m) => console.log(m) })
+    await held.release()
+    console.log('ran')`
+  const r = spawn('unshare', ['-m', 'sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"', 'sh', locks, process.execPath, '--import', import.meta.resolve('tsx'), '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   r.stdout.on('data', (d) => (output += d))
   r.stderr.on('data', (d) => (output += d))
   assert.equal(await new Promise((res) => r.on('close', res)), 0, output)
-  assert.match(output, new RegExp(`no job lock \\(cannot write ${path.join(dir, 'locks').replace(/[/.]/g, '\\$&')}: EACCES\\)`))
+  assert.match(output, new RegExp(`no job lock \\(cannot write ${locks.replace(/[/.]/g, '\\$&')}: EROFS\\): nothing stops a second run of these jobs meanwhile`))
   assert.match(output, /ran/)
+  assert.deepEqual(await readdir(locks), [], 'nothing written')
 }))
 
 test('200 trials of two processes taking one dead lock at once: exactly one wins each time', { timeout: 300_000 }, () => inTempDir(async (root) => {
