@@ -90,11 +90,9 @@ interface RawPage {
   fields: Map<string, string>
 }
 
-const CONTENTS_FIELDS: Record<string, 'key' | 'size' | 'etag'> = { Key: 'key', Size: 'size', ETag: 'etag' }
-const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 const SPACE = /^[ \t\r\n]*$/
-// What XML allows nowhere in a document: control characters but tab, LF and CR, and "]]>" outside CDATA.
-const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|\]\]>/
+// What XML allows nowhere in a document: control characters but tab, LF and CR (and "]]>" outside CDATA, checked apart).
+const NOT_XML_CHARACTER = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/
 const DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*\?>$/
 const ROOT_ATTRIBUTES = /^(\s+xmlns(:[A-Za-z_][A-Za-z0-9_.-]*)?\s*=\s*("[^"<&]*"|'[^'<&]*'))*\s*$/
 
@@ -114,63 +112,87 @@ function walk(parts: string[]): RawPage | undefined {
   let leafFrom = -1 // where the text of the element just opened starts, until another tag comes
   let current: RawPage['contents'][number] | undefined
   for (const xml of parts) {
-    if (NOT_XML.test(xml)) return undefined
+    if (NOT_XML_CHARACTER.test(xml) || xml.includes(']]>')) return undefined
+    let nextAmp = xml.indexOf('&') // kept ahead of the reading point: one scan of the part in all
     let at = 0
     for (;;) {
       const lt = xml.indexOf('<', at)
-      const text = lt < 0 ? xml.slice(at) : undefined
-      if (text !== undefined) {
-        if (leafFrom < 0 && !SPACE.test(text)) return undefined // text outside a leaf, or a leaf cut off
+      if (lt < 0) {
+        if (leafFrom < 0 && !SPACE.test(xml.slice(at))) return undefined // text outside a leaf, or a leaf cut off
         break
       }
       if (leafFrom < 0 && lt > at && !SPACE.test(xml.slice(at, lt))) return undefined
-      const gt = xml.indexOf('>', lt)
-      if (gt < 0) return undefined
       const first = xml.charCodeAt(lt + 1)
-      if (first === 63 /* ? */) {
-        // The XML declaration: only before the root.
-        if (open.length || rootClosed || page.contents.length || !DECLARATION.test(xml.slice(lt, gt + 1))) return undefined
-      } else if (first === 47 /* / */) {
+      if (first === 47 /* / */) {
         const name = open.pop()
-        if (name === undefined || gt - lt - 2 !== name.length || !xml.startsWith(name, lt + 2)) return undefined
-        if (leafFrom >= 0 && !leaf(page, open, name, xml.slice(leafFrom, lt), current)) return undefined
+        const gt = lt + 2 + (name?.length ?? 0)
+        if (name === undefined || xml.charCodeAt(gt) !== 62 || !xml.startsWith(name, lt + 2)) return undefined
+        if (leafFrom >= 0) {
+          if (nextAmp >= 0 && nextAmp < leafFrom) nextAmp = xml.indexOf('&', leafFrom)
+          // Text with an "&" is cut here and checked; other text only where the page keeps it.
+          const text = nextAmp >= 0 && nextAmp < lt ? xml.slice(leafFrom, lt) : undefined
+          if (text !== undefined && UNUSUAL_TEXT.test(text)) return undefined
+          if (!leaf(page, open, name, text, xml, leafFrom, lt, current)) return undefined
+        }
         if (name === 'Contents' && open.length === 1) current = undefined
         if (!open.length) rootClosed = true
-      } else {
-        if (rootClosed || first === 33 /* ! */) return undefined
-        const selfClosing = xml.charCodeAt(gt - 1) === 47
-        const tag = xml.slice(lt + 1, selfClosing ? gt - 1 : gt)
-        const space = tag.search(/[ \t\r\n]/)
-        const name = space < 0 ? tag : tag.slice(0, space)
-        // Attributes on the root only (its xmlns); names without a namespace prefix.
-        if (!NAME.test(name) || (space >= 0 && (open.length || !ROOT_ATTRIBUTES.test(tag.slice(space))))) return undefined
-        if (!open.length && name !== 'ListBucketResult') return undefined
-        if (open.length === 1 && name === 'CommonPrefixes') return undefined
-        if (open.length === 1 && name === 'Contents') page.contents.push((current = {}))
-        if (selfClosing) {
-          if (!leaf(page, open, name, '', current)) return undefined
-        } else open.push(name)
-        leafFrom = selfClosing ? -1 : gt + 1
+        leafFrom = -1
         at = gt + 1
         continue
       }
-      leafFrom = -1
+      if (first === 63 /* ? */) {
+        // The XML declaration: only before the root.
+        const gt = xml.indexOf('>', lt)
+        if (gt < 0 || open.length || rootClosed || page.contents.length || !DECLARATION.test(xml.slice(lt, gt + 1))) return undefined
+        leafFrom = -1
+        at = gt + 1
+        continue
+      }
+      if (rootClosed) return undefined
+      let end = lt + 1
+      while (isNameCharacter(xml.charCodeAt(end))) end++
+      const name = xml.slice(lt + 1, end)
+      const after = xml.charCodeAt(end)
+      let gt = end
+      let selfClosing = false
+      if (after === 47 /* / */) (selfClosing = true), (gt = end + 1)
+      else if (after !== 62 /* > */) {
+        // Attributes, on the root only (its xmlns); anything else here (a namespace prefix, "<!") is declined.
+        gt = xml.indexOf('>', end)
+        if (open.length || gt < 0 || (after !== 32 && after !== 9 && after !== 10 && after !== 13)) return undefined
+        selfClosing = xml.charCodeAt(gt - 1) === 47
+        if (!ROOT_ATTRIBUTES.test(xml.slice(end, selfClosing ? gt - 1 : gt))) return undefined
+      }
+      const start = xml.charCodeAt(lt + 1)
+      if (xml.charCodeAt(gt) !== 62 || end === lt + 1 || (start >= 48 && start <= 57) || start === 45 || start === 46) return undefined
+      if (!open.length && name !== 'ListBucketResult') return undefined
+      if (open.length === 1 && name === 'CommonPrefixes') return undefined
+      if (open.length === 1 && name === 'Contents') page.contents.push((current = {}))
+      if (selfClosing) {
+        if (!leaf(page, open, name, '', xml, 0, 0, current)) return undefined
+      } else open.push(name)
+      leafFrom = selfClosing ? -1 : gt + 1
       at = gt + 1
     }
   }
   return rootClosed ? page : undefined
 }
 
-/** A leaf element's text, kept where the page needs it; false when a field comes twice or the text is not XML (a bare "&"). */
-function leaf(page: RawPage, open: string[], name: string, text: string, current: RawPage['contents'][number] | undefined): boolean {
-  if (text.includes('&') && UNUSUAL_TEXT.test(text)) return false
+/** Letters, digits, "_", "-" and "." (a name's first character is checked apart): no ":", so a namespace prefix ends the name. */
+function isNameCharacter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46
+}
+
+/** A leaf element's text (`text`, else xml[from, to)), kept where the page needs it; false when a field comes twice. */
+function leaf(page: RawPage, open: string[], name: string, text: string | undefined, xml: string, from: number, to: number, current: RawPage['contents'][number] | undefined): boolean {
   if (open.length === 1) {
     if (page.fields.has(name)) return false
-    page.fields.set(name, text)
-  } else if (open.length === 2 && current && open[1] === 'Contents' && name in CONTENTS_FIELDS) {
-    const field = CONTENTS_FIELDS[name]!
+    page.fields.set(name, text ?? xml.slice(from, to))
+  } else if (open.length === 2 && current && open[1] === 'Contents') {
+    const field = name === 'Key' ? 'key' : name === 'Size' ? 'size' : name === 'ETag' ? 'etag' : undefined
+    if (field === undefined) return true
     if (current[field] !== undefined) return false
-    current[field] = text
+    current[field] = text ?? xml.slice(from, to)
   }
   return true
 }
