@@ -58,3 +58,18 @@ test('runs groups the shards of a run id: the latest try of each, the missing an
   assert.equal(g!.complete, false)
   assert.equal(other!.complete, false, 'one of four shards is not a whole run')
 })
+
+test('the series hash is FNV-1a of the UTF-8 bytes, pinned to reference values: workers of two versions split alike', () => {
+  // Computed apart from this code (FNV-1a 32-bit, offset basis 0x811c9dc5, prime 0x01000193, over UTF-8).
+  const reference: [string, number, number, number][] = [
+    ['data/spot/daily/klines/BTCUSDT/1m/', 3880424049, 5, 1],
+    ['data/spot/daily/klines/ETHUSDT/1h/', 1316011144, 0, 8],
+    ['data/futures/um/monthly/trades/BNBUSDT/', 1041245007, 5, 15],
+    ['é/😀/', 3417406996, 3, 4],
+  ]
+  for (const [name, hash, of7, of16] of reference) {
+    assert.equal(shardOfName(name, 2 ** 32), hash, name)
+    assert.equal(shardOfName(name, 7), of7, `${name} of 7`)
+    assert.equal(shardOfName(name, 16), of16, `${name} of 16`)
+  }
+})
