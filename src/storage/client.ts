@@ -88,16 +88,13 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
  * (`$okStatus`), so a failure says "HTTP 200 with an error in its body", not a 503 nobody sent.
  */
 function noteErrorsInOkAnswers(client: S3Client) {
-  // Inside the SDK's own middleware that rewrites the status: this one sees the answer first.
+  // Innermost of the deserialize step, inside the SDK's middleware that rewrites the status: it sees the answer first.
   const sentStatus: DeserializeMiddleware<any, any> = (next, context) => async (args) => {
     const result = await next(args)
     ;(context as { sentStatus?: number }).sentStatus = (result.response as { statusCode?: number }).statusCode
     return result
   }
-  client.middlewareStack.addRelativeTo(
-    sentStatus,
-    { relation: 'after', toMiddleware: 'throw200ExceptionsMiddleware', name: 'lakesyncSentStatus' },
-  )
+  client.middlewareStack.add(sentStatus, { step: 'deserialize', priority: 'low', name: 'lakesyncSentStatus' })
   client.middlewareStack.add(
     (next, context) => (args) => next(args).catch((error) => {
       const sent = (context as { sentStatus?: number }).sentStatus
