@@ -22,7 +22,8 @@ export LAKESYNC_STATE_DIR="$evidence/state" LAKESYNC_TEST_OUTPUT_LOG="$evidence/
 sampler=$!
 trap 'kill $sampler 2>/dev/null || true; rm -rf "$evidence" "$scratch"' EXIT
 # A test that hangs fails after 10 minutes instead of holding CI.
-run() { node --import tsx --test --test-concurrency=2 --test-timeout=600000 "$@"; }
+# TAP for the log (its closing lines are read), and each file's time at the end (test/helpers/suite-times.mjs).
+run() { node --import tsx --test --test-concurrency=2 --test-timeout=600000 --test-reporter=tap --test-reporter-destination=stdout --test-reporter=./test/helpers/suite-times.mjs --test-reporter-destination=stdout "$@"; }
 if [ $# -gt 0 ]; then
   run "$@"
 else
@@ -42,4 +43,4 @@ if grep -rqE "$secrets" "$evidence"; then
   echo "secrets: FAILED: a test credential appears in the lines above"
   exit 1
 fi
-echo "secrets: no test credential in $(wc -l < "$evidence/outputs.log") lines of CLI output, $(find "$evidence/state" -name '*.jsonl' 2>/dev/null | wc -l) run journals nor $(wc -l < "$evidence/processes.log") sampled process command lines"
+echo "secrets: no test credential in $(cat "$evidence/outputs.log" 2>/dev/null | wc -l) lines of CLI output, $(find "$evidence/state" -name '*.jsonl' 2>/dev/null | wc -l) run journals nor $(wc -l < "$evidence/processes.log") sampled process command lines"
