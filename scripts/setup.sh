@@ -27,5 +27,18 @@ if [ ! -x "$TOOLS/deno/node_modules/@deno/linux-x64-glibc/deno" ]; then
 fi
 ln -sf "$TOOLS/deno/node_modules/@deno/linux-x64-glibc/deno" "$BIN/deno"
 
-command -v moto_server >/dev/null || log "warning: moto_server not found (pip install 'moto[server]'); the moto half of the suite will be skipped"
+# The suites drive tmux (the terminal suite) and openssl (the TLS test): Debian's packages, installed
+# when missing; a suite whose tool is absent fails rather than skip itself.
+missing=()
+for tool in tmux openssl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} (Debian packages)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    log "warning: ${missing[*]} missing and not installable here (not root, or no apt-get): the suites that use them will fail"
+  fi
+fi
+
+command -v moto_server >/dev/null || log "warning: moto_server not found (pip install 'moto[server]'); the moto half of the suite fails (LAKESYNC_TEST_SERVERS=versitygw runs without it)"
 log "ready: $("$BIN/s5cmd" version), versitygw $VERSITYGW_VERSION"
