@@ -16,12 +16,18 @@ export class ProgressMeter {
   answered = 0
   answeredBytes = 0
   listingDone = false
-  private readonly started = performance.now()
+  private readonly started: number
   // The start is the first sample, so the first report (a second in) already has a rate.
-  private readonly samples: { at: number; answered: number; bytes: number }[] = [{ at: this.started, answered: 0, bytes: 0 }]
+  private readonly samples: { at: number; answered: number; bytes: number }[]
+
+  /** `clock`: milliseconds, performance.now() unless a test sets the time. */
+  constructor(private readonly clock: () => number = () => performance.now()) {
+    this.started = clock()
+    this.samples = [{ at: this.started, answered: 0, bytes: 0 }]
+  }
 
   snapshot(job: string, summary: Pick<JobSummary, 'copied' | 'failed' | 'skipped' | 'bytesCopied'>): JobProgress {
-    const now = performance.now()
+    const now = this.clock()
     this.samples.push({ at: now, answered: this.answered, bytes: this.answeredBytes })
     while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_S * 1000) this.samples.shift()
     const first = this.samples[0]!

@@ -35,3 +35,23 @@ test('the first report, a second into the job, already carries a rate', async ()
   assert.ok(first.objectsPerSecond > 0 && first.objectsPerSecond <= 500, `50 answered in ~0.1 s: ${first.objectsPerSecond}/s`)
   assert.ok(first.bytesPerSecond > 0)
 })
+
+test('the rate is the last five seconds\' (not the run\'s average): copies that stop show as a falling rate, a burst as a rising one', () => {
+  let clock = 0
+  const meter = new ProgressMeter(() => clock)
+  const none = { copied: 0, failed: 0, skipped: 0, bytesCopied: 0 }
+  meter.toCopy = 10_000
+  meter.listingDone = true
+  // Ten seconds at 100 copies a second, reported every second.
+  for (let s = 1; s <= 10; s++) (clock = s * 1000), (meter.answered = s * 100), (meter.answeredBytes = s * 1000), meter.snapshot('daily', none)
+  // Then nothing for six seconds: the window holds no copy, while the average since the start would still say ~62/s.
+  let last = meter.snapshot('daily', none)
+  for (let s = 11; s <= 16; s++) (clock = s * 1000), (last = meter.snapshot('daily', none))
+  assert.equal(last.objectsPerSecond, 0, 'no copies in the last five seconds')
+  assert.equal(last.etaSeconds, undefined, 'no rate, no ETA')
+  // A burst of 2,000 in the next second: the window's rate, ~2000/5, not the average since the start (~176/s).
+  clock = 17_000
+  meter.answered += 2000
+  const burst = meter.snapshot('daily', none)
+  assert.ok(burst.objectsPerSecond >= 333 && burst.objectsPerSecond <= 400, `${burst.objectsPerSecond}/s over the window`)
+})
