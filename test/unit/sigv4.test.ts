@@ -59,3 +59,62 @@ test('a key in a path or copy source keeps unreserved characters and "/", and es
   }
   for (const key of awkward) assert.equal(encodeKeyPath(key), reference(key), `key ${JSON.stringify(key)}`)
 })
+
+/** The SDK signer's authorization for a request, signed at `at`. */
+async function sdkAuthorization(o: { method: string; path: string; headers: Record<string, string>; region: string; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }; at: Date }) {
+  const sdk = new SignatureV4({ credentials: o.credentials, region: o.region, service: 's3', sha256: Sha256 as any, uriEscapePath: false, applyChecksum: false })
+  const signed = await sdk.sign({ method: o.method, protocol: 'https:', hostname: o.headers.host, path: o.path, headers: { ...o.headers }, query: {} } as any, { signingDate: o.at })
+  return (signed as any).headers.authorization as string
+}
+
+test('one signer over a sequence of requests: its date and key caches agree with the SDK across seconds, midnight, regions, methods and rotated keys', async () => {
+  const times = ['2026-11-26T23:59:58.001Z', '2026-11-26T23:59:58.999Z', '2026-11-26T23:59:59.500Z', '2026-11-27T00:00:00.000Z', '2026-11-27T00:00:00.700Z', '2026-11-28T12:00:00.000Z', '2026-11-26T23:59:58.500Z']
+  const keys = [{ accessKeyId: 'AKIDONE', secretAccessKey: 'first-secret' }, { accessKeyId: 'ASIATWO', secretAccessKey: 'second-secret', sessionToken: 'tok+/=' }]
+  for (const region of ['us-east-1', 'eu-west-1', 'ap-northeast-1']) {
+    const signer = new SigV4(region)
+    for (const [i, iso] of times.entries()) {
+      for (const method of ['PUT', 'GET', 'HEAD']) {
+        const credentials = keys[(i + method.length) % 2]!
+        const headers = { host: `lake.s3.${region}.amazonaws.com`, 'x-amz-content-sha256': EMPTY_SHA256, ...(method === 'PUT' ? { 'x-amz-copy-source': encodeCopySource('data.binance.vision', 'a b/😀'), 'content-length': '0' } : {}) }
+        const path = `/${encodeKeyPath(`k ${i}/é.zip`)}`
+        const at = new Date(iso)
+        const ours = signer.sign(method, path, headers, credentials, at)
+        assert.equal(ours.authorization, await sdkAuthorization({ method, path, headers: { ...headers, ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}) }, region, credentials, at }), `${region} ${iso} ${method}`)
+      }
+    }
+  }
+})
+
+test('the headers the lean path really sends (a copy, a sidecar GET) carry a signature the SDK signer computes from them', async () => {
+  const { createServer } = await import('node:http')
+  const { LeanS3 } = await import('../../src/storage/lean-s3.ts')
+  const { createS3Client } = await import('../../src/storage/client.ts')
+  const seen: { method: string; path: string; headers: Record<string, string> }[] = []
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method!, path: req.url!, headers: req.headers as Record<string, string> })
+    req.resume()
+    if (req.method === 'PUT') return res.writeHead(200, { 'content-type': 'application/xml' }).end('<CopyObjectResult><ETag>&quot;e&quot;</ETag></CopyObjectResult>')
+    res.end('ab'.repeat(32) + '  x.zip\n')
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const credentials = { accessKeyId: 'AKIDLEAN', secretAccessKey: 'lean-secret', sessionToken: 'session/token+=' }
+  const client = createS3Client({ endpoint, region: 'eu-west-1', credentials }, { maxAttempts: 1 })
+  const signal = new AbortController().signal
+  const lean = (await LeanS3.open(client, 'lake', { endpoint, maxSockets: 2, timeoutMs: 5000, signal }))!
+  try {
+    await lean.copyObject('data.binance.vision', 'a b/😀.zip', 'raw/a b/😀.zip', { sha256: true, signal })
+    await lean.getText('raw/a b/😀.zip.CHECKSUM', signal)
+    assert.equal(seen.length, 2)
+    for (const r of seen) {
+      const { authorization, connection: _c, ...sent } = r.headers
+      const at = new Date(sent['x-amz-date']!.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'))
+      assert.ok(Object.keys(sent).length >= 4, `${r.method}: ${Object.keys(sent)}`)
+      assert.equal(authorization, await sdkAuthorization({ method: r.method, path: r.path, headers: sent, region: 'eu-west-1', credentials, at }), `${r.method} ${r.path}`)
+    }
+  } finally {
+    lean.destroy()
+    client.destroy()
+    server.close()
+  }
+})
