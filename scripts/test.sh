@@ -35,8 +35,10 @@ fi
 # sweep's own grep below (its pattern names the secrets) and fail a clean run.
 touch "$evidence/stop-sampling"
 wait $sampler 2>/dev/null || true
-# Test servers' secrets all start with this; the errors suite's wrong secret with the other.
-secrets='lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value'
+# Test servers' secrets all start with lakesync-test-secret-; the errors suite's wrong secret and its
+# second account's are the next two; the local server of bench, demo and the binary suites makes
+# local-<pid>-<ms> (src/bench/local-server.ts).
+secrets='lakesync-test-secret-|wrong-secret-never-printed|lake-user-secret-value|local-[0-9]+-[0-9]{13}'
 if grep -rqE "$secrets" "$evidence"; then
   # Where, with the secret itself masked: file, line number and the text around it.
   grep -rnE "$secrets" "$evidence" | sed -E "s/($secrets)[A-Za-z0-9-]*/<SECRET>/g" | cut -c1-300 | head -20

@@ -85,7 +85,9 @@ export default defineConfig({
       assert.equal(again.code, 2)
       assert.match(again.stderr, /already exists; not overwritten/)
       assert.equal(await readFile(path.join(fresh, 'lakesync.config.ts'), 'utf8'), STARTER_EDITED, 'the edited config is untouched')
-      await runCli(['init', '--force'], { cwd: fresh })
+      const forced = await runCli(['init', '--force'], { cwd: fresh })
+      assert.equal(forced.code, 0, forced.stderr)
+      assert.notEqual(await readFile(path.join(fresh, 'lakesync.config.ts'), 'utf8'), STARTER_EDITED, '--force replaced the edited config')
       // The starter parses and validates: doctor gets as far as the (unreachable) buckets, and names where it really went.
       const doctor = await runCli(['doctor'], { cwd: fresh, env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } })
       assert.equal(doctor.code, 4, doctor.stdout + doctor.stderr)

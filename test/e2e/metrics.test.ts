@@ -1,9 +1,11 @@
 // Metrics for monitoring: --metrics-file (node_exporter's textfile collector) and --pushgateway,
 // read back with a Prometheus text-format parser and compared with the run's own summary.
-import { before, describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { mkdtemp, readFile, readdir } from 'node:fs/promises'
+import { watch } from 'node:fs'
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
@@ -23,12 +25,21 @@ describe('run metrics', () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'lakesync-metrics-'))
   })
+  after(() => rm(dir, { recursive: true, force: true }))
   const args = (to: string, ...more: string[]) => ['sync', '--from', 's3://src-bucket/', '--to', `s3://${to}/`, '--endpoint', bed.server.endpoint, '--json', ...more]
 
   test('--metrics-file: a textfile the parser reads, whose figures equal the run summary; a failed run says so and keeps the last success', async () => {
     const file = path.join(dir, 'textfile', 'lakesync.prom')
+    await mkdir(path.dirname(file), { recursive: true })
+    // A collector must never see the file half written: it appears by a rename only, never changed in place.
+    const changes: string[] = []
+    const watcher = watch(path.dirname(file), (event, name) => void (name === 'lakesync.prom' && changes.push(event)))
+    const startedAt = Date.now() / 1000
     const r = await runCli(args('dst-bucket/m', '--metrics-file', file), { env: env() })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    watcher.close()
     assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(changes, ['rename'], 'the metrics file arrived by a rename')
     const summary = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
     const families = parsePrometheusTextFormat(await readFile(file, 'utf8')) as Family[]
     const job = { lakesync_job: 'adhoc' }
@@ -39,6 +50,16 @@ describe('run metrics', () => {
     assert.equal(value(families, 'lakesync_run_requests', { ...job, operation: 'CopyObject' }), summary.requests.CopyObject)
     assert.equal(value(families, 'lakesync_run_object_reasons', { ...job, reason: 'missing' }), 120)
     assert.equal(value(families, 'lakesync_run_exit_code'), 0)
+    // Counted apart from lakesync: the destination holds the 120 copies the metrics claim.
+    const c = bed.server.client()
+    assert.equal((await c.send(new ListObjectsV2Command({ Bucket: 'dst-bucket', Prefix: 'm/' }))).KeyCount, 120)
+    c.destroy()
+    assert.equal(value(families, 'lakesync_run_through_host_bytes', job), 0, 'server-side copies: no bytes through the host')
+    assert.equal(value(families, 'lakesync_run_checksum_mismatches', job), 0)
+    const seconds = value(families, 'lakesync_run_duration_seconds', job)!
+    assert.ok(seconds > 0 && seconds <= Date.now() / 1000 - startedAt, `duration ${seconds} s within the run`)
+    const finished = value(families, 'lakesync_run_finished_timestamp_seconds')!
+    assert.ok(finished >= startedAt && finished <= Date.now() / 1000, `finished at ${finished}`)
     const success = value(families, 'lakesync_last_success_timestamp_seconds', job)!
     assert.ok(Math.abs(success - Date.now() / 1000) < 120, `last success ${success}`)
     assert.ok(families.every((f) => f.type === 'GAUGE' && /^lakesync_[a-z_]+$/.test(f.name)))
@@ -71,6 +92,11 @@ describe('run metrics', () => {
       assert.equal(pushed[0]!.url, '/metrics/job/lakesync')
       const families = parsePrometheusTextFormat(pushed[0]!.body) as Family[]
       assert.equal(value(families, 'lakesync_run_objects', { lakesync_job: 'adhoc', action: 'copied' }), 120)
+      // A failed run pushes too, and says how it ended.
+      const failed = await runCli(args('no-such-bucket/p', '--pushgateway', `http://127.0.0.1:${port}`), { env: env() })
+      assert.equal(failed.code, 4, failed.stderr)
+      assert.equal(pushed.length, 2)
+      assert.equal(value(parsePrometheusTextFormat(pushed[1]!.body) as Family[], 'lakesync_run_exit_code'), 4)
     } finally {
       gateway.close()
     }
@@ -100,7 +126,8 @@ describe('run metrics', () => {
     const bad = await runCli(args('dst-bucket/bad', '--pushgateway', 'not a url'), { env: env() })
     assert.equal(bad.code, 2, bad.stderr)
     assert.match(bad.stderr, /--pushgateway: expected an http\(s\) URL such as http:\/\/pushgateway:9091\/, got "not a url"/)
-    const folder = await mkdtemp(path.join(tmpdir(), 'lakesync-metrics-dir-'))
+    const folder = path.join(dir, 'a-folder')
+    await mkdir(folder)
     const r = await runCli(args('dst-bucket/dir', '--metrics-file', folder), { env: env() })
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /could not write the metrics file/)

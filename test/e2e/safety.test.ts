@@ -6,7 +6,7 @@ import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
 import { startFaultProxy, type ListingFault } from '../helpers/fault-proxy.ts'
-import { runCli } from '../helpers/cli.ts'
+import { logOutput, runCli } from '../helpers/cli.ts'
 import { put, snapshot } from '../helpers/buckets.ts'
 import { putAll } from '../../scripts/lib/seed.ts'
 import { CopyObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
@@ -41,6 +41,14 @@ for (const kind of serverKinds()) {
           const r = await runCli(['sync', '--from', 's3://src-bucket/data/', '--to', 's3://dst-bucket/mirror/', '--endpoint', proxy.endpoint, '--delete', '--max-delete', '5000', '--json'], { env: server.env })
           assert.notEqual(r.code, 0, `a spoiled listing must not end as a success\n${r.stderr}`)
           assert.ok(proxy.injected.spoiledPages > 0, 'the fault was injected')
+          // Retried, then failed: the spoiled page was asked for again before the run gave up.
+          const asked = new Map<string, number>()
+          for (const q of proxy.requests.filter((q) => q.list && (q.query.has('continuation-token') || q.query.has('start-after')))) {
+            const page = `${q.path}?${q.query.get('continuation-token') ?? ''}|${q.query.get('start-after') ?? ''}`
+            asked.set(page, (asked.get(page) ?? 0) + 1)
+          }
+          // (A token that does not advance fails at once: asking again would bring the same token.)
+          if (fault !== 'same-token') assert.ok(Math.max(...asked.values()) >= 3, `a spoiled page is asked again before the run fails (most asks of one page: ${Math.max(...asked.values())})`)
           const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
           assert.equal(events.filter((e) => e.type === 'item' && (e.action === 'deleted' || e.action === 'copied')).length, 0, 'nothing deleted or copied')
           assert.match(r.stderr, /listing|ListBucketResult|continuation token/i)
@@ -102,12 +110,20 @@ for (const kind of serverKinds()) {
       const client = server.client()
       await putAll(client, 'src-bucket', Array.from({ length: 60 }, (_, i) => ({ key: `proof/o-${i}.bin`, body: new TextEncoder().encode(`proof ${i}`) })))
       client.destroy()
+      // Counted at the wire (a proxy), and by lakesync: the two must agree.
       const lists = async (to: string, ...flags: string[]) => {
-        const r = await runCli(['sync', '--from', 's3://src-bucket/proof/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', server.endpoint, '--json', ...flags], { env: server.env })
-        assert.equal(r.code, 0, r.stdout + r.stderr)
-        const end = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
-        assert.equal(end.copied, 60)
-        return end.requests.ListObjectsV2 as number
+        const proxy = await startFaultProxy(server.port, {})
+        try {
+          const r = await runCli(['sync', '--from', 's3://src-bucket/proof/', '--to', `s3://dst-bucket/${to}/`, '--endpoint', proxy.endpoint, '--json', ...flags], { env: server.env, pathWithTools: true })
+          assert.equal(r.code, 0, r.stdout + r.stderr)
+          const end = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
+          assert.equal(end.copied, 60)
+          const atTheWire = proxy.requests.filter((q) => q.list).length
+          assert.equal(end.requests.ListObjectsV2, atTheWire, 'lakesync counts the listings the server saw')
+          return atTheWire
+        } finally {
+          await proxy.close()
+        }
       }
       const planning = await lists('proof-unverified', '--verify', 'none')
       assert.equal(await lists('proof-lean', '--engine', 'lean'), planning, 'lean copies are proven by their answers')
@@ -248,6 +264,7 @@ for (const kind of serverKinds()) {
       child.stdout.on('data', (d) => (out += d))
       child.stderr.on('data', (d) => (err += d))
       await new Promise((r) => child.on('close', r))
+      logOutput('lakesync sync … | head -1', out, err)
       assert.match(out, /status 0/, out + err)
       assert.doesNotMatch(err, /EPIPE|Error:/)
       const c = server.client()

@@ -56,7 +56,9 @@ for (const kind of serverKinds()) {
 
     test('each series is listed from its window on both sides: one request per series and side, only window keys copied', async () => {
       const { sourceLists, destLists } = await sync('2024-02-28', ['mirror'])
-      const mirrored = [...(await snapshot(server.client(), 'lake', 'mirror/')).keys()]
+      const client = server.client()
+      const mirrored = [...(await snapshot(client, 'lake', 'mirror/')).keys()]
+      client.destroy()
       const expected = SERIES.flatMap(([s, i]) => Array.from({ length: 9 }, (_, d) => `${s}-${i}-2024-02-${20 + d}.zip`)).flatMap((f) => [f, `${f}.CHECKSUM`])
       assert.deepEqual(mirrored.map((k) => k.split('/').at(-1)).sort(), expected.sort())
       assert.equal(sourceLists.length, 4, 'one page per series: the 40 days before the window are never listed: ' + JSON.stringify(sourceLists.map((q) => q.query.toString())))

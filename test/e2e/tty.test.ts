@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startVersitygw, type LocalServer } from '../../src/bench/local-server.ts'
 import { CLI, ROOT } from '../helpers/paths.ts'
-import { suiteStateDir } from '../helpers/cli.ts'
+import { logOutput, suiteStateDir } from '../helpers/cli.ts'
 
 const SEED = path.join(ROOT, 'scripts/lib/seed-posix.py')
 // scripts/setup.sh installs tmux: without it this suite fails, rather than pass with the terminal untested.
@@ -60,6 +60,8 @@ describe('the task tree in a terminal', () => {
       if (/exit code \d+/.test(text)) break
       await new Promise((r) => setTimeout(r, 100))
     }
+    // What the terminal showed goes to the suite's secret sweep like every other output.
+    logOutput('lakesync sync (in a tmux terminal)', frames.map((f) => f.text).join('\n'), '')
     const last = frames.at(-1)!.text
     assert.match(last, /exit code 0/, last)
     assert.match(last, /copied 20,000 /, last)
