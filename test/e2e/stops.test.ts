@@ -77,6 +77,26 @@ describe('failures after the start end with a summary', { concurrency: false }, 
     }
   })
 
+  test('copies accepted and never answered: the stall guard says what it waits for, then fails them at twice the limit, exit 1', { timeout: 120_000 }, async () => {
+    // Every copy is held at the proxy; the socket timeout is far off, so only the guard can end the wait.
+    const proxy = await startFaultProxy(server.port, { delayMs: (r) => (r.copy ? 600_000 : 0) })
+    try {
+      const started = performance.now()
+      const r = await run('stalled', ['--concurrency', '4'], { endpoint: proxy.endpoint, env: { LAKESYNC_STALL_SECONDS: '2', LAKESYNC_SOCKET_TIMEOUT_SECONDS: '300' } })
+      const took = (performance.now() - started) / 1000
+      assert.equal(r.code, 1, r.stdout + r.stderr)
+      assert.match(r.stdout, /no progress for 2 s: \d+ item\(s\) waiting \(engine lean\), the oldest "data\/[^"]+" for \d+ s; giving them up at 4 s \(LAKESYNC_STALL_SECONDS\)/)
+      assert.match(r.stdout, /stalled: no progress for 4 s; gave up \d+ item\(s\) waiting/)
+      assert.match(r.stdout, /FAILED "data\/[^"]+": stalled: no progress for 4 s \(LAKESYNC_STALL_SECONDS=2\)/)
+      assert.match(r.stdout, /copied 0 \(0 B\), skipped 0, failed [1-9]/)
+      assert.ok(took < 30, `ended in ${took.toFixed(1)} s, near twice the limit, not at the socket timeout`)
+      assert.equal(r.runEnd, 1)
+      assert.deepEqual(r.held, [])
+    } finally {
+      await proxy.close()
+    }
+  })
+
   test('an open-file limit below what --concurrency needs: the concurrency is lowered and said, and the run completes', async () => {
     const r = await run('emfile', ['--concurrency', '1024'], { wrap: ['sh', '-c', 'ulimit -n 256 && exec "$@"', 'sh'] })
     assert.equal(r.code, 0, r.stdout + r.stderr)
