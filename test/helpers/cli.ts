@@ -4,6 +4,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CLI, ROOT, TOOLS_BIN } from './paths.ts'
+import { maskUrlSecrets } from '../../src/util/redact.ts'
 
 const EXIT_AFTER_SUMMARY_MS = 1000
 
@@ -75,7 +76,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 /** Adds a run's output to the suite's evidence, which scripts/test.sh searches for secrets. */
 export function logOutput(command: string, stdout: string, stderr: string) {
   // The command line is the test's own (some type a secret into an endpoint on purpose); what is searched is lakesync's output.
-  const typed = command.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@')
+  const typed = maskUrlSecrets(command.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@'))
   if (process.env.LAKESYNC_TEST_OUTPUT_LOG) appendFileSync(process.env.LAKESYNC_TEST_OUTPUT_LOG, `$ ${typed}\n${stdout}${stderr}`)
 }
 
