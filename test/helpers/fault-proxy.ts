@@ -78,6 +78,8 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
   /** Every request as it arrived, for counts made at the wire rather than by lakesync. */
   const requests: ProxiedRequest[] = []
   const hung = new Set<string>()
+  const held = new Set<ReturnType<typeof setTimeout>>()
+  let closing = false
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url!, 'http://proxy')
     const request: ProxiedRequest = {
@@ -86,7 +88,14 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
     }
     requests.push(request)
     const delay = faults.delayMs?.(request)
-    if (delay) await new Promise((r) => setTimeout(r, delay))
+    if (delay) {
+      // Held requests end with the proxy: a long hold must not keep the test process alive.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => (held.delete(timer), resolve()), delay)
+        held.add(timer)
+      })
+      if (closing) return
+    }
     const answer = faults.answer?.(request)
     if (answer) {
       req.resume()
@@ -160,6 +169,12 @@ export async function startFaultProxy(upstreamPort: number, faults: Faults, seed
     injected,
     copies,
     requests,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () => new Promise<void>((r) => {
+      closing = true
+      for (const timer of held) clearTimeout(timer)
+      held.clear()
+      server.closeAllConnections()
+      server.close(() => r())
+    }),
   }
 }
