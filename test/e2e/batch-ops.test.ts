@@ -8,10 +8,12 @@ import http from 'node:http'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
+import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli } from '../helpers/cli.ts'
 import { freePort } from '../../src/bench/local-server.ts'
+import { createHash, createHmac } from 'node:crypto'
+import { SignatureV4 } from '@smithy/signature-v4'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { decodeManifestKey, encodeManifestKey } from '../../src/batch-ops/manifest.ts'
 
@@ -28,6 +30,12 @@ export default defineConfig({
       destination: 's3://lake/raw/',
       connection: 'local',
     },
+    // The same selection into a prefix no test copies to: its plan is whole in every test, whatever ran before.
+    fresh: {
+      source: binance.archive({ market: 'spot', frequency: 'daily', dataType: 'klines', bucket: 'archive', connection: 'local', symbols: ['BTCUSDT'], intervals: ['1h'], from: '2024-01-01', to: '2024-01-02' }),
+      destination: 's3://lake/fresh/',
+      connection: 'local',
+    },
     prefix: { source: 's3://archive/data/', destination: 's3://lake/prefix/', connection: 'local' },
   },
   plugins: [checksums()],
@@ -41,15 +49,58 @@ interface Captured {
   body: string
 }
 
-/** A stand-in for the S3 Control endpoint: records each request and answers as the API documents. */
+/**
+ * Whether a request carries a valid SigV4 signature of `credentials` for S3 Control (service
+ * "s3"): recomputed by the SDK's own signer over the headers the request says it signed.
+ */
+async function signedBy(c: Captured, credentials: { accessKeyId: string; secretAccessKey: string }, region: string): Promise<boolean> {
+  const auth = String(c.headers.authorization ?? '')
+  // A signed payload hash must be the body's: the signature covers the hash, not the bytes.
+  const payload = c.headers['x-amz-content-sha256']
+  if (payload !== undefined && payload !== 'UNSIGNED-PAYLOAD' && payload !== createHash('sha256').update(c.body).digest('hex')) return false
+  const signedNames = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(';') ?? []
+  const amzDate = String(c.headers['x-amz-date'] ?? '')
+  if (!signedNames.length || !amzDate) return false
+  const url = new URL(c.url, 'http://control')
+  const headers = Object.fromEntries(signedNames.map((n) => [n, String(c.headers[n])]))
+  const signer = new SignatureV4({ credentials, region, service: 's3', sha256: Sha256 as never })
+  const at = new Date(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'))
+  const request = { method: c.method, protocol: 'http:', hostname: String(c.headers.host).split(':')[0], path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body: c.body }
+  const signed = (await signer.sign(request as any, { signingDate: at })) as unknown as { headers: Record<string, string> }
+  return signed.headers.authorization === auth
+}
+
+/** SHA-256 and HMAC for the SDK's signer, from node:crypto. */
+class Sha256 {
+  private readonly h
+  constructor(secret?: string | Uint8Array) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret))
+  }
+  update(d: string | Uint8Array) {
+    this.h.update(d)
+  }
+  async digest() {
+    return new Uint8Array(this.h.digest())
+  }
+  reset() {}
+}
+
+/**
+ * A stand-in for the S3 Control endpoint: records each request and answers as the API documents;
+ * `answer` (set by a test) gives another answer, such as an error or a failed job.
+ */
 async function captureServer() {
   const requests: Captured[] = []
+  const stand = { answer: undefined as undefined | ((c: Captured) => { status: number; body: string } | undefined) }
   const server = http.createServer((req, res) => {
     let body = ''
     req.on('data', (d) => (body += d))
     req.on('end', () => {
-      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      const captured = { method: req.method!, url: req.url!, headers: req.headers, body }
+      requests.push(captured)
       res.setHeader('content-type', 'application/xml')
+      const other = stand.answer?.(captured)
+      if (other) return res.writeHead(other.status).end(other.body)
       if (req.method === 'POST') return res.end('<?xml version="1.0" encoding="UTF-8"?><CreateJobResult><JobId>7f9a1c2e-batch-job</JobId></CreateJobResult>')
       res.end(`<?xml version="1.0" encoding="UTF-8"?><DescribeJobResult><Job><JobId>7f9a1c2e-batch-job</JobId><Status>Complete</Status>
 <ProgressSummary><TotalNumberOfTasks>41</TotalNumberOfTasks><NumberOfTasksSucceeded>39</NumberOfTasksSucceeded><NumberOfTasksFailed>2</NumberOfTasksFailed></ProgressSummary>
@@ -58,7 +109,7 @@ async function captureServer() {
   })
   const port = await freePort()
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
-  return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => new Promise<void>((r) => server.close(() => r())) }
+  return { endpoint: `http://127.0.0.1:${port}`, requests, stand, close: () => new Promise<void>((r) => server.close(() => r())) }
 }
 
 /** The text of the first element `name` under the XML text (our own fixed shapes, not a general parser). */
@@ -108,6 +159,8 @@ describe('S3 Batch Operations hand-off', { concurrency: false }, () => {
     assert.equal(create!.method, 'POST')
     assert.equal(create!.url, '/v20180820/jobs')
     assert.equal(create!.headers['x-amz-account-id'], '123456789012')
+    assert.ok(await signedBy(create!, { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }, 'us-east-1'), 'CreateJob is signed by the job\'s identity for S3 Control')
+    assert.equal(await signedBy({ ...create!, body: create!.body + ' ' }, { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }, 'us-east-1'), false, 'the check catches a body other than the one signed')
     assert.match(String(create!.headers.authorization), /^AWS4-HMAC-SHA256 Credential=\S+\/us-east-1\/s3\/aws4_request/, 'signed for S3 Control (service name s3)')
     const xml = create!.body
     assert.match(xml, /^<\?xml[^>]*\?>\s*<CreateJobRequest xmlns="http:\/\/awss3control\.amazonaws\.com\/doc\/2018-08-20\/">/)
@@ -164,6 +217,49 @@ describe('S3 Batch Operations hand-off', { concurrency: false }, () => {
     const copied = sync.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'item' && e.action === 'copied').map((e) => e.key)
     assert.deepEqual(copied.sort(), [...failed].sort(), 'what the service copied is skipped; what failed is copied')
     client.destroy()
+  })
+
+  test('the service\'s refusals and ends: CreateJob denied (exit 4 naming the permissions), a job Failed with its reasons (exit 1), Suspended (exit 0, said)', async () => {
+    const denied = '<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error><RequestId>R1</RequestId></ErrorResponse>'
+    control.stand.answer = (c) => (c.method === 'POST' ? { status: 403, body: denied } : undefined)
+    try {
+      const refused = await cli(['batch-ops', 'fresh', '--manifest', 's3://lake/manifests-denied/', '--role-arn', ROLE, '--submit', '--control-endpoint', control.endpoint])
+      assert.equal(refused.code, 4, refused.stdout + refused.stderr)
+      assert.match(refused.stderr, /S3 Batch Operations refused CreateJob: Access Denied \(AccessDenied, HTTP 403\)/)
+      assert.match(refused.stderr, /hint: .*s3:CreateJob.*iam:PassRole/)
+      const job = (status: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?><DescribeJobResult><Job><JobId>j-1</JobId><Status>${status}</Status><ProgressSummary><TotalNumberOfTasks>41</TotalNumberOfTasks><NumberOfTasksSucceeded>0</NumberOfTasksSucceeded><NumberOfTasksFailed>0</NumberOfTasksFailed></ProgressSummary>${extra}</Job></DescribeJobResult>`
+      // List members named as the service model names them (<member>), which is what the SDK reads.
+      control.stand.answer = () => ({ status: 200, body: job('Failed', '<FailureReasons><member><FailureCode>ManifestNotFound</FailureCode><FailureReason>Reading the manifest failed</FailureReason></member></FailureReasons>') })
+      const failed = await cli(['batch-ops', 'status', 'j-1', 'fresh', '--account-id', '123456789012', '--control-endpoint', control.endpoint])
+      assert.equal(failed.code, 1, failed.stdout + failed.stderr)
+      assert.match(failed.stdout, /j-1: Failed; 0 of 41 tasks succeeded/)
+      assert.match(failed.stdout, /failure: ManifestNotFound: Reading the manifest failed/)
+      control.stand.answer = () => ({ status: 200, body: job('Suspended') })
+      const suspended = await cli(['batch-ops', 'status', 'j-1', 'fresh', '--account-id', '123456789012', '--control-endpoint', control.endpoint])
+      assert.equal(suspended.code, 0, suspended.stderr)
+      assert.match(suspended.stdout, /j-1: Suspended; 0 of 41 tasks succeeded/)
+      assert.equal(control.requests.at(-1)!.headers['x-amz-account-id'], '123456789012', '--account-id is the account asked')
+    } finally {
+      control.stand.answer = undefined
+    }
+  })
+
+  test('without --submit the CreateJob request is printed, not sent; a report is imported from s3://', async () => {
+    const sent = control.requests.length
+    const r = await cli(['batch-ops', 'fresh', '--manifest', 's3://lake/manifests-dry/', '--role-arn', ROLE, '--control-endpoint', control.endpoint])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(control.requests.length, sent, 'nothing sent to S3 Control')
+    assert.match(r.stdout, /not submitted \(add --submit\); the CreateJob request would be:/)
+    const request = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))
+    assert.equal(request.AccountId, '123456789012')
+    assert.equal(request.RoleArn, ROLE)
+    assert.match(request.Manifest.Location.ObjectArn, /^arn:aws:s3:::lake\/manifests-dry\/fresh-.*\.csv$/)
+    const client = server.client()
+    await client.send(new PutObjectCommand({ Bucket: 'lake', Key: 'reports/job-j-2/results/part.csv', Body: 'archive,data/spot/daily/klines/BTCUSDT/1h/BTCUSDT-1h-2024-01-01.zip,,succeeded,,200,Successful\n' }))
+    client.destroy()
+    const imported = await cli(['batch-ops', 'import', 's3://lake/reports/job-j-2/results/part.csv', 'fresh'])
+    assert.equal(imported.code, 0, imported.stderr)
+    assert.match(imported.stdout, /imported 1 copied and 0 failed task\(s\)/)
   })
 
   test('plan prices both routes; a job whose keys the service cannot reproduce is refused before any listing', async () => {

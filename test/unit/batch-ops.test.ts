@@ -119,3 +119,22 @@ test('the account of a role ARN, or a clear error', () => {
   assert.equal(accountOfRole('arn:aws:iam::123456789012:role/lakesync-batch'), '123456789012')
   assert.throws(() => accountOfRole('lakesync-batch'), /--role-arn: "lakesync-batch" is not an IAM role ARN/)
 })
+
+test('without --control-endpoint, S3 Control is asked where the SDK\'s endpoint rules put it: the account as a host prefix, the destination\'s region', async () => {
+  const { controlClient } = await import('../../src/batch-ops/create-job.ts')
+  const { DescribeJobCommand } = await import('@aws-sdk/client-s3-control')
+  const job = { name: 'j', destination: { bucket: 'lake', prefix: '', connection: { region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } } } } as any
+  const client = controlClient(job)
+  // The request as it would go on the wire, stopped before it is sent.
+  let sent: { hostname: string; path: string; headers: Record<string, string> } | undefined
+  client.middlewareStack.add((() => async (args: any) => {
+    sent = args.request
+    throw Object.assign(new Error('stopped before the network'), { name: 'Stopped' })
+  }) as any, { step: 'finalizeRequest', priority: 'low', name: 'stopBeforeSending' })
+  await assert.rejects(client.send(new DescribeJobCommand({ AccountId: '123456789012', JobId: 'j-1' })), /stopped before the network/)
+  client.destroy()
+  assert.equal(sent!.hostname, '123456789012.s3-control.eu-west-1.amazonaws.com')
+  assert.equal(sent!.path, '/v20180820/jobs/j-1')
+  assert.equal(sent!.headers['x-amz-account-id'], '123456789012')
+  assert.match(sent!.headers.authorization!, /Credential=AKID\/\d{8}\/eu-west-1\/s3\/aws4_request/, 'signed for the destination\'s region, service s3')
+})

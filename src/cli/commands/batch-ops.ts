@@ -7,7 +7,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { CreateJobCommand, DescribeJobCommand } from '@aws-sdk/client-s3-control'
 import type { ResolvedJob } from '../../api/config.ts'
-import { ConfigError, ExitCode } from '../../api/errors.ts'
+import { ConfigError, ExitCode, PreflightError } from '../../api/errors.ts'
 import type { ItemResult, JobSummary } from '../../api/events.ts'
 import { accountOfRole, checkHandOff, controlClient, createJobInput } from '../../batch-ops/create-job.ts'
 import { writeManifest } from '../../batch-ops/manifest.ts'
@@ -19,6 +19,7 @@ import { clientsFor, createS3Client } from '../../storage/client.ts'
 import { bytes, int } from '../../report/format.ts'
 import { out } from '../../util/redact.ts'
 import { printableKey } from '../../util/printable.ts'
+import { describeS3Error } from '../../storage/errors.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 
 export interface HandOffOptions extends SelectionOptions {
@@ -70,7 +71,10 @@ export async function handOff(o: HandOffOptions): Promise<number> {
     }
     const control = controlClient(job, o.controlEndpoint)
     try {
-      const created = await control.send(new CreateJobCommand(input), { abortSignal: o.signal })
+      const created = await control.send(new CreateJobCommand(input), { abortSignal: o.signal }).catch((error) => {
+        if (o.signal.aborted) throw error
+        throw new PreflightError(`S3 Batch Operations refused CreateJob: ${describeS3Error(error)}`, `the identity that submits needs s3:CreateJob and iam:PassRole on ${o.roleArn}; that role needs to read the manifest and the source and to write the destination (and the report)`)
+      })
       out.line(`${job.name}: S3 Batch Operations job ${created.JobId} created in account ${accountId}; follow it with: lakesync batch-ops status ${created.JobId} ${job.name}`)
     } finally {
       control.destroy()
