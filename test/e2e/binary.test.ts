@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { exec as execProgram } from '../../src/util/exec.ts'
-import { copyFile, mkdir, mkdtemp, open, readdir, stat, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
@@ -59,7 +59,10 @@ export default defineConfig({
 })
 `)
   })
-  after(() => server?.stop())
+  after(async () => {
+    await server?.stop()
+    if (work) await rm(work, { recursive: true, force: true })
+  })
 
   test('the binary runs with no node on PATH: --version, plan, sync, a re-run, verify, doctor, init, bench', async () => {
     const run = (args: string[], extra: Record<string, string> = {}, cwd = team) => exec(binary, args, { ...env([tools]), ...extra }, cwd)
@@ -149,12 +152,14 @@ export default defineConfig({
     assert.match(blocked.stdout, /copied 40 /)
   })
 
-  test('the CLI runs under Deno: a real sync of the same config, then a re-run that copies nothing', async () => {
+  test('the CLI runs under Deno with the README\'s narrow permissions: a real sync of the same config, then a re-run that copies nothing', async () => {
     const deno = path.join(TOOLS_BIN, 'deno')
-    const args = ['run', '--allow-all', path.join(ROOT, 'dist/lib/lakesync.mjs'), 'sync']
+    // The set README.md gives: writes in /tmp only (and the temp folder, should TMPDIR lie elsewhere), where this suite's state dir and home are.
+    const args = ['run', '--allow-read', `--allow-write=/tmp,${tmpdir()}`, '--allow-env', '--allow-net', '--allow-run', '--allow-sys', path.join(ROOT, 'dist/lib/lakesync.mjs'), 'sync']
     const r = await exec(deno, args, { ...env([tools]), DEST: 'deno', DENO_NO_UPDATE_CHECK: '1' }, team)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /copied 40 /)
+    assert.doesNotMatch(r.stderr, /warning|NotCapable|PermissionDenied/i, 'nothing the narrow permissions refused')
     const again = await exec(deno, args, { ...env([tools]), DEST: 'deno', DENO_NO_UPDATE_CHECK: '1' }, team)
     assert.match(again.stdout, /copied 0 .*skipped 40/)
   })

@@ -90,3 +90,35 @@ describe('CLI promises', { concurrency: false }, () => {
     assert.equal(whole.code, 0, whole.stdout + whole.stderr)
   })
 })
+
+describe('the lean engine and an anonymous destination (moto, which takes unsigned writes)', () => {
+  test('its copies go through the SDK unsigned, and the summary says which engine copied them', { timeout: 120_000 }, async () => {
+    const { startS3Server } = await import('../helpers/s3-server.ts')
+    const { startFaultProxy } = await import('../helpers/fault-proxy.ts')
+    const server = await startS3Server('moto', { buckets: ['open-src', 'open-lake'] })
+    const proxy = await startFaultProxy(server.port, {})
+    const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-anon-'))
+    try {
+      const client = server.client()
+      for (let i = 0; i < 6; i++) await put(client, 'open-src', `data/o-${i}.bin`, `object ${i}`)
+      client.destroy()
+      await writeFile(path.join(dir, 'lakesync.config.mjs'), `export default {
+  connections: { open: { endpoint: '${proxy.endpoint}', anonymous: true } },
+  jobs: { open: { source: { kind: 's3', url: 's3://open-src/data/', connection: 'open' }, destination: { kind: 's3', url: 's3://open-lake/mirror/', connection: 'open' }, engine: 'lean' } },
+}\n`)
+      const r = await runCli(['sync', '--json'], { cwd: dir, env: server.env })
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+      const end = events.find((e) => e.type === 'job-end')
+      assert.equal(end.engine, 'lean')
+      assert.deepEqual(end.engines, { sdk: 6 }, 'the lean engine handed every copy to the SDK')
+      const copies = proxy.requests.filter((q) => q.copy)
+      assert.equal(copies.length, 6)
+      assert.ok(copies.every((q) => !q.signed), 'sent unsigned')
+    } finally {
+      await proxy.close()
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -70,3 +70,17 @@ test('the lean path keeps credentials until five minutes before they expire, the
   const together = await Promise.all([fresh(), fresh(), fresh()])
   assert.deepEqual(together.map((c) => c.accessKeyId), ['KEY5', 'KEY5', 'KEY5'], 'callers waiting together share one ask')
 })
+
+test('the lean path declines endpoints that do not sign with plain SigV4 (S3 Express directory buckets): the SDK copies there', async () => {
+  const { LeanS3 } = await import('../../src/storage/lean-s3.ts')
+  const client = createS3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }, { maxAttempts: 1 })
+  const signal = new AbortController().signal
+  try {
+    const plain = await LeanS3.open(client, 'lake', { maxSockets: 2, timeoutMs: 1000, signal })
+    assert.ok(plain, 'a general-purpose bucket: the lean path takes it')
+    plain.destroy()
+    assert.equal(await LeanS3.open(client, 'lake--use1-az4--x-s3', { maxSockets: 2, timeoutMs: 1000, signal }), undefined, 'a directory bucket (sigv4-s3express): declined')
+  } finally {
+    client.destroy()
+  }
+})
