@@ -97,102 +97,84 @@ const DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*([
 const ROOT_ATTRIBUTES = /^(\s+xmlns(:[A-Za-z_][A-Za-z0-9_.-]*)?\s*=\s*("[^"<&]*"|'[^'<&]*'))*\s*$/
 
 /**
- * Walks a ListBucketResult document tag by tag, as a strict XML reader would, and collects the
- * fields a page needs. A document is read only when it is whole: one root, every element closed
- * by its own name in turn, nothing but white space outside the root or between elements that
- * hold elements, and the root closed at the end. A page cut short (a server failing mid-stream
- * ends a chunked body cleanly), a duplicated span or a flipped byte that breaks the structure
- * is declined, never read as a shorter page. Undefined also for what this reader does not
- * expect (namespace prefixes, comments, CDATA, common prefixes, a field twice).
+ * Walks a ListBucketResult document as a strict XML reader would and collects the fields a page
+ * needs. A document is read only when it is whole: one root, closed at the end, every element
+ * closed by its own name, nothing but white space outside the root or between its elements. A
+ * page cut short (a server failing mid-stream ends a chunked body cleanly), a duplicated span or
+ * a flipped byte that breaks the structure is declined, never read as a shorter page. Each
+ * <Contents> is checked whole by one regex (native code: quick from the first page on, before the
+ * JIT warms up); the few elements around them are walked one by one. Undefined also for what
+ * this reader does not expect (namespace prefixes, comments, CDATA, white space between the
+ * elements of a <Contents>, common prefixes, a field twice); the SDK reads those.
  */
 function walk(parts: string[]): RawPage | undefined {
   const page: RawPage = { contents: [], fields: new Map() }
-  const open: string[] = []
-  let rootClosed = false
-  let leafFrom = -1 // where the text of the element just opened starts, until another tag comes
-  let current: RawPage['contents'][number] | undefined
+  const root = { state: 'before' as 'before' | 'open' | 'closed' }
   for (const xml of parts) {
-    if (NOT_XML_CHARACTER.test(xml) || xml.includes(']]>')) return undefined
-    let nextAmp = xml.indexOf('&') // kept ahead of the reading point: one scan of the part in all
+    // Characters XML allows nowhere, and an "&" that starts no entity this reader decodes: once per part, not per element.
+    if (NOT_XML_CHARACTER.test(xml) || xml.includes(']]>') || UNUSUAL_TEXT.test(xml)) return undefined
     let at = 0
     for (;;) {
-      const lt = xml.indexOf('<', at)
-      if (lt < 0) {
-        if (leafFrom < 0 && !SPACE.test(xml.slice(at))) return undefined // text outside a leaf, or a leaf cut off
-        break
-      }
-      if (leafFrom < 0 && lt > at && !SPACE.test(xml.slice(at, lt))) return undefined
-      const first = xml.charCodeAt(lt + 1)
-      if (first === 47 /* / */) {
-        const name = open.pop()
-        const gt = lt + 2 + (name?.length ?? 0)
-        if (name === undefined || xml.charCodeAt(gt) !== 62 || !xml.startsWith(name, lt + 2)) return undefined
-        if (leafFrom >= 0) {
-          if (nextAmp >= 0 && nextAmp < leafFrom) nextAmp = xml.indexOf('&', leafFrom)
-          // Text with an "&" is cut here and checked; other text only where the page keeps it.
-          const text = nextAmp >= 0 && nextAmp < lt ? xml.slice(leafFrom, lt) : undefined
-          if (text !== undefined && UNUSUAL_TEXT.test(text)) return undefined
-          if (!leaf(page, open, name, text, xml, leafFrom, lt, current)) return undefined
-        }
-        if (name === 'Contents' && open.length === 1) current = undefined
-        if (!open.length) rootClosed = true
-        leafFrom = -1
-        at = gt + 1
-        continue
-      }
-      if (first === 63 /* ? */) {
-        // The XML declaration: only before the root.
-        const gt = xml.indexOf('>', lt)
-        if (gt < 0 || open.length || rootClosed || page.contents.length || !DECLARATION.test(xml.slice(lt, gt + 1))) return undefined
-        leafFrom = -1
-        at = gt + 1
-        continue
-      }
-      if (rootClosed) return undefined
-      let end = lt + 1
-      while (isNameCharacter(xml.charCodeAt(end))) end++
-      const name = xml.slice(lt + 1, end)
-      const after = xml.charCodeAt(end)
-      let gt = end
-      let selfClosing = false
-      if (after === 47 /* / */) (selfClosing = true), (gt = end + 1)
-      else if (after !== 62 /* > */) {
-        // Attributes, on the root only (its xmlns); anything else here (a namespace prefix, "<!") is declined.
-        gt = xml.indexOf('>', end)
-        if (open.length || gt < 0 || (after !== 32 && after !== 9 && after !== 10 && after !== 13)) return undefined
-        selfClosing = xml.charCodeAt(gt - 1) === 47
-        if (!ROOT_ATTRIBUTES.test(xml.slice(end, selfClosing ? gt - 1 : gt))) return undefined
-      }
-      const start = xml.charCodeAt(lt + 1)
-      if (xml.charCodeAt(gt) !== 62 || end === lt + 1 || (start >= 48 && start <= 57) || start === 45 || start === 46) return undefined
-      if (!open.length && name !== 'ListBucketResult') return undefined
-      if (open.length === 1 && name === 'CommonPrefixes') return undefined
-      if (open.length === 1 && name === 'Contents') page.contents.push((current = {}))
-      if (selfClosing) {
-        if (!leaf(page, open, name, '', xml, 0, 0, current)) return undefined
-      } else open.push(name)
-      leafFrom = selfClosing ? -1 : gt + 1
-      at = gt + 1
+      const start = xml.indexOf('<Contents>', at)
+      if (!rootLevel(xml, at, start < 0 ? xml.length : start, page, root)) return undefined
+      if (start < 0) break
+      const end = xml.indexOf('</Contents>', start) + '</Contents>'.length
+      if (root.state !== 'open' || end < '</Contents>'.length) return undefined
+      const contents = contentsOf(xml, start, end)
+      if (!contents) return undefined
+      page.contents.push(contents)
+      at = end
     }
   }
-  return rootClosed ? page : undefined
+  return root.state === 'closed' ? page : undefined
 }
 
-/** Letters, digits, "_", "-" and "." (a name's first character is checked apart): no ":", so a namespace prefix ends the name. */
-function isNameCharacter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46
+// One <Contents> as servers write it: leaf elements, and elements of leaves (Owner, RestoreStatus),
+// with nothing between them. Leaf text holds no "<" (an "&" is checked for the whole part).
+const CONTENTS = /^<Contents>(?:<([A-Za-z_][\w.-]*)>(?:[^<]*|(?:<([A-Za-z_][\w.-]*)>[^<]*<\/\2>|<[A-Za-z_][\w.-]*\/>)*)<\/\1>|<[A-Za-z_][\w.-]*\/>)*<\/Contents>$/
+
+/** The key, size and ETag of the <Contents> at xml[start, end), or undefined when it is not whole or holds a field twice. */
+function contentsOf(xml: string, start: number, end: number): RawPage['contents'][number] | undefined {
+  const text = xml.slice(start, end)
+  if (!CONTENTS.test(text)) return undefined
+  const contents: RawPage['contents'][number] = {}
+  for (const f of CONTENTS_FIELDS) {
+    const open = text.indexOf(f.open)
+    if (open < 0) continue
+    // Once only, anywhere in it (one inside an <Owner> would be another element's).
+    if (text.indexOf(f.open, open + 1) >= 0 || text.includes(f.empty)) return undefined
+    contents[f.field] = text.slice(open + f.open.length, text.indexOf(f.close, open))
+  }
+  return contents
 }
 
-/** A leaf element's text (`text`, else xml[from, to)), kept where the page needs it; false when a field comes twice. */
-function leaf(page: RawPage, open: string[], name: string, text: string | undefined, xml: string, from: number, to: number, current: RawPage['contents'][number] | undefined): boolean {
-  if (open.length === 1) {
-    if (page.fields.has(name)) return false
-    page.fields.set(name, text ?? xml.slice(from, to))
-  } else if (open.length === 2 && current && open[1] === 'Contents') {
-    const field = name === 'Key' ? 'key' : name === 'Size' ? 'size' : name === 'ETag' ? 'etag' : undefined
-    if (field === undefined) return true
-    if (current[field] !== undefined) return false
-    current[field] = text ?? xml.slice(from, to)
+const CONTENTS_FIELDS = (['Key', 'Size', 'ETag'] as const).map((tag) => ({ open: `<${tag}>`, close: `</${tag}>`, empty: `<${tag}/>`, field: tag === 'ETag' ? 'etag' : tag === 'Key' ? 'key' : 'size' } as const))
+
+// One thing at the root level: the XML declaration, the root's start or end tag, or a leaf of the root.
+const ROOT_ITEM = /[ \t\r\n]*(?:(<\?xml[^>]*>)|<ListBucketResult((?:[ \t\r\n][^>]*)?)>|(<\/ListBucketResult>)|<([A-Za-z_][\w.-]*)>([^<]*)<\/\4>|<([A-Za-z_][\w.-]*)\/>)/y
+
+/** The root-level stretch xml[from, to) between <Contents> elements: the declaration, the root's tags and its leaves, in order. */
+function rootLevel(xml: string, from: number, to: number, page: RawPage, root: { state: 'before' | 'open' | 'closed' }): boolean {
+  ROOT_ITEM.lastIndex = from
+  while (ROOT_ITEM.lastIndex < to) {
+    const at = ROOT_ITEM.lastIndex
+    if (SPACE.test(xml.slice(at, to))) return true
+    const m = ROOT_ITEM.exec(xml)
+    if (!m || ROOT_ITEM.lastIndex > to) return false
+    const [, declaration, attributes, close, name, text, empty] = m
+    if (declaration !== undefined) {
+      if (root.state !== 'before' || page.fields.size || !DECLARATION.test(declaration)) return false
+    } else if (attributes !== undefined) {
+      if (root.state !== 'before' || (attributes && !ROOT_ATTRIBUTES.test(attributes))) return false
+      root.state = 'open'
+    } else if (close !== undefined) {
+      if (root.state !== 'open') return false
+      root.state = 'closed'
+    } else {
+      const field = name ?? empty!
+      if (root.state !== 'open' || field === 'Contents' || field === 'CommonPrefixes' || page.fields.has(field)) return false
+      page.fields.set(field, text ?? '')
+    }
   }
   return true
 }

@@ -110,3 +110,13 @@ test('Go servers quote ETags with &#34;: read as a quoted ETag', () => {
   const xml = body(['a']).replace(/&quot;/g, '&#34;')
   assert.equal(parseListBucketResult(xml)?.objects[0]?.etag, `"${'0'.repeat(32)}"`)
 })
+
+test('a page whose object holds a field twice, or whose root holds one twice, is declined, not read one way or the other', () => {
+  const page = body(['a', 'b'])
+  assert.ok(parseListBucketResult(page), 'the page as sent')
+  assert.equal(parseListBucketResult(page.replace('<Key>a</Key>', '<Key>a</Key><Key>z</Key>')), undefined, 'two keys in one object')
+  assert.equal(parseListBucketResult(page.replace('<Owner><ID>o</ID></Owner>', '<Owner><ID>o</ID><Key>z</Key></Owner>')), undefined, 'a key inside the owner')
+  assert.equal(parseListBucketResult(page.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>false</IsTruncated><IsTruncated>true</IsTruncated>')), undefined, 'IsTruncated twice')
+  assert.equal(parseListBucketResult(page.replace('</ListBucketResult>', '')), undefined, 'no root close: cut short')
+  assert.equal(parseListBucketResult(page.replace('<Contents>', '<Contents> ')), undefined, 'white space inside an object: left to the SDK')
+})
