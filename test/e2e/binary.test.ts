@@ -155,9 +155,10 @@ export default defineConfig({
   test('no bash needed: with bash gone from the machine (a mount namespace where it is an empty file), the binary copies with s5cmd', async () => {
     const bashes = ['/bin/bash', '/usr/bin/bash'].filter((b) => spawnSync('test', ['-e', b]).status === 0)
     // Each bash is covered by /dev/null, then the binary runs; the probe shows bash no longer runs there.
-    const hide = bashes.map((b) => `mount --bind /dev/null ${b}`).join(' && ')
+    // By their paths: PATH holds only the tools folder here.
+    const hide = bashes.map((b) => `/usr/bin/mount --bind /dev/null ${b}`).join(' && ')
     const script = `${hide} && { /bin/bash -c true 2>/dev/null && echo "bash still runs" || echo "no bash"; } && exec "$@"`
-    const r = await exec('unshare', ['-m', '/bin/sh', '-c', script, 'sh', binary, 'sync', '--engine', 's5cmd'], { ...env([tools]), DEST: 'no-bash' }, team)
+    const r = await exec('/usr/bin/unshare', ['-m', '/bin/sh', '-c', script, 'sh', binary, 'sync', '--engine', 's5cmd'], { ...env([tools]), DEST: 'no-bash' }, team)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /^no bash$/m, 'bash was hidden')
     assert.match(r.stdout, /engine s5cmd/)
