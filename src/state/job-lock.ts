@@ -50,6 +50,15 @@ export function jobStateName(job: ResolvedJob): string {
   return `${jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)}${part}`
 }
 
+export interface LockOptions {
+  /** Seconds to wait for a live holder (default: none, JobLockedError at once). */
+  waitSeconds?: number
+  warn: (message: string) => void
+  /** Another run took a lock this run held (it had stopped refreshing it): the run must stop. */
+  onLost?: (message: string) => void
+  dir?: string
+}
+
 /**
  * One run per job (per shard), also across hosts that share the state dir: a lock is a lease.
  * Its holder refreshes it (four times a lease); a lock counts while it is refreshed, or while
@@ -62,15 +71,6 @@ export function jobStateName(job: ResolvedJob): string {
  * than deleting it, so the series never restarts under a slow taker. A state dir that cannot be
  * written runs without locks, with a warning, as it runs without a journal.
  */
-export interface LockOptions {
-  /** Seconds to wait for a live holder (default: none, JobLockedError at once). */
-  waitSeconds?: number
-  warn: (message: string) => void
-  /** Another run took a lock this run held (it had stopped refreshing it): the run must stop. */
-  onLost?: (message: string) => void
-  dir?: string
-}
-
 export async function lockJobs(jobs: readonly ResolvedJob[], o: LockOptions): Promise<JobLocks> {
   const folder = path.join(o.dir ?? stateDir(), 'locks')
   const unlocked = (why: string) => o.warn(`no job lock (cannot write ${folder}: ${why}): nothing stops a second run of these jobs meanwhile`)
