@@ -1,4 +1,3 @@
-import { orNeverSettles } from '../util/never-settles.ts'
 import { cosmiconfig } from 'cosmiconfig'
 import path from 'node:path'
 import { access } from 'node:fs/promises'
@@ -6,6 +5,7 @@ import { ConfigError } from '../api/errors.ts'
 import { ExportsNothing, loadConfigModule, type LakesyncModules } from './bundle-config.ts'
 import { validateConfig } from './validate.ts'
 import type { ConfigContext, UserConfig } from '../api/config.ts'
+import { orNeverSettles } from '../util/never-settles.ts'
 
 export const CONFIG_FILES = [
   'lakesync.config.ts',

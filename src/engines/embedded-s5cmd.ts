@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, type Stats } from 'node:fs'
 import { chmod, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
@@ -53,8 +52,9 @@ export async function installEmbeddedS5cmd(meta: EmbeddedMeta, env = process.env
   const unsafe = await unsafeDir(dir)
   if (unsafe) return { unusable: `the cache dir ${dir} ${unsafe}, so the s5cmd there could be swapped; set LAKESYNC_CACHE_DIR to a folder of your own that only you can write` }
   await removeStale(dir, path.basename(target))
-  const present = (await lstat(target).catch(() => undefined)) !== undefined
-  const existing = (await ownRegularFile(target)) ? await sha256OfFile(target).catch(() => undefined) : undefined
+  const entry = await lstat(target).catch(() => undefined)
+  // Only a regular file of this user's that no one else may write is hashed and run (a link is replaced).
+  const existing = entry?.isFile() && !sharedWithOthers(entry) ? await sha256OfFile(target).catch(() => undefined) : undefined
   if (existing === meta.sha256) return { path: target, replaced: false }
   const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
@@ -63,7 +63,7 @@ export async function installEmbeddedS5cmd(meta: EmbeddedMeta, env = process.env
     if ((await sha256OfFile(temporary)) !== meta.sha256) throw new Error('the written copy does not match its SHA-256')
     await chmod(temporary, 0o755)
     await rename(temporary, target)
-    return { path: target, replaced: present }
+    return { path: target, replaced: entry !== undefined }
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined)
     return { unusable: `cannot write it to ${dir} (${(error as Error).message}); set LAKESYNC_CACHE_DIR to a writable folder` }
@@ -77,17 +77,15 @@ async function unsafeDir(dir: string): Promise<string | undefined> {
   const info = await lstat(dir)
   if (info.isSymbolicLink()) return 'is a symbolic link'
   if (!info.isDirectory()) return 'is not a folder'
+  return sharedWithOthers(info)
+}
+
+/** Why others could change this file or folder: another owner, or write access for group or others; undefined when only this user can. */
+function sharedWithOthers(info: Stats): string | undefined {
   const uid = process.getuid?.()
   if (uid !== undefined && info.uid !== uid) return `belongs to another user (uid ${info.uid})`
   if (info.mode & 0o022) return `may be written by others (mode ${(info.mode & 0o777).toString(8)})`
   return undefined
-}
-
-/** A regular file (not a link) of this user's that no one else may write. */
-async function ownRegularFile(file: string): Promise<boolean> {
-  const info = await lstat(file).catch(() => undefined)
-  const uid = process.getuid?.()
-  return Boolean(info?.isFile() && (uid === undefined || info.uid === uid) && !(info.mode & 0o022))
 }
 
 /** A temporary older than this was left by a killed run (a write takes well under a second). */

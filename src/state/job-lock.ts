@@ -120,7 +120,8 @@ async function acquire(folder: string, name: string, job: string, o: LockOptions
       await sleep(Math.min(1000, Math.max(10, deadline - Date.now())))
       continue
     }
-    const mine: Generation = { n: (top?.n ?? 0) + 1, file: path.join(folder, `${name}.${(top?.n ?? 0) + 1}.lock`) }
+    const next = (top?.n ?? 0) + 1
+    const mine: Generation = { n: next, file: path.join(folder, `${name}.${next}.lock`) }
     const created = await createExclusive(mine.file, JSON.stringify(me)).catch((e: NodeJS.ErrnoException) => {
       if (UNWRITABLE.has(e.code ?? '')) return { unwritable: e.code! }
       throw e
@@ -128,12 +129,13 @@ async function acquire(folder: string, name: string, job: string, o: LockOptions
     if (typeof created === 'object') return created
     if (!created) continue // another taker created this generation first
     // A slow taker can create a generation that a later winner had already cleared away: a higher one wins.
-    if ((await generations(folder, name))[0]!.n > mine.n) {
+    const now = await generations(folder, name)
+    if (now[0]!.n > mine.n) {
       await unlink(mine.file).catch(() => {})
       continue
     }
     if (verdict.previous) o.warn(`took over the lock of job "${job}" from ${describe(verdict.previous.holder)}: ${verdict.previous.why}`)
-    for (const older of await generations(folder, name)) if (older.n < mine.n) await unlink(older.file).catch(() => {})
+    for (const older of now) if (older.n < mine.n) await unlink(older.file).catch(() => {})
     return new HeldLock(folder, name, mine, me, o)
   }
 }

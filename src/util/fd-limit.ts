@@ -29,6 +29,7 @@ export function concurrencyWithinLimit(asked: number, limit = openFileLimit()): 
   if (!limit) return { concurrency: asked }
   const fits = Math.max(1, Math.floor((limit.soft - RESERVE) / PER_COPY))
   if (asked <= fits) return { concurrency: asked }
-  const raise = limit.hard > limit.soft ? ` (\`ulimit -n ${Math.min(limit.hard, asked * PER_COPY + RESERVE)}\` before the run; the hard limit is ${limit.hard === Infinity ? 'unlimited' : limit.hard})` : ' (the hard limit too: raise it, for example LimitNOFILE= in a systemd unit)'
-  return { concurrency: fits, why: `--concurrency ${asked} needs about ${asked * PER_COPY + RESERVE} open files, and this process may open ${limit.soft}: running at concurrency ${fits}; raise the limit to go higher${raise}` }
+  const needed = asked * PER_COPY + RESERVE
+  const raise = limit.hard > limit.soft ? ` (\`ulimit -n ${Math.min(limit.hard, needed)}\` before the run; the hard limit is ${limit.hard === Infinity ? 'unlimited' : limit.hard})` : ' (the hard limit too: raise it, for example LimitNOFILE= in a systemd unit)'
+  return { concurrency: fits, why: `--concurrency ${asked} needs about ${needed} open files, and this process may open ${limit.soft}: running at concurrency ${fits}; raise the limit to go higher${raise}` }
 }

@@ -3,18 +3,16 @@
 // traditional engines. Each run exits within 5 s of the signal with 128 + its number, prints a
 // summary whose copies the destination holds, writes `run-end`, releases its lock, and the next
 // run leaves no multipart upload open. A double Ctrl-C the same, minus the summary.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdir, readFile } from 'node:fs/promises'
-import path from 'node:path'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { startFaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.ts'
 import { runCli, suiteStateDir } from '../helpers/cli.ts'
 import { putLarge } from '../helpers/big-object.ts'
 import { heldLocks } from '../helpers/locks.ts'
-import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+import { readJournal } from '../helpers/journal.ts'
+import { klinesBed } from '../helpers/klines-bed.ts'
 
 const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 type Signal = keyof typeof EXIT
@@ -58,25 +56,22 @@ const CASES: Case[] = [
 ]
 
 describe('interrupts end the run promptly, at any point', { concurrency: false }, () => {
-  let server: S3TestServer
+  // 300 days of 1m and 1h klines: 1,200 keys (zips and sidecars), two listing pages; and one large object.
+  const bed = klinesBed('interrupts', 300)
   before(async () => {
-    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
-    const client = server.client()
-    // 300 days of 1m and 1h klines: 1,200 keys (zips and sidecars), two listing pages.
-    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 300 }))
+    const client = bed.server.client()
     await putLarge(client, 'src-bucket', 'huge/30mb.bin', 30 * MB)
     client.destroy()
   })
-  after(() => server?.stop())
 
   CASES.forEach((c, i) => {
     test(`${c.signal}${c.twice ? ' twice' : ''}: ${c.name}`, { timeout: 120_000 }, async () => {
-      const proxy = await startFaultProxy(server.port, { delayMs: (r) => c.delay(r) })
+      const proxy = await startFaultProxy(bed.server.port, { delayMs: (r) => c.delay(r) })
       const silent = c.twice ? await silentServer() : undefined
       const state = await suiteStateDir(`interrupts-${i}`)
       const to = `case-${i}/`
       const args = ['sync', '--from', `s3://src-bucket/${c.from}`, '--to', `s3://dst-bucket/${to}`, '--endpoint', proxy.endpoint, ...c.args, ...(silent ? ['--pushgateway', silent.url] : [])]
-      const env = { ...server.env, LAKESYNC_STATE_DIR: state }
+      const env = { ...bed.server.env, LAKESYNC_STATE_DIR: state }
       try {
         const againWhen = c.twice ? (stdout: string) => /bytes through this host/.test(stdout) : undefined
         const r = await runCli(args, { env, pathWithTools: true, signal: c.signal, againWhen, signalWhen: async () => c.when(proxy.requests) })
@@ -88,7 +83,7 @@ describe('interrupts end the run promptly, at any point', { concurrency: false }
         assert.deepEqual(journal.filter((l) => l.type === 'run-end').map((l) => l.exitCode), [EXIT[c.signal]], 'run-end written, with the exit code')
         // What the journal and the summary call copied is at the destination.
         const copied = journal.filter((l) => l.type === 'item' && l.action === 'copied').map((l) => l.destKey as string)
-        const client = server.client()
+        const client = bed.server.client()
         for (const key of copied) await client.send(new HeadObjectCommand({ Bucket: 'dst-bucket', Key: key }))
         if (c.twice) assert.match(r.stderr, /second SIGINT: stopping at once/)
         {
@@ -99,7 +94,7 @@ describe('interrupts end the run promptly, at any point', { concurrency: false }
         }
         assert.deepEqual(await heldLocks(state), [], 'the lock is released')
         // The next run finishes the job and leaves no multipart upload open.
-        const again = await runCli(args.filter((a) => a !== silent?.url && a !== '--pushgateway').map((a) => (a === proxy.endpoint ? server.endpoint : a)), { env, pathWithTools: true })
+        const again = await runCli(args.filter((a) => a !== silent?.url && a !== '--pushgateway').map((a) => (a === proxy.endpoint ? bed.server.endpoint : a)), { env, pathWithTools: true })
         assert.equal(again.code, 0, again.stdout + again.stderr)
         const open = (await client.send(new ListMultipartUploadsCommand({ Bucket: 'dst-bucket', Prefix: to }))).Uploads ?? []
         assert.deepEqual(open.map((u) => u.Key), [], 'no multipart upload left open')
@@ -118,11 +113,4 @@ async function silentServer() {
   const server = createServer((s) => void sockets.add(s))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => (sockets.forEach((s) => s.destroy()), server.close()) }
-}
-
-async function readJournal(state: string): Promise<Record<string, unknown>[]> {
-  const runs = path.join(state, 'runs')
-  const [file] = await readdir(runs)
-  assert.ok(file, 'a journal')
-  return (await readFile(path.join(runs, file), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l))
 }

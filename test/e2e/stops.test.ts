@@ -2,42 +2,33 @@
 // why), the journal's run-end, the lock released and a documented non-zero exit code: a listing
 // that fails mid-run, a temp dir that cannot be made, credentials refused mid-run, a descriptor
 // limit below the concurrency asked, and a config whose promise never settles.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
 import { s3Error, startFaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.ts'
 import { runCli, suiteStateDir } from '../helpers/cli.ts'
 import { heldLocks } from '../helpers/locks.ts'
-import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
+import { readJournal } from '../helpers/journal.ts'
+import { klinesBed } from '../helpers/klines-bed.ts'
 
 describe('failures after the start end with a summary', { concurrency: false }, () => {
-  let server: S3TestServer
-  before(async () => {
-    server = await startS3Server('versitygw', { buckets: ['src-bucket', 'dst-bucket'] })
-    const client = server.client()
-    // 1,200 keys: two listing pages.
-    await putAll(client, 'src-bucket', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'], days: 300 }))
-    client.destroy()
-  })
-  after(() => server?.stop())
+  // 1,200 keys: two listing pages.
+  const bed = klinesBed('stops', 300)
 
   /** A run of `args` with a state dir of its own: its result, its journal's run-end code, and its locks still held. */
   const run = async (name: string, args: string[], o: { endpoint?: string; env?: Record<string, string>; wrap?: string[] } = {}) => {
     const state = await suiteStateDir(`stops-${name}`)
-    const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${name}/`, '--endpoint', o.endpoint ?? server.endpoint, ...args], { env: { ...server.env, LAKESYNC_STATE_DIR: state, ...o.env }, wrap: o.wrap })
-    const runs = path.join(state, 'runs')
-    const journal = (await readdir(runs).catch(() => [] as string[])).length ? await readFile(path.join(runs, (await readdir(runs))[0]!), 'utf8') : ''
-    const end = journal.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.type === 'run-end')
+    const r = await runCli(['sync', '--from', 's3://src-bucket/', '--to', `s3://dst-bucket/${name}/`, '--endpoint', o.endpoint ?? bed.server.endpoint, ...args], { env: { ...bed.server.env, LAKESYNC_STATE_DIR: state, ...o.env }, wrap: o.wrap })
+    const end = (await readJournal(state)).find((l) => l.type === 'run-end')
     return { ...r, runEnd: end?.exitCode as number | undefined, held: await heldLocks(state) }
   }
 
   test('a listing that fails mid-run: the summary says what was copied, then the error; exit 1', async () => {
     // The first page of the source answers; every page after it (by token or start key) is refused.
     const later = (r: ProxiedRequest) => r.list && r.path.startsWith('/src-bucket') && (r.query.has('continuation-token') || r.query.has('start-after'))
-    const proxy = await startFaultProxy(server.port, { answer: (r) => (later(r) ? { status: 403, body: s3Error('AccessDenied', 'Access Denied') } : undefined) })
+    const proxy = await startFaultProxy(bed.server.port, { answer: (r) => (later(r) ? { status: 403, body: s3Error('AccessDenied', 'Access Denied') } : undefined) })
     try {
       const r = await run('listing', ['--concurrency', '16'], { endpoint: proxy.endpoint })
       assert.equal(r.code, 1, r.stdout + r.stderr)
@@ -63,7 +54,7 @@ describe('failures after the start end with a summary', { concurrency: false }, 
 
   test('credentials refused mid-run (ExpiredToken): the job stops at the first refusal, not after every item', async () => {
     let copies = 0
-    const proxy = await startFaultProxy(server.port, { answer: (r) => (r.copy && ++copies > 50 ? { status: 400, body: s3Error('ExpiredToken', 'The provided token has expired.') } : undefined) })
+    const proxy = await startFaultProxy(bed.server.port, { answer: (r) => (r.copy && ++copies > 50 ? { status: 400, body: s3Error('ExpiredToken', 'The provided token has expired.') } : undefined) })
     try {
       const r = await run('expired', ['--concurrency', '8'], { endpoint: proxy.endpoint })
       assert.equal(r.code, 1, r.stdout + r.stderr)
@@ -79,7 +70,7 @@ describe('failures after the start end with a summary', { concurrency: false }, 
 
   test('copies accepted and never answered: the stall guard says what it waits for, then fails them at twice the limit, exit 1', { timeout: 120_000 }, async () => {
     // Every copy is held at the proxy; the socket timeout is far off, so only the guard can end the wait.
-    const proxy = await startFaultProxy(server.port, { delayMs: (r) => (r.copy ? 600_000 : 0) })
+    const proxy = await startFaultProxy(bed.server.port, { delayMs: (r) => (r.copy ? 600_000 : 0) })
     try {
       const started = performance.now()
       const r = await run('stalled', ['--concurrency', '4'], { endpoint: proxy.endpoint, env: { LAKESYNC_STALL_SECONDS: '2', LAKESYNC_SOCKET_TIMEOUT_SECONDS: '300' } })
@@ -107,11 +98,11 @@ describe('failures after the start end with a summary', { concurrency: false }, 
   test('a config whose promise never settles: exit 2 naming it, never a silent success', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-never-'))
     await writeFile(path.join(dir, 'lakesync.config.mjs'), `export default async () => new Promise(() => {})\n`)
-    const r = await runCli(['sync'], { cwd: dir, env: server.env })
+    const r = await runCli(['sync'], { cwd: dir, env: bed.server.env })
     assert.equal(r.code, 2, r.stdout + r.stderr)
     assert.match(r.stderr, /lakesync\.config\.mjs: the exported config function's promise never settles/)
     await writeFile(path.join(dir, 'lakesync.config.mjs'), `export default new Promise(() => {})\n`)
-    const tla = await runCli(['sync'], { cwd: dir, env: server.env })
+    const tla = await runCli(['sync'], { cwd: dir, env: bed.server.env })
     assert.equal(tla.code, 2, tla.stdout + tla.stderr)
     assert.match(tla.stderr, /the config in .*: loading it never finishes \(a top-level await or exported promise that never settles\)/)
   })

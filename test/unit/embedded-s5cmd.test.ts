@@ -3,23 +3,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, lstat, mkdir, readFile, readdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { embeddedPath, installEmbeddedS5cmd } from '../../src/engines/embedded-s5cmd.ts'
+import { inTempDir } from '../helpers/temp-dir.ts'
 
 const bytes = new TextEncoder().encode('#!/bin/sh\necho s5cmd\n')
 const meta = { version: 'v2.3.0-test', sha256: createHash('sha256').update(bytes).digest('hex') }
 const asset = () => bytes
 
-async function inTemp(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-cache-'))
-  try {
-    await fn(dir)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
+const inTemp = (fn: (dir: string) => Promise<void>) => inTempDir('lakesync-cache-', fn)
 
 test('a cache dir others may write, or that is a link, is refused with the reason; nothing is written there', () => inTemp(async (dir) => {
   const open = path.join(dir, 'open')

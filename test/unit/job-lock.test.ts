@@ -1,24 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { JobLockedError, jobStateName, lockJobs } from '../../src/state/job-lock.ts'
 import { processState, thisProcess } from '../../src/state/process-identity.ts'
 import type { ResolvedJob } from '../../src/api/config.ts'
+import { inTempDir as inTemp } from '../helpers/temp-dir.ts'
 
 const job = { name: 'daily', source: { bucket: 'src', prefix: 'data/' }, destination: { bucket: 'lake', prefix: 'mirror/' } } as unknown as ResolvedJob
 const lockFile = (dir: string, n: number) => path.join(dir, 'locks', `${jobStateName(job)}.${n}.lock`)
 
-async function inTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-lock-'))
-  try {
-    await fn(dir)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
+const inTempDir = (fn: (dir: string) => Promise<void>) => inTemp('lakesync-lock-', fn)
 
 /** A lock as another run would have left it: `holder` over this process's identity, aged `ageSeconds`. */
 async function plant(dir: string, n: number, holder: Record<string, unknown>, ageSeconds = 0) {
