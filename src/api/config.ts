@@ -52,8 +52,13 @@ export interface ConnectionConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   /** Unsigned requests, for public buckets such as data.binance.vision. */
   anonymous?: boolean
-  /** Path-style addressing; on by default for custom endpoints. */
+  /** Path-style addressing; on by default for endpoints other than AWS's own. */
   pathStyle?: boolean
+  /**
+   * The S3 service this endpoint belongs to, for S3-compatible clouds with regional endpoints:
+   * connections naming one service copy server-side between each other. AWS needs none.
+   */
+  service?: string
 }
 
 /** A bucket and prefix, optionally on a named connection. */
@@ -74,7 +79,11 @@ export type JobOptions = OptionValues
 export interface JobConfig extends JobOptions {
   source: SourceInput
   destination: LocationInput
-  /** Connection for both sides unless a side names its own. */
+  /**
+   * Connection for both sides unless a side names its own. A Binance selection reads the public
+   * archive through its own connection (anonymous, ap-northeast-1) unless it names another, so
+   * there this is the destination's.
+   */
   connection?: string
   /** Globs matched against the key relative to the source prefix. */
   include?: string[]
@@ -111,9 +120,9 @@ export interface ResolvedJob extends ResolvedOptions {
   source: ResolvedLocation & { binance?: BinanceSelector }
   /** The part of a source key that the destination key does not repeat. */
   stripPrefix: string
-  /** Both sides on one endpoint (any spelling): a server-side copy is possible at all. Decided once, at resolve time. */
-  sameEndpoint: boolean
-  /** Both sides on one endpoint with one identity: the copy reads the source as the listing does; s5cmd can carry it. */
+  /** Both sides on one S3 service (any region, any spelling of its endpoint): a server-side copy is possible at all. */
+  sameService: boolean
+  /** Both sides on one service with one identity: the copy reads the source as the listing does. */
   sameIdentity: boolean
   keyMap?: (key: string) => string
   /** Internal (bench samples): only source keys it accepts take part. */
@@ -153,10 +162,14 @@ export interface ModeDecision {
 
 export interface ModeContext {
   job: ResolvedJob
-  /** Both sides on one endpoint (a server-side copy is possible at all). */
+  /** Both sides on one S3 service (a server-side copy is possible at all). */
+  sameService: boolean
+  /** @deprecated the same as `sameService` (before regions, a service was one endpoint). */
   sameEndpoint: boolean
   /** Both sides use one identity, so the copy reads the source as the listing does: no probe needed. */
   sameIdentity: boolean
+  /** The route in words: `one S3 service (AWS, ap-northeast-1 -> us-east-1)` or `two S3 services (…; …)`. */
+  route: string
   s5cmdAvailable: boolean
   probe: {
     /** Whether the destination's identity may read the source (a server-side copy needs that). */

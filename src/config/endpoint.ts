@@ -1,5 +1,3 @@
-import type { ConnectionConfig } from '../api/config.ts'
-
 /**
  * Endpoints are compared in one canonical form, so that two spellings of one server
  * (a trailing slash, `localhost` for 127.0.0.1, an upper-case host, the default port) are
@@ -57,11 +55,3 @@ export function describeEndpoint(endpoint: string | undefined, env = process.env
   return fromEnv ? `${redactUserinfo(fromEnv.url)} (from ${fromEnv.variable})` : 'AWS S3'
 }
 
-/** A stable identity for "same endpoint and same principal": s5cmd needs that for both sides. */
-function connectionKey(conn: ConnectionConfig): string {
-  const who = conn.anonymous ? 'anonymous' : conn.credentials ? `key:${conn.credentials.accessKeyId}` : `profile:${conn.profile ?? ''}`
-  return `${canonicalEndpoint(conn.endpoint)}|${conn.region ?? ''}|${who}`
-}
-
-/** Same endpoint and same principal: a server-side copy reads the source as the listing does, and s5cmd can copy with one identity. */
-export const sameIdentity = (a: ConnectionConfig, b: ConnectionConfig) => connectionKey(a) === connectionKey(b)

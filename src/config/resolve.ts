@@ -1,6 +1,7 @@
 import { ConfigError } from '../api/errors.ts'
 import { JOB_OPTIONS, type OptionSpec, type ResolvedOptions } from '../api/options.ts'
-import { envEndpoint, hasUserinfo, redactUserinfo, sameEndpointUrl, sameIdentity } from './endpoint.ts'
+import { envEndpoint, hasUserinfo, redactUserinfo } from './endpoint.ts'
+import { sameIdentity, sameService } from './service.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
 import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts'
 import { selectionRoot } from '../sources/binance.ts'
@@ -50,7 +51,7 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     return { bucket, prefix, connectionName, connection: connections[connectionName]! }
   }
   const source: ResolvedJob['source'] = typeof job.source !== 'string' && job.source.kind === 'binance'
-    ? binanceSide(job.source, job.source.connection ?? job.connection, connections)
+    ? binanceSide(job.source, job.source.connection, connections)
     : side(job.source)
   const { source: _source, destination, connection: _connection, include, exclude, keyMap, ...own } = job
   // Defaults, then the config's defaults, then the job's own options (unset ones do not count).
@@ -60,7 +61,7 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     name,
     source,
     stripPrefix: source.binance ? '' : source.prefix,
-    sameEndpoint: sameEndpointUrl(source.connection.endpoint, dest.connection.endpoint),
+    sameService: sameService(source.connection, dest.connection),
     sameIdentity: sameIdentity(source.connection, dest.connection),
     destination: dest,
     include: include ?? [],
@@ -72,7 +73,10 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
 
 const withoutUndefined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 
-/** A Binance selection lists under its root folder, on its connection or the public archive's. */
+/**
+ * A Binance selection lists under its root folder, on the connection it names, else the public
+ * archive's (anonymous, in its own region): never the job's, which is the lake's.
+ */
 function binanceSide(sel: BinanceSelector, connectionName: string | undefined, connections: Record<string, ConnectionConfig>): ResolvedJob['source'] {
   return {
     bucket: sel.bucket ?? BINANCE_BUCKET,
@@ -86,7 +90,7 @@ function binanceSide(sel: BinanceSelector, connectionName: string | undefined, c
 /** Copying a prefix into itself (or into a part of itself) would feed on its own output. */
 function overlapProblem(job: ResolvedJob): string | undefined {
   const { source: s, destination: d } = job
-  if (s.bucket !== d.bucket || !job.sameEndpoint) return
+  if (s.bucket !== d.bucket || !job.sameService) return
   if (s.prefix === d.prefix) return `source and destination are the same place (s3://${s.bucket}/${s.prefix}); choose another destination prefix`
   if (d.prefix.startsWith(s.prefix)) return `destination s3://${d.bucket}/${d.prefix} lies inside the source s3://${s.bucket}/${s.prefix}, so it would copy into itself; choose a destination outside the source`
   if (s.prefix.startsWith(d.prefix)) return `source s3://${s.bucket}/${s.prefix} lies inside the destination s3://${d.bucket}/${d.prefix}; choose a destination that does not contain the source`

@@ -88,12 +88,12 @@ function optionProblem(spec: OptionSpec, v: unknown): string | undefined {
 
 function checkConnection(c: unknown, path: string, add: Add) {
   if (!isObject(c)) return add(path, `expected a connection object, got ${describe(c)}`)
-  unknownKeys(c, ['endpoint', 'region', 'profile', 'credentials', 'anonymous', 'pathStyle'], path, add)
+  unknownKeys(c, ['endpoint', 'region', 'profile', 'credentials', 'anonymous', 'pathStyle', 'service'], path, add)
   if (typeof c.endpoint === 'string' && hasUserinfo(c.endpoint)) {
     add(`${path}.endpoint`, `${redactUserinfo(c.endpoint)}: an endpoint must not carry user:password (it would show in logs and process lists); remove it and give credentials through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or the connection's credentials`)
     return
   }
-  for (const k of ['endpoint', 'region', 'profile'] as const) {
+  for (const k of ['endpoint', 'region', 'profile', 'service'] as const) {
     if (c[k] !== undefined && (typeof c[k] !== 'string' || c[k] === '')) add(`${path}.${k}`, `expected a non-empty string, got ${describe(c[k])}`)
   }
   if (typeof c.endpoint === 'string' && c.endpoint && !/^https?:\/\/[^/\s]+/.test(c.endpoint)) {

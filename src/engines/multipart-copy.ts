@@ -20,7 +20,7 @@ export async function multipartCopy(item: CopyItem, ctx: EngineContext): Promise
   const Bucket = job.destination.bucket
   const Key = item.destKey
   const CopySource = encodeCopySource(job.source.bucket, item.key)
-  const head = await destClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: item.key }), { abortSignal: signal })
+  const head = await ctx.sourceClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: item.key }), { abortSignal: signal })
   const { UploadId } = await destClient.send(
     new CreateMultipartUploadCommand({ Bucket, Key, ContentType: head.ContentType, Metadata: head.Metadata, ContentEncoding: head.ContentEncoding, CacheControl: head.CacheControl, ContentDisposition: head.ContentDisposition }),
     { abortSignal: signal },

@@ -1,16 +1,31 @@
 import { shellQuote } from '../util/shell-quote.ts'
 import type { CopyItem } from './types.ts'
+import type { ResolvedJob } from '../api/config.ts'
+import { serviceOf } from '../config/service.ts'
 
 export const s3Url = (bucket: string, key: string) => `s3://${bucket}/${key}`
 
 /**
  * One `cp` line per item. `--raw` stops s5cmd from expanding * and ? in keys;
- * `--metadata-directive COPY` keeps content type and user metadata.
+ * `--metadata-directive COPY` keeps content type and user metadata; `regionFlags` (s5cmdRegions)
+ * send each side's requests to its bucket's region.
  */
-export function batchLine(item: Pick<CopyItem, 'key' | 'destKey'>, sourceBucket: string, destBucket: string): string {
+export function batchLine(item: Pick<CopyItem, 'key' | 'destKey'>, sourceBucket: string, destBucket: string, regionFlags = ''): string {
   const src = shellQuote(s3Url(sourceBucket, item.key))
   const dst = shellQuote(s3Url(destBucket, item.destKey))
-  return `cp --raw --metadata-directive COPY ${src} ${dst}`
+  return `cp --raw --metadata-directive COPY ${regionFlags}${src} ${dst}`
+}
+
+/**
+ * On AWS, `--source-region R --destination-region R ` for a job whose buckets were placed in
+ * their regions (route/bucket-regions.ts): s5cmd would otherwise ask each bucket's region itself
+ * or send everything to AWS_REGION. Elsewhere nothing: one endpoint serves every bucket.
+ */
+export function s5cmdRegions(job: Pick<ResolvedJob, 'source' | 'destination'>): string {
+  const from = job.source.connection.region
+  const to = job.destination.connection.region
+  if (!serviceOf(job.destination.connection).aws || !from || !to) return ''
+  return `--source-region ${shellQuote(from)} --destination-region ${shellQuote(to)} `
 }
 
 export interface S5cmdResult {

@@ -1,7 +1,7 @@
 import type { sh as Shell } from '../util/sh.ts'
 import type { ConnectionConfig } from '../api/config.ts'
 import { isBatchSafeKey } from '../storage/keys.ts'
-import { batchLine, parseS5cmdLine, s3Url } from './s5cmd-batch.ts'
+import { batchLine, parseS5cmdLine, s3Url, s5cmdRegions } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 import { COPY_OBJECT_LIMIT } from './copy-source.ts'
 import { classify } from '../storage/errors.ts'
@@ -57,6 +57,7 @@ function openBatch(sh: typeof Shell, binary: string, ctx: EngineContext, onOutco
   const src = job.source.bucket
   const dst = job.destination.bucket
   const { env, flags } = s5cmdConnection(job.destination.connection)
+  const regionFlags = s5cmdRegions(job)
   const proc = sh({ env, signal, nothrow: true, quiet: true, store: { stdout: discard(), stderr: discard(), stdall: discard() } })`${binary} --json --numworkers ${job.concurrency} ${flags} run`
   // In flight, by the source URL (successes) and by the command text s5cmd prints (failures).
   const bySource = new Map<string, CopyItem>()
@@ -119,7 +120,7 @@ function openBatch(sh: typeof Shell, binary: string, ctx: EngineContext, onOutco
       bySource.set(s3Url(src, item.key), item)
       byCommand.set(command(item), item)
       if (!corked) (corked = true), stdin.cork(), process.nextTick(uncork)
-      if (!stdin.write(batchLine(item, src, dst) + '\n')) {
+      if (!stdin.write(batchLine(item, src, dst, regionFlags) + '\n')) {
         uncork()
         // A stopped s5cmd never drains: its closed stdin ends the wait too.
         await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import { ConfigError } from '../api/errors.ts'
 import { printableKey } from '../util/printable.ts'
 
 export type CopyReason = 'missing' | 'size-differs' | 'etag-differs' | 'republished'
-export type SkipReason = 'unchanged' | 'same-size' | 'unchanged-journal'
+export type SkipReason = 'unchanged' | 'same-size' | 'unchanged-journal' | 'written-after'
 
 export type PlanItem =
   | { action: 'copy'; key: string; destKey: string; size: number; etag: string; reason: CopyReason }
@@ -23,6 +23,7 @@ export const REASON_TEXT: Record<PlanItem['reason'], string> = {
   'same-size': 'same size (multipart ETag cannot be compared)',
   republished: 'source re-published (its ETag changed since the last copy)',
   'unchanged-journal': 'unchanged (same size and the source ETag recorded at the last copy)',
+  'written-after': 'unchanged (same size, written after the source last changed; this destination\'s ETags are not content hashes)',
   'absent-at-source': 'absent at the source',
 }
 
@@ -36,8 +37,19 @@ export interface DiffOptions {
   mapKey?: (relativeKey: string) => string
   /** Also yield destination objects that no source object maps to (and that the filters select). */
   extras?: boolean
-  /** The source ETag a destination key was last copied from (src/state/etag-memory.ts), for multipart ETags; read while the listings start. */
-  lastCopied?: Map<string, string> | Promise<Map<string, string>>
+  /** What earlier runs learned (src/state/etag-memory.ts); read while the listings start. */
+  lastCopied?: LastCopies | Promise<LastCopies>
+}
+
+/** What earlier runs of a job learned about its copies. */
+export interface LastCopies {
+  /** The source ETag each destination key was last copied from, for multipart source ETags. */
+  readonly known: ReadonlyMap<string, string>
+  /**
+   * The destination answers ETags that are not the MD5 of the bytes (SSE-KMS, SSE-C), as a
+   * copy's answer showed: its ETags say nothing about content, its LastModified does.
+   */
+  readonly opaqueDestination: boolean
 }
 
 /**
@@ -125,7 +137,7 @@ export async function mapSource(source: AsyncIterable<ListedObject[]> | Iterable
 }
 
 /** Decides each mapped source object against the destination objects streamed past it. */
-export async function* planMapped(mapped: Map<string, ListedObject>, destination: AsyncIterable<ListedObject[]>, lastCopied?: Map<string, string>): AsyncGenerator<PlanItem> {
+export async function* planMapped(mapped: Map<string, ListedObject>, destination: AsyncIterable<ListedObject[]>, lastCopied?: LastCopies): AsyncGenerator<PlanItem> {
   const found = new Map<string, ListedObject>()
   for await (const page of destination) for (const d of page) if (mapped.has(d.key)) found.set(d.key, d)
   for (const [destKey, s] of mapped) yield decide(s, destKey, found.get(destKey), lastCopied)
@@ -145,18 +157,26 @@ function mappedKey(mapKey: (k: string) => string, rel: string): string {
 }
 
 /**
- * The rules: missing → copy; size differs → copy; single-part ETags differ → copy; a multipart
- * source ETag other than the one recorded at the last copy (src/state/etag-memory.ts) → copy; else skip.
+ * The rules: missing → copy; size differs → copy; single-part ETags differ → copy, unless the
+ * destination's ETags are not content hashes and it was written after the source last changed;
+ * a multipart source ETag other than the one recorded at the last copy (src/state/etag-memory.ts)
+ * → copy; else skip.
  */
-function decide(s: ListedObject, destKey: string, other: ListedObject | undefined, lastCopied?: Map<string, string>): PlanItem {
+function decide(s: ListedObject, destKey: string, other: ListedObject | undefined, lastCopied?: LastCopies): PlanItem {
   const item = (action: 'copy' | 'skip', reason: CopyReason | SkipReason) => ({ action, reason, key: s.key, destKey, size: s.size, etag: s.etag }) as PlanItem
   if (!other) return item('copy', 'missing')
   if (other.size !== s.size) return item('copy', 'size-differs')
-  if (singlePart(s.etag) && singlePart(other.etag)) return sameEtag(other.etag, s.etag) ? item('skip', 'unchanged') : item('copy', 'etag-differs')
-  const remembered = lastCopied?.get(destKey)
+  if (singlePart(s.etag) && singlePart(other.etag)) {
+    if (sameEtag(other.etag, s.etag)) return item('skip', 'unchanged')
+    // Strictly later: a re-publish in the second of the copy is copied again rather than missed.
+    return lastCopied?.opaqueDestination && writtenAfter(other, s) ? item('skip', 'written-after') : item('copy', 'etag-differs')
+  }
+  const remembered = lastCopied?.known.get(destKey)
   if (remembered) return sameEtag(remembered, s.etag) ? item('skip', 'unchanged-journal') : item('copy', 'republished')
   return item('skip', 'same-size')
 }
+
+const writtenAfter = (dest: ListedObject, source: ListedObject) => dest.modified !== undefined && source.modified !== undefined && dest.modified > source.modified
 
 export function keyFilter(include: string[], exclude: string[]): (relativeKey: string) => boolean {
   if (!include.length && !exclude.length) return () => true

@@ -7,11 +7,11 @@ import { cutText } from '../util/printable.ts'
 import { listPages, type ListedObject } from '../storage/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
-import { diffListings, mapSource, planMapped, type PlanItem } from './diff.ts'
+import { diffListings, mapSource, planMapped, type LastCopies, type PlanItem } from './diff.ts'
 import { shardOfName } from './shard.ts'
 
 type Clients = { source: S3Client; dest: S3Client }
-type Options = { signal: AbortSignal; lastCopied?: Promise<Map<string, string>> }
+type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies> }
 
 /**
  * A Binance job's plan, series by series: each series folder is listed from its window's start

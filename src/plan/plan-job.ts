@@ -6,7 +6,7 @@ import { mapSpan, shardSpan } from './shard.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { planBinance } from './plan-binance.ts'
 import { preflighted } from '../storage/preflight.ts'
-import { diffListings, type PlanItem } from './diff.ts'
+import { diffListings, type LastCopies, type PlanItem } from './diff.ts'
 
 export interface JobPlan {
   /** Copies, skips (and with `extras`, deletions), in source key order. */
@@ -23,7 +23,7 @@ export interface JobPlan {
  * its share of the series, or one span of the prefix's keys (src/plan/shard.ts). The first page
  * of each listing is the preflight: an error there names its side.
  */
-export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3Client }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<Map<string, string>> }): JobPlan {
+export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3Client }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<LastCopies> }): JobPlan {
   if (job.source.binance) {
     const gaps: GapReport = { missing: [], stray: [], expected: 0 }
     return { items: planBinance(job, clients, o, gaps), gaps }

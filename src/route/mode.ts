@@ -1,7 +1,9 @@
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import type { ResolvedJob } from '../api/config.ts'
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
+import type { ConnectionConfig, ResolvedJob } from '../api/config.ts'
 import { PreflightError } from '../api/errors.ts'
-import { describeEndpoint } from '../config/endpoint.ts'
+import { describeRoute, serviceOf } from '../config/service.ts'
+import { sameEndpointUrl } from '../config/endpoint.ts'
+import { createS3Client } from '../storage/client.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
@@ -24,43 +26,72 @@ export interface Routes {
 }
 
 
+/**
+ * The destination's identity sent where the source lives: the probe asks with it whether a
+ * server-side copy may read the source, and must ask the source's region (S3 answers a request
+ * for a bucket of another region with a redirect, not with the bucket).
+ */
+export function destinationAtSource(job: ResolvedJob): ConnectionConfig {
+  const { source, destination } = job
+  const { endpoint: _endpoint, region: _region, pathStyle: _pathStyle, ...identity } = destination.connection
+  return { ...identity, ...pick(source.connection, 'endpoint', 'region', 'pathStyle') }
+}
+
+const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>
+
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
-export async function destinationCanReadSource(destClient: S3Client, job: ResolvedJob, signal: AbortSignal): Promise<boolean> {
+export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSignal): Promise<boolean> {
+  const client = createS3Client(destinationAtSource(job))
   const refused = (error: unknown) => {
     if (signal.aborted) throw error
     return isAccessRefused(error)
   }
-  let key: string | undefined
   try {
-    const page = await destClient.send(new ListObjectsV2Command({ Bucket: job.source.bucket, Prefix: job.source.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
-    key = page.Contents?.[0]?.Key
-  } catch (error) {
-    // Only a refusal answers the question; an unreachable endpoint or a missing bucket is a preflight failure.
-    if (refused(error)) return false
-    throw preflightError(error, `source s3://${job.source.bucket}/${job.source.prefix}`, job.source)
+    let key: string | undefined
+    try {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: job.source.bucket, Prefix: job.source.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
+      key = page.Contents?.[0]?.Key
+    } catch (error) {
+      // Only a refusal answers the question; an unreachable endpoint or a missing bucket is a preflight failure.
+      if (refused(error)) return false
+      throw preflightError(error, `source s3://${job.source.bucket}/${job.source.prefix}`, job.source)
+    }
+    if (!key) return true
+    // A key deleted since it was listed says nothing either way; the copies will tell.
+    return await client.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal }).then(() => true, (error) => !refused(error))
+  } finally {
+    client.destroy()
   }
-  if (!key) return true
-  // A key deleted since it was listed says nothing either way; the copies will tell.
-  return destClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal }).then(() => true, (error) => !refused(error))
+}
+
+/** Direct copies asked of an identity that may not read the source: every copy would be refused. */
+function cannotReadSource(job: ResolvedJob): PreflightError {
+  const { bucket, prefix } = job.source
+  return new PreflightError(
+    `job ${job.name}: --mode direct: the destination's identity (connection ${job.destination.connectionName}) may not read s3://${bucket}/${prefix}, and a server-side copy reads the source as the destination`,
+    `grant it s3:ListBucket on arn:aws:s3:::${bucket} and s3:GetObject on arn:aws:s3:::${bucket}/* (README "Running against AWS"), or use --mode auto to copy through this host`,
+  )
 }
 
 /** The job's mode: as requested, or for `auto` what the plugins decide from the probe. */
-export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5cmd: S5cmdLocation | undefined, destClient: S3Client, signal: AbortSignal): Promise<ModeDecision & { by?: string }> {
-  const same = job.sameEndpoint
+export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5cmd: S5cmdLocation | undefined, signal: AbortSignal): Promise<ModeDecision & { by?: string }> {
+  const same = job.sameService
   let decision: ModeDecision & { by?: string }
   if (job.mode !== 'auto') decision = { mode: job.mode, reason: `--mode ${job.mode} requested` }
   else {
     let probed: Promise<boolean> | undefined
-    const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(destClient, job, signal)) }
-    const chosen = await plugins.first('selectMode', { job, sameEndpoint: same, sameIdentity: job.sameIdentity, s5cmdAvailable: Boolean(s5cmd && !s5cmd.unusable), probe })
+    const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(job, signal)) }
+    const ctx = { job, sameService: same, sameEndpoint: same, sameIdentity: job.sameIdentity, route: describeRoute(job), s5cmdAvailable: Boolean(s5cmd && !s5cmd.unusable), probe }
+    const chosen = await plugins.first('selectMode', ctx)
     // The rule itself lives in autoMode(), present unless a config brings its own.
     if (!chosen) throw new PreflightError(`job ${job.name}: no plugin chose a mode for --mode auto`, 'keep autoMode() in the config\'s plugins (it is added unless the config brings its own), or set mode: direct or traditional')
     decision = { ...chosen.value, by: chosen.plugin }
   }
+  if (job.mode === 'direct' && same && !job.sameIdentity && !(await destinationCanReadSource(job, signal))) throw cannotReadSource(job)
   if (decision.mode === 'direct' && !same) {
     throw new PreflightError(
-      `job ${job.name}: --mode direct needs source and destination on one endpoint (source ${describeEndpoint(job.source.connection.endpoint)}, destination ${describeEndpoint(job.destination.connection.endpoint)})`,
-      'use --mode auto or --mode traditional to copy through this host',
+      `job ${job.name}: --mode direct needs source and destination on one S3 service, but they are on ${describeRoute(job)}`,
+      'use --mode auto or --mode traditional to copy through this host; for an S3-compatible cloud whose regions have their own endpoints, name it with the connections\' `service`',
     )
   }
   return decision
@@ -73,7 +104,7 @@ export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5c
  */
 export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined): { primary: Engine; reason: string } {
   if (job.engine === 's5cmd') {
-    const blocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : !job.sameIdentity ? 'source and destination use different connections, s5cmd copies with one' : undefined
+    const blocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : s5cmdCannotReach(job)
     if (blocker) throw new PreflightError(`job ${job.name}: --engine s5cmd is not usable: ${blocker}`, 'install s5cmd (npm run setup) or use --engine lean')
     // A bastion's read-only or full home must not stop the copy: the lean engine needs no file.
     if (s5cmd!.unusable) return { primary: leanEngine, reason: `lean, since the binary's own s5cmd is unusable: ${s5cmd!.unusable}` }
@@ -83,6 +114,17 @@ export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined)
   if (job.engine === 'lean') return { primary: leanEngine, reason: 'lean requested' }
   if (job.verify === 'checksum') return { primary: leanEngine, reason: "lean, since checksum verification needs CopyObject's SHA-256" }
   return { primary: leanEngine, reason: 'lean, fastest per copied object (s5cmd: --engine s5cmd)' }
+}
+
+/**
+ * s5cmd copies with the destination's identity and sends every request to one endpoint (or, on
+ * AWS, to each bucket's region by its --source-region/--destination-region).
+ */
+function s5cmdCannotReach(job: ResolvedJob): string | undefined {
+  if (!job.sameService) return `source and destination are on ${describeRoute(job)}, s5cmd copies server-side only`
+  const { source, destination } = job
+  if (serviceOf(destination.connection).aws || sameEndpointUrl(source.connection.endpoint, destination.connection.endpoint)) return undefined
+  return 'source and destination have different endpoints of one service, s5cmd sends to one'
 }
 
 /** The engines a job's items may take, given its mode. */

@@ -9,6 +9,7 @@ import type { PluginContainer } from '../plugins/container.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
 import { executePlan, type ExecuteHandlers } from './execute.ts'
 import { decideMode, routesFor, type Routes } from '../route/mode.ts'
+import { describePlaces, placeBuckets } from '../route/bucket-regions.ts'
 import { provenByAnswer, verifySizes } from '../verify/size.ts'
 import { EtagMemory } from '../state/etag-memory.ts'
 import { UploadRegistry } from '../state/upload-registry.ts'
@@ -45,25 +46,30 @@ export interface JobRunOptions {
 export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promise<JobSummary> {
   const { signal, emit, plugins } = options
   const fit = concurrencyWithinLimit(asked.concurrency)
-  const job = fit.why ? { ...asked, concurrency: fit.concurrency } : asked
+  let job = fit.why ? { ...asked, concurrency: fit.concurrency } : asked
   const counter = new RequestCounter()
   const limiter = job.maxRps ? new RateLimiter(job.maxRps, signal) : undefined
-  const clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
   const tally = new JobTally(job, counter, options.dryRun, emit, plugins)
   let uploads: UploadRegistry | undefined
+  let clients: ReturnType<typeof clientsFor> | undefined
   let failure: unknown
   await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix), ...(job.shard ? { shard: job.shard } : {}) })
   try {
     if (fit.why) await emit({ type: 'warning', job: job.name, message: fit.why })
-    const decision = await decideMode(job, plugins, options.s5cmd, clients.dest, signal)
+    // Every client below is built for its bucket's region, so no request meets a wrong-region answer.
+    const { job: placed, places } = await placeBuckets(job, signal, counter)
+    job = placed
+    clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
+    const decision = await decideMode(job, plugins, options.s5cmd, signal)
     const { routes, reason } = routesFor(job, decision.mode, options.s5cmd)
     tally.summary.mode = decision.mode
     tally.summary.engine = routes.primary.name
-    await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}` })
+    const regions = places.length ? `; regions: ${describePlaces(places)}` : ''
+    await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}${regions}` })
     if (!options.dryRun) uploads = await clearLeftovers(job, clients.dest, signal, emit)
     // Read while the listings start; the planner waits for it before its first decision.
     const memory = EtagMemory.open(job, { write: !options.dryRun })
-    const { items, gaps } = planJob(job, clients, { signal, extras: job.delete, lastCopied: memory.then((m) => m.known) })
+    const { items, gaps } = planJob(job, clients, { signal, extras: job.delete, lastCopied: memory })
     // Without --delete the plan holds no deletions: no generator between it and the engines.
     const plan = !job.delete ? (items as AsyncIterable<CopyOrSkip>) : applyDeletions(items, {
       client: clients.dest, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
@@ -91,7 +97,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     if (!signal.aborted) failure = error
   } finally {
     await uploads?.flush()
-    clients.destroy()
+    clients?.destroy()
   }
   if (failure) tally.summary.stopped = describeFailure(failure)
   const summary = await tally.end(signal.aborted)
@@ -124,7 +130,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     onSkip: (p) => tally.skipped(p),
     onBatchStart: (batch, engine) => tally.batchStarted(batch, engine),
     onOutcome: async (o: CopyOutcome, batch) => {
-      if (o.ok && o.item.etag) (await memory).remember(o.item.destKey, o.item.etag)
+      if (o.ok && o.item.etag) (await memory).remember(o.item.destKey, o.item.etag, o.etag)
       await tally.outcome(o, batch)
     },
     onBatchEnd: (batch) => tally.batchEnded(batch),

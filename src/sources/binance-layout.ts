@@ -1,8 +1,12 @@
 // The Binance public archive's layout (see test/fixtures/binance/README.md), as rules.
 
 export const BINANCE_BUCKET = 'data.binance.vision'
-/** The archive's own endpoint: path-style, since the bucket name has dots. Read anonymously. */
-export const BINANCE_CONNECTION = { endpoint: 'https://s3-ap-northeast-1.amazonaws.com', region: 'ap-northeast-1', anonymous: true, pathStyle: true } as const
+/**
+ * The archive's own endpoint, named so that an AWS_ENDPOINT_URL meant for the lake does not
+ * apply to it; path-style, since a dotted name cannot be a host under S3's TLS certificate.
+ * Read anonymously.
+ */
+export const BINANCE_CONNECTION = { endpoint: 'https://s3.ap-northeast-1.amazonaws.com', region: 'ap-northeast-1', anonymous: true } as const
 
 import type { Frequency, Market } from '../api/config.ts'
 

@@ -4,11 +4,16 @@ import path from 'node:path'
 import type { ResolvedJob } from '../api/config.ts'
 import { stateDir } from './journal.ts'
 import { makeDir } from '../util/make-dir.ts'
+import { sameEtag, singlePart } from '../storage/etags.ts'
+import type { LastCopies } from '../plan/diff.ts'
 
 /**
  * What lakesync remembers between runs: the source ETag each destination key was last copied
  * from, for multipart ETags only (single-part ones are compared directly). With it, a same-size
- * object whose multipart ETag changed since it was copied is recognised as re-published.
+ * object whose multipart ETag changed since it was copied is recognised as re-published. And
+ * whether the destination answers ETags that are not content hashes (SSE-KMS, SSE-C): one
+ * marker file per job, written the first time a copy's answer shows it, so an encrypted lake
+ * is not re-copied every run (src/plan/diff.ts).
  *
  * One append-only file per job (name, source and destination) under the state dir's `etags`
  * folder, so a run reads what earlier runs copied without replaying their journals (which grow
@@ -16,24 +21,32 @@ import { makeDir } from '../util/make-dir.ts'
  * (from a lakesync that kept this memory in its journals only) has its journals replayed once,
  * for every job, to write it.
  */
-export class EtagMemory {
+export class EtagMemory implements LastCopies {
   private pending: string[] = []
 
-  private constructor(readonly file: string, readonly known: Map<string, string>, private readonly write: boolean) {}
+  private constructor(readonly file: string, readonly known: Map<string, string>, public opaqueDestination: boolean, private readonly write: boolean) {}
 
   static async open(job: ResolvedJob, options: { write: boolean; dir?: string }): Promise<EtagMemory> {
     const folder = path.join(options.dir ?? stateDir(), 'etags')
     const id = jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)
     const file = path.join(folder, `${id}.jsonl`)
-    if (await exists(folder)) return new EtagMemory(file, (await readMemory(file)) ?? new Map(), options.write)
+    if (await exists(folder)) return new EtagMemory(file, (await readMemory(file)) ?? new Map(), await exists(opaqueMarker(file)), options.write)
     const memories = await replayJournals(path.join(folder, '..', 'runs')).catch(() => new Map<string, Map<string, string>>())
     // An unwritable state dir only costs the memory.
     if (options.write) await writeFolder(folder, memories).catch(() => {})
-    return new EtagMemory(file, memories.get(id) ?? new Map(), options.write)
+    return new EtagMemory(file, memories.get(id) ?? new Map(), false, options.write)
   }
 
-  /** Records a copy whose source ETag is multipart; lines of one tick leave in one append. */
-  remember(destKey: string, etag: string) {
+  /**
+   * Records a copy: its source ETag when multipart (lines of one tick leave in one append), and
+   * whether the destination's answer (`answered`, a server-side copy's ETag) was another ETag
+   * than a single-part source's: a destination whose ETags are not content hashes.
+   */
+  remember(destKey: string, etag: string, answered?: string) {
+    if (answered && !this.opaqueDestination && singlePart(etag) && !sameEtag(answered, etag)) {
+      this.opaqueDestination = true
+      if (this.write) void writeFile(opaqueMarker(this.file), `${JSON.stringify({ since: new Date().toISOString(), sourceEtag: etag, destinationEtag: answered })}\n`).catch(() => {})
+    }
     if (!isMultipart(etag)) return
     this.known.set(destKey, etag)
     if (!this.write) return
@@ -49,6 +62,7 @@ export class EtagMemory {
 }
 
 const isMultipart = (etag: string) => etag.includes('-')
+const opaqueMarker = (file: string) => file.replace(/\.jsonl$/, '.opaque-etags')
 const line = (key: string, etag: string) => JSON.stringify({ key, etag }) + '\n'
 
 /** Name, source and destination: a job renamed or re-pointed starts a memory of its own. */

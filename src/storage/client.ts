@@ -5,6 +5,8 @@ import type { ConnectionConfig } from '../api/config.ts'
 import type { RequestCounts } from '../api/events.ts'
 import type { RateLimiter } from '../util/rate.ts'
 import { stallSeconds } from '../util/env.ts'
+import { serviceOf } from '../config/service.ts'
+import { caBundle } from './ca-bundle.ts'
 
 /** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
 export class RequestCounter {
@@ -44,7 +46,9 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   const client = new S3Client({
     region: conn.region ?? 'us-east-1',
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
-    forcePathStyle: conn.pathStyle ?? Boolean(conn.endpoint),
+    // Virtual-hosted on AWS (the SDK's rules fall back to path-style for dotted names over TLS),
+    // path-style on other servers, whose host names rarely carry buckets.
+    forcePathStyle: conn.pathStyle ?? (Boolean(conn.endpoint) && !serviceOf(conn).aws),
     maxAttempts: options.maxAttempts ?? 5,
     // A request the server accepts and then leaves silent fails after this much inactivity
     // (a TimeoutError, retried) instead of holding a copy forever. Generous: a large single-part
@@ -54,7 +58,7 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
       socketTimeout: stallSeconds('LAKESYNC_SOCKET_TIMEOUT_SECONDS') * 1000,
       connectionTimeout: 30_000,
       httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM },
-      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM, ...caBundle() },
     },
     // The SDK warns on the console (e.g. a streamed upload it cannot retry itself); lakesync
     // retries and reports per item, so those lines would only be noise in its output.

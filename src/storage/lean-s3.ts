@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { EMPTY_SHA256, SigV4, type Credentials } from './sigv4.ts'
 import { HttpPool, type HttpAnswer } from './http-pool.ts'
+import { caBundle } from './ca-bundle.ts'
 import { encodeCopySource, encodeKeyPath } from '../engines/copy-source.ts'
 
 /**
@@ -51,7 +52,7 @@ export class LeanS3 {
     const url = new URL(endpoint.url.href)
     // The idle limit and the interrupt are set once (per socket, per path), not per request: a
     // request's own timer and abort listener cost as much as its signature.
-    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, heldUntilExpiring(config.credentials), new HttpPool(url, { maxSockets: o.maxSockets, timeoutMs: o.timeoutMs }), o.signal)
+    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, heldUntilExpiring(config.credentials), new HttpPool(url, { maxSockets: o.maxSockets, timeoutMs: o.timeoutMs, ...(caBundle() ? { tls: caBundle() } : {}) }), o.signal)
     o.signal.addEventListener('abort', lean.destroy, { once: true })
     return lean
   }

@@ -6,7 +6,8 @@
  * the SDK parses that body instead.
  */
 export interface ListPage {
-  objects: { key: string; size: number; etag: string }[]
+  /** `modified`: LastModified in ms since 1970, when the server sent one. */
+  objects: { key: string; size: number; etag: string; modified?: number }[]
   truncated: boolean
   nextToken?: string
 }
@@ -85,7 +86,7 @@ export function textParts(body: Buffer): string[] {
 
 /** A page's fields as they stand in its document, before decoding. */
 interface RawPage {
-  contents: { key?: string; size?: string; etag?: string }[]
+  contents: { key?: string; size?: string; etag?: string; modified?: string }[]
   /** ListBucketResult's own leaf elements (IsTruncated, KeyCount, EncodingType, …), each at most once. */
   fields: Map<string, string>
 }
@@ -148,7 +149,8 @@ function contentsOf(xml: string, start: number, end: number): RawPage['contents'
   return contents
 }
 
-const CONTENTS_FIELDS = (['Key', 'Size', 'ETag'] as const).map((tag) => ({ open: `<${tag}>`, close: `</${tag}>`, empty: `<${tag}/>`, field: tag === 'ETag' ? 'etag' : tag === 'Key' ? 'key' : 'size' } as const))
+const FIELD_OF = { Key: 'key', Size: 'size', ETag: 'etag', LastModified: 'modified' } as const
+const CONTENTS_FIELDS = (['Key', 'Size', 'ETag', 'LastModified'] as const).map((tag) => ({ open: `<${tag}>`, close: `</${tag}>`, empty: `<${tag}/>`, field: FIELD_OF[tag] }))
 
 // One thing at the root level: the XML declaration, the root's start or end tag, or a leaf of the root.
 const ROOT_ITEM = /[ \t\r\n]*(?:(<\?xml[^>]*>)|<ListBucketResult((?:[ \t\r\n][^>]*)?)>|(<\/ListBucketResult>)|<([A-Za-z_][\w.-]*)>([^<]*)<\/\4>|<([A-Za-z_][\w.-]*)\/>)/y
@@ -192,7 +194,8 @@ export function parseListBucketResult(body: Buffer | string | string[]): ListPag
     const key = urlEncoded && text ? decodedOrUndefined(text) : text
     const etag = decode(c.etag ?? '')
     if (!key || etag === undefined || c.size === undefined || !/^[0-9]+$/.test(c.size)) return undefined
-    objects.push({ key: ownCopy(key), size: Number(c.size), etag: ownCopy(etag) })
+    const modified = c.modified === undefined ? NaN : Date.parse(c.modified)
+    objects.push({ key: ownCopy(key), size: Number(c.size), etag: ownCopy(etag), ...(Number.isFinite(modified) ? { modified } : {}) })
   }
   const truncated = page.fields.get('IsTruncated')
   if (truncated !== 'true' && truncated !== 'false') return undefined

@@ -117,7 +117,7 @@ export async function listPage(client: S3Client, input: Omit<ListObjectsV2Comman
   if (fast) return fast
   const { keys } = decodedOutput(output)
   return {
-    objects: (output.Contents ?? []).map((o, i) => ({ key: keys[i]!, size: o.Size ?? 0, etag: o.ETag ?? '' })),
+    objects: (output.Contents ?? []).map((o, i) => ({ key: keys[i]!, size: o.Size ?? 0, etag: o.ETag ?? '', ...(o.LastModified ? { modified: o.LastModified.getTime() } : {}) })),
     truncated: Boolean(output.IsTruncated),
     ...(output.NextContinuationToken ? { nextToken: output.NextContinuationToken } : {}),
   }

@@ -60,7 +60,7 @@ for (const kind of serverKinds()) {
       const r = await runCli(['sync', 'across', '--json'], { env: cfg.env, cwd: cfg.dir })
       assert.equal(r.code, 0, r.stderr)
       assert.equal(decision(r.stdout).mode, 'traditional')
-      assert.match(decision(r.stdout).reason, /different endpoints/)
+      assert.match(decision(r.stdout).reason, /source and destination are on two S3 services \(http:\/\/[^;]+; http:\/\/[^)]+\), so no server-side copy is possible/)
       const end = jobEnd(r.stdout)
       assert.equal(end.copied, source.size)
       assert.ok(end.bytesThroughHost > 0)
@@ -81,7 +81,7 @@ for (const kind of serverKinds()) {
       assert.equal(jobEnd(r.stdout).bytesThroughHost, 0)
       const direct = await runCli(['sync', 'across', '--mode', 'direct'], { env: cfg.env, cwd: cfg.dir })
       assert.equal(direct.code, 4)
-      assert.match(direct.stderr, /--mode direct needs source and destination on one endpoint/)
+      assert.match(direct.stderr, /--mode direct needs source and destination on one S3 service, but they are on two S3 services/)
       assert.doesNotMatch(direct.stdout, /copied [1-9]/)
     })
 

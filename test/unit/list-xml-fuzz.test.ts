@@ -49,7 +49,10 @@ function strictPage(text: string): ListPage | undefined {
   if (failed) return undefined
   const url = fields.get('EncodingType') === 'url'
   try {
-    const objects = contents.map((c) => ({ key: unshift(url ? decodeUrlKey(c.Key ?? '') : c.Key ?? ''), size: Number(c.Size), etag: unshift(c.ETag ?? '') }))
+    const objects = contents.map((c) => {
+      const modified = c.LastModified === undefined ? NaN : Date.parse(c.LastModified)
+      return { key: unshift(url ? decodeUrlKey(c.Key ?? '') : c.Key ?? ''), size: Number(c.Size), etag: unshift(c.ETag ?? ''), ...(Number.isFinite(modified) ? { modified } : {}) }
+    })
     const token = fields.get('NextContinuationToken')
     return { objects, truncated: fields.get('IsTruncated') === 'true', ...(token ? { nextToken: token } : {}) }
   } catch {

@@ -24,7 +24,7 @@ function serving(xml: string) {
 
 async function sdkPage(xml: string) {
   const out = await serving(xml).send(new ListObjectsV2Command({ Bucket: 'b' }))
-  return { objects: (out.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size!, etag: o.ETag! })), truncated: Boolean(out.IsTruncated), ...(out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}) }
+  return { objects: (out.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size!, etag: o.ETag!, ...(o.LastModified ? { modified: o.LastModified.getTime() } : {}) })), truncated: Boolean(out.IsTruncated), ...(out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}) }
 }
 
 const awkward = [

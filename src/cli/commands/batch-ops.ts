@@ -16,6 +16,7 @@ import { parseS3Url } from '../../config/location.ts'
 import { planJob } from '../../plan/plan-job.ts'
 import { Journal } from '../../state/journal.ts'
 import { clientsFor, createS3Client } from '../../storage/client.ts'
+import { placeBuckets } from '../../route/bucket-regions.ts'
 import { bytes, int } from '../../report/format.ts'
 import { out } from '../../util/redact.ts'
 import { printableKey } from '../../util/printable.ts'
@@ -40,7 +41,7 @@ export interface HandOffOptions extends SelectionOptions {
  * with --submit, the CreateJob that copies them. Objects over 5 GiB stay with `lakesync sync`.
  */
 export async function handOff(o: HandOffOptions): Promise<number> {
-  const job = await oneJob(o)
+  const job = (await placeBuckets(await oneJob(o), o.signal)).job
   const accountId = o.accountId ?? accountOfRole(o.roleArn)
   const manifestAt = s3Prefix(o.manifest, '--manifest')
   const reportAt = o.report ? s3Prefix(o.report, '--report') : undefined
@@ -88,7 +89,7 @@ export async function handOff(o: HandOffOptions): Promise<number> {
 
 /** `lakesync batch-ops status JOBID [JOB]`: the service's state of a job and its progress. */
 export async function status(o: SelectionOptions & { jobId: string; accountId?: string; roleArn?: string; controlEndpoint?: string; json?: boolean; signal: AbortSignal }): Promise<number> {
-  const job = await oneJob(o)
+  const job = (await placeBuckets(await oneJob(o), o.signal)).job
   const accountId = o.accountId ?? (o.roleArn ? accountOfRole(o.roleArn) : undefined)
   if (!accountId) throw new ConfigError(['batch-ops status: the account is unknown'], 'pass --account-id ID (or the job\'s --role-arn)')
   const control = controlClient(job, o.controlEndpoint)

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ConfigError, ExitCode } from '../../api/errors.ts'
+import { placeBuckets } from '../../route/bucket-regions.ts'
 import { findS5cmd } from '../../engines/find-s5cmd.ts'
 import { resolveConfig } from '../../config/resolve.ts'
 import { PluginContainer } from '../../plugins/container.ts'
@@ -70,7 +71,7 @@ export async function bench(o: BenchOptions): Promise<number> {
     } else {
       const selected = await selectJobs(o)
       if (selected.config.jobs.length !== 1) throw new ConfigError([`bench runs one job; name it (jobs: ${selected.config.jobs.map((j) => j.name).join(', ')})`])
-      job = selected.config.jobs[0]!
+      job = (await placeBuckets(selected.config.jobs[0]!, o.signal)).job
       plugins = selected.plugins.plugins.some((p) => p.name === 'lakesync:bench-report') ? selected.plugins : new PluginContainer([...selected.plugins.plugins, benchReport()])
     }
     const found = await findS5cmd(undefined, process.env, { use: true })

@@ -3,6 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3'
 import type { Readable } from 'node:stream'
 import { ExitCode } from '../../api/errors.ts'
 import { clientsFor, RequestCounter } from '../../storage/client.ts'
+import { placeBuckets } from '../../route/bucket-regions.ts'
 import { planJob } from '../../plan/plan-job.ts'
 import { readSidecar, storedSha256 } from '../../verify/checksum.ts'
 import { forEachPool } from '../../util/pool.ts'
@@ -18,8 +19,9 @@ import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 export async function verify(o: SelectionOptions & { signal: AbortSignal; json?: boolean }): Promise<number> {
   const { config } = await selectJobs(o)
   let code: number = ExitCode.ok
-  for (const job of config.jobs) {
+  for (const asked of config.jobs) {
     const counter = new RequestCounter()
+    const { job } = await placeBuckets(asked, o.signal, counter)
     const clients = clientsFor(job.source.connection, job.destination.connection, { counter })
     const { source: src, dest: dst } = clients
     const tally = { matched: 0, mismatched: 0, missing: 0, differs: 0, noSidecar: 0, read: 0 }

@@ -1,0 +1,73 @@
+import { HeadBucketCommand } from '@aws-sdk/client-s3'
+import type { ConnectionConfig, ResolvedJob, ResolvedLocation } from '../api/config.ts'
+import { awsS3Host, serviceOf } from '../config/service.ts'
+import { createS3Client } from '../storage/client.ts'
+import type { RequestCounter } from '../storage/client.ts'
+
+/** Where one bucket of a job lives, and how that was learned. */
+export interface BucketPlace {
+  bucket: string
+  region: string
+  /** `connection`: as configured and confirmed; `discovered`: the connection named none; `followed`: S3 said another region than the connection. */
+  how: 'connection' | 'discovered' | 'followed'
+  /** What S3 answered when it was not the configured region (e.g. `301 PermanentRedirect`). */
+  answer?: string
+}
+
+/**
+ * Puts each AWS bucket of a job in its region: one HeadBucket per bucket, with that side's
+ * identity, read for `x-amz-bucket-region`, which S3 sends on 200 and on its wrong-region (301,
+ * 400) and refusal (403) answers alike. A wrong-region answer is followed once, here, for the
+ * whole run: every client, the lean path and s5cmd's flags are then built for the right region,
+ * so no copy meets one. Other services keep their connection's region: they have one endpoint.
+ */
+export async function placeBuckets(job: ResolvedJob, signal: AbortSignal, counter?: RequestCounter): Promise<{ job: ResolvedJob; places: BucketPlace[] }> {
+  const places: BucketPlace[] = []
+  const place = async (side: ResolvedLocation): Promise<ResolvedLocation> => {
+    if (!serviceOf(side.connection).aws) return side
+    const found = await askRegion(side.connection, side.bucket, signal, counter)
+    const configured = side.connection.region
+    if (!found.region) return side
+    const how = !configured ? 'discovered' : found.region === configured ? 'connection' : 'followed'
+    places.push({ bucket: side.bucket, region: found.region, how, ...(how === 'followed' ? { answer: found.answer } : {}) })
+    return how === 'connection' ? side : { ...side, connection: inRegion(side.connection, found.region) }
+  }
+  const [source, destination] = await Promise.all([place(job.source), place(job.destination)])
+  return { job: { ...job, source: { ...job.source, ...source }, destination }, places }
+}
+
+/** The connection sending to `region`: its region set and an AWS endpoint it names moved there. */
+export function inRegion(conn: ConnectionConfig, region: string): ConnectionConfig {
+  if (!conn.endpoint) return { ...conn, region }
+  const url = new URL(conn.endpoint)
+  const named = awsS3Host(url.hostname)
+  if (!named) return { ...conn, region }
+  url.hostname = named.region ? url.hostname.replace(named.region, region) : url.hostname.replace(/^s3(-external-1)?\./, `s3.${region}.`)
+  return { ...conn, region, endpoint: url.href.replace(/\/$/, '') }
+}
+
+/** HeadBucket's x-amz-bucket-region, whatever the status; `answer` names a status other than 200. */
+async function askRegion(conn: ConnectionConfig, bucket: string, signal: AbortSignal, counter?: RequestCounter): Promise<{ region?: string; answer?: string }> {
+  const client = createS3Client(conn, { maxAttempts: 2, ...(counter ? { counter } : {}) })
+  try {
+    const head = await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal })
+    return { ...(head.BucketRegion ? { region: head.BucketRegion } : {}) }
+  } catch (error) {
+    if (signal.aborted) throw error
+    const e = error as { $response?: { statusCode?: number; headers?: Record<string, string> }; name?: string; $metadata?: { httpStatusCode?: number } }
+    const region = e.$response?.headers?.['x-amz-bucket-region']
+    const status = e.$response?.statusCode ?? e.$metadata?.httpStatusCode
+    // No region in the answer (unreachable, a missing bucket): the preflight says what is wrong.
+    return region ? { region, answer: `${status ?? ''} ${WRONG_REGION[status ?? 0] ?? e.name ?? ''}`.trim() } : {}
+  } finally {
+    client.destroy()
+  }
+}
+
+/** What S3 calls its answers to a request sent to the wrong region (HEAD answers carry no body to name it). */
+const WRONG_REGION: Record<number, string> = { 301: 'PermanentRedirect', 307: 'TemporaryRedirect', 400: 'AuthorizationHeaderMalformed', 403: 'AccessDenied' }
+
+/** `bucket region (how)`, for the decision line. */
+export function describePlaces(places: BucketPlace[]): string {
+  return places.map((p) => `${p.bucket} ${p.region}${p.how === 'followed' ? ` (S3 answered ${p.answer}: followed)` : p.how === 'discovered' ? ' (discovered)' : ''}`).join(', ')
+}
