@@ -64,6 +64,8 @@ export interface JobSummary {
   reasons: Record<string, number>
   /** Dry runs of direct jobs: the request cost of lakesync's route and of S3 Batch Operations', and the prices used. */
   routes?: { lakesync: { requests: number; usd: number }; batchOps: { requests: number; usd: number }; prices: string }
+  /** Dry runs of direct jobs between two AWS regions: the planned bytes' inter-region transfer (billed to the source bucket's owner). */
+  crossRegion?: { from: string; to: string; bytes: number; perGB: number; usd: number }
 }
 
 /** A running job's figures, every second while it copies: what a watcher judges a run by. */

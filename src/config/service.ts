@@ -73,6 +73,6 @@ export function describeRoute(job: Pick<ResolvedJob, 'source' | 'destination'>, 
   const to = job.destination.connection
   const [a, b] = [serviceOf(from, env), serviceOf(to, env)]
   if (a.id !== b.id) return `two S3 services (${a.label}; ${b.label})`
-  const regions = from.region && to.region ? `, ${from.region} -> ${to.region}` : ''
+  const regions = !from.region || !to.region ? '' : from.region === to.region ? `, ${from.region}` : `, ${from.region} -> ${to.region}`
   return `one S3 service (${a.label}${regions})`
 }

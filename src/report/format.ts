@@ -62,7 +62,10 @@ function routeLine(s: JobSummary): string[] {
   if (!s.routes) return []
   const usd = (n: number) => `$${n < 10 ? n.toFixed(4) : n.toFixed(2)}`
   const { lakesync, batchOps, prices } = s.routes
-  return [`  cost: lakesync ${int(lakesync.requests)} requests ≈ ${usd(lakesync.usd)}; S3 Batch Operations ${int(batchOps.requests)} requests + 1 job ≈ ${usd(batchOps.usd)} (prices: ${prices})`]
+  const lines = [`  cost: lakesync ${int(lakesync.requests)} requests ≈ ${usd(lakesync.usd)}; S3 Batch Operations ${int(batchOps.requests)} requests + 1 job ≈ ${usd(batchOps.usd)} (prices: ${prices})`]
+  const x = s.crossRegion
+  if (x) lines.push(`  cross-region: ${bytes(x.bytes)} from ${x.from} to ${x.to} at $${x.perGB}/GB ≈ ${usd(x.usd)} either way, billed to the source bucket's owner (to you if it is Requester Pays); the requests above are billed to the destination's account`)
+  return lines
 }
 
 /** A running job in one line: copies answered of planned, checked, failed, in flight; the rate; the ETA once the listing is done. */

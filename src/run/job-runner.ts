@@ -22,7 +22,7 @@ import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
 import { Slots } from '../util/slots.ts'
 import { ProgressMeter } from './progress.ts'
-import { routeCosts, type Prices } from '../batch-ops/route-costs.ts'
+import { crossRegionCost, routeCosts, type Prices } from '../batch-ops/route-costs.ts'
 
 /** How often a copying job reports its progress. */
 const PROGRESS_MS = 1000
@@ -82,7 +82,11 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     if (options.dryRun) {
       for await (const p of plan) await tally.planned(p)
       const s = tally.summary
-      if (options.prices && s.mode === 'direct') s.routes = { ...routeCosts(s, options.prices), prices: options.prices.source }
+      if (options.prices && s.mode === 'direct') {
+        s.routes = { ...routeCosts(s, options.prices), prices: options.prices.source }
+        const transfer = crossRegionCost(job, s.bytesCopied, options.prices)
+        if (transfer) s.crossRegion = transfer
+      }
     }
     else await copy(plan, routes, { job, signal, counter, destClient: clients.dest, sourceClient: clients.source, tempDir: options.tempDir, limiter }, memory, tally, plugins, emit)
     if (gaps && !signal.aborted) {

@@ -31,9 +31,10 @@ describe('the archive -> lake route on an AWS-shaped bed', { timeout: 600_000 },
   before(async () => {
     bed = await startAwsBed({ regions: ['ap-northeast-1', 'eu-west-1'], identities: ['binance', 'lake', 'partner'] })
     await bed.bucket(ARCHIVE, { region: 'ap-northeast-1', owner: 'binance', public: true })
-    for (const lake of ['lake-lean', 'lake-sdk', 'lake-s5cmd', 'lake-moved', 'lake-global', 'lake-kms', 'lake-partner']) {
+    for (const lake of ['lake-plan', 'lake-lean', 'lake-sdk', 'lake-s5cmd', 'lake-moved', 'lake-global', 'lake-kms', 'lake-partner']) {
       await bed.bucket(lake, { region: 'us-east-1', owner: 'lake', ...(lake === 'lake-kms' ? { kms: true } : {}) })
     }
+    await bed.bucket('acme-lake', { region: 'eu-west-1', owner: 'lake' })
     await bed.bucket('partner-archive', { region: 'ap-northeast-1', owner: 'partner', readers: ['lake'], deniedPrefix: { lake: 'z-private/' } })
     await bed.bucket('partner-closed', { region: 'ap-northeast-1', owner: 'partner' })
     await putAll(bed.backend(), ARCHIVE, seeded)
@@ -90,6 +91,32 @@ describe('the archive -> lake route on an AWS-shaped bed', { timeout: 600_000 },
       assert.equal(requests('CopyObject').length, 0)
     })
   }
+
+  test('plan prices the cross-region route: the planned bytes at the source region\'s inter-region rate, billed to the source bucket\'s owner', async () => {
+    const dir = await starterFor('lake-plan')
+    const r = await runCli(['plan'], { cwd: dir, env: lakeEnv(), wrap: bed.wrap })
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const total = seeded.reduce((n, o) => n + o.body.length, 0)
+    const kb = (total / 1000).toFixed(1)
+    assert.match(r.stdout, new RegExp(`cross-region: ${kb.replace('.', '\\.')} KB from ap-northeast-1 to us-east-1 at \\$0\\.09/GB ≈ \\$0\\.0000 either way, billed to the source bucket's owner`))
+  })
+
+  test("the README's Binance example, its lake in eu-west-1: direct, no zip byte through this host, a second run copies nothing", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+    const example = /## The Binance archive\n\n```ts\n([\s\S]*?)```/.exec(readme)![1]!
+    assert.match(example, /destination: 's3:\/\/acme-lake\/raw\/binance\/'/)
+    const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-aws-readme-'))
+    await writeFile(path.join(dir, 'lakesync.config.ts'), example)
+    bed.reset()
+    const r = await sync(dir)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(of(r.stdout, 'decision')[0]!.reason, /^direct: one S3 service \(AWS, ap-northeast-1 -> eu-west-1\)/)
+    assert.equal(of(r.stdout, 'job-end')[0]!.copied, seeded.length)
+    assert.equal(bed.objectBytes().zip, 0)
+    for (const c of requests('CopyObject')) assert.equal(where(c), 'CopyObject acme-lake.s3.eu-west-1.amazonaws.com virtual signed for eu-west-1 by lake: 200')
+    const again = await sync(dir)
+    assert.equal(of(again.stdout, 'job-end')[0]!.copied, 0)
+  })
 
   for (const [engine, answer, edit] of [
     ['lean', 'PermanentRedirect', (c: string) => c.replace("lake: { region: 'us-east-1'", "lake: { region: 'eu-west-1'")],
