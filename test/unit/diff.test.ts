@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { diffListings, keyFilter } from '../../src/plan/diff.ts'
+import { diffListings, keyFilter, type LastCopies } from '../../src/plan/diff.ts'
 import type { ListedObject } from '../../src/storage/list.ts'
 
 // Pages of one to three objects: the merge must not depend on where pages end.
@@ -12,7 +12,7 @@ async function* list(objects: ListedObject[]) {
   }
 }
 const md5 = (c: string) => `"${c.repeat(32)}"`
-const plan = async (src: ListedObject[], dst: ListedObject[], o: { include?: string[]; exclude?: string[] } = {}) => {
+const plan = async (src: ListedObject[], dst: ListedObject[], o: { include?: string[]; exclude?: string[]; lastCopied?: LastCopies } = {}) => {
   const out = []
   for await (const i of diffListings(list(src), list(dst), { sourcePrefix: 'in/', destPrefix: 'out/', ...o })) out.push([i.key, i.destKey, i.action, i.reason])
   return out
@@ -41,6 +41,27 @@ test('merge-join rules: missing, size, ETag, unchanged, multipart same size', as
     ['in/d', 'out/d', 'skip', 'unchanged'],
     ['in/e', 'out/e', 'skip', 'same-size'],
   ])
+})
+
+test('a destination whose ETags are not content hashes (SSE-KMS) is judged by LastModified: written after the source is unchanged, a later re-publish is copied', async () => {
+  const at = (s: string) => Date.parse(`2026-12-0${s}T00:00:00Z`)
+  const src = [
+    { key: 'in/copied', size: 1, etag: md5('a'), modified: at('1') },
+    { key: 'in/republished', size: 1, etag: md5('b'), modified: at('3') },
+    { key: 'in/same-second', size: 1, etag: md5('c'), modified: at('2') },
+  ]
+  const dst = [
+    { key: 'out/copied', size: 1, etag: md5('9'), modified: at('2') },
+    { key: 'out/republished', size: 1, etag: md5('8'), modified: at('2') },
+    { key: 'out/same-second', size: 1, etag: md5('7'), modified: at('2') },
+  ]
+  assert.deepEqual(await plan(src, dst, { lastCopied: { known: new Map(), opaqueDestination: true } }), [
+    ['in/copied', 'out/copied', 'skip', 'written-after'],
+    ['in/republished', 'out/republished', 'copy', 'etag-differs'],
+    ['in/same-second', 'out/same-second', 'copy', 'etag-differs'],
+  ])
+  // A destination that keeps content ETags: a differing ETag is a difference, whatever the dates.
+  assert.deepEqual((await plan(src, dst, { lastCopied: { known: new Map(), opaqueDestination: false } })).map((r) => r[3]), ['etag-differs', 'etag-differs', 'etag-differs'])
 })
 
 test('filters match keys relative to the source prefix', async () => {
