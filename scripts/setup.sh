@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what lakesync's tests, demo and benchmarks need; idempotent and fast when done.
-#   npm dependencies, and into .tools/bin (git-ignored): s5cmd and versitygw built from the
-#   Go module proxy at pinned versions (scripts/lib/go-tools.sh). moto_server comes with the machine image (Python moto).
+#   npm dependencies, and into .tools/bin (git-ignored): s5cmd, versitygw and SeaweedFS built from
+#   the Go module proxy at pinned versions (scripts/lib/go-tools.sh). moto_server comes with the machine image (Python moto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
@@ -17,6 +17,7 @@ fi
 
 build_s5cmd "$BIN/s5cmd"
 go_build versitygw github.com/versity/versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" "$BIN/versitygw"
+build_seaweedfs "$BIN/weed"
 
 # Deno, for the suite that runs the CLI under Deno: a registry package that ships the binary.
 DENO_VERSION=2.9.6
@@ -41,4 +42,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v moto_server >/dev/null || log "warning: moto_server not found (pip install 'moto[server]'); the moto half of the suite fails (LAKESYNC_TEST_SERVERS=versitygw runs without it)"
-log "ready: $("$BIN/s5cmd" version), versitygw $VERSITYGW_VERSION"
+log "ready: $("$BIN/s5cmd" version), versitygw $VERSITYGW_VERSION, seaweedfs $SEAWEEDFS_VERSION"

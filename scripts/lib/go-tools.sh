@@ -3,6 +3,9 @@
 S5CMD_VERSION=v2.3.0
 S5CMD_COMMIT=991c9fb # the tag's commit, as the module proxy's v2.3.0.info names it
 VERSITYGW_VERSION=v1.8.0
+# SeaweedFS's S3 gateway: the third S3 implementation of the suites. Its releases are not tagged on
+# the module proxy; this pseudo-version is the newest it served on 2026-12-01.
+SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
 
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 
@@ -34,4 +37,21 @@ go_build() { # name module package version out [ldflags]
 build_s5cmd() { # out
   go_build s5cmd github.com/peak/s5cmd/v2 github.com/peak/s5cmd/v2 "$S5CMD_VERSION" "$1" \
     "-s -w -X github.com/peak/s5cmd/v2/version.Version=$S5CMD_VERSION -X github.com/peak/s5cmd/v2/version.GitCommit=$S5CMD_COMMIT"
+}
+
+# SeaweedFS's go.mod has replace directives, which `go get` refuses in another module: it is built
+# inside its own module, as the module cache holds it (go build writes nothing there).
+build_seaweedfs() { # out
+  local out
+  out=$(realpath -m "$1")
+  local stamp="$(dirname "$out")/.weed-$SEAWEEDFS_VERSION"
+  if [ -x "$out" ] && [ -e "$stamp" ]; then return; fi
+  command -v go >/dev/null || { log "go is required to build seaweedfs"; exit 1; }
+  log "building seaweedfs $SEAWEEDFS_VERSION (go, first time only: a few minutes)"
+  local dir
+  dir=$(cd / && go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || { log "the Go module proxy did not give seaweedfs $SEAWEEDFS_VERSION"; exit 1; }
+  mkdir -p "$(dirname "$out")"
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$out" ./weed)
+  rm -f "$(dirname "$out")/.weed-"* && touch "$stamp"
 }

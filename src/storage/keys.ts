@@ -30,3 +30,15 @@ export function isBatchSafeKey(key: string): boolean {
   // s5cmd trims lines and splits on newlines; a trailing "/" makes it treat the key as a prefix.
   return !/[\r\n\0]/.test(key) && !key.endsWith('/') && key !== ''
 }
+
+/**
+ * A key with an empty, "." or ".." path segment (a//b, ./x, a/../b, /x): a server that keeps
+ * keys as file paths (SeaweedFS) may store it under another key and still answer a HEAD of it,
+ * so only a listing shows whether the destination holds this exact key.
+ */
+export function pathAmbiguous(key: string): boolean {
+  if (!key.includes('/') && key !== '.' && key !== '..') return false
+  const segments = key.split('/')
+  const last = segments.length - 1
+  return segments.some((s, i) => s === '.' || s === '..' || (s === '' && i !== last))
+}

@@ -2,7 +2,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { listPage } from '../storage/list.ts'
 import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
-import { compareKeys, withoutLastCharacter } from '../storage/keys.ts'
+import { compareKeys, pathAmbiguous, withoutLastCharacter } from '../storage/keys.ts'
 import { sameEtag, singlePart } from '../storage/etags.ts'
 import { errorCode } from '../storage/errors.ts'
 import { forEachPool } from '../util/pool.ts'
@@ -25,13 +25,17 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
     if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
       return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${size}): copied as it is now` }
     }
-    const error = size === undefined ? 'not at the destination after the copy' : `destination holds ${size} bytes, the source ${o.item.size}`
+    const error = size !== undefined
+      ? `destination holds ${size} bytes, the source ${o.item.size}`
+      : pathAmbiguous(o.item.destKey)
+        ? 'not at the destination under this exact key after the copy: a server that keeps keys as file paths may have stored it under another (an empty, "." or ".." segment)'
+        : 'not at the destination after the copy'
     return { ...o, ok: false, error, code: 'SizeMismatch' }
   }))
 }
 
-/** The copy's answer names the bytes the source was listed with: no listing needs to prove it. */
-export const provenByAnswer = (o: CopyOutcome) => o.etag !== undefined && singlePart(o.item.etag) && sameEtag(o.etag, o.item.etag)
+/** The copy's answer names the bytes the source was listed with, under a key no server rewrites: no listing needs to prove it. */
+export const provenByAnswer = (o: CopyOutcome) => o.etag !== undefined && singlePart(o.item.etag) && sameEtag(o.etag, o.item.etag) && !pathAmbiguous(o.item.destKey)
 
 /** The sizes the destination holds for these copies' keys (a key it lacks has none). */
 async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Map<string, number>> {
@@ -57,6 +61,7 @@ async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: Co
   }
   const unreached = sorted.filter((o) => !reached || compareKeys(o.item.destKey, reached) > 0)
   await forEachPool(unreached, 16, async (o) => {
+    if (pathAmbiguous(o.item.destKey)) return exactKeySize(client, job, o.item.destKey, sizes, signal)
     try {
       const h = await client.send(new HeadObjectCommand({ Bucket: job.destination.bucket, Key: o.item.destKey }), { abortSignal: signal })
       sizes.set(o.item.destKey, h.ContentLength ?? 0)
@@ -65,6 +70,19 @@ async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: Co
     }
   }, signal)
   return sizes
+}
+
+/**
+ * The size of this exact key, from a listing that starts just before it under the folder above
+ * its first odd segment: a HEAD, or a listing whose prefix holds the odd segment, may be answered
+ * for the rewritten key (SeaweedFS echoes such a prefix back as the key).
+ */
+async function exactKeySize(client: S3Client, job: ResolvedJob, key: string, sizes: Map<string, number>, signal: AbortSignal) {
+  const odd = /(^|\/)(\.{1,2})?(\/|$)/.exec(key)!
+  const folder = key.slice(0, odd.index + odd[1]!.length)
+  const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: folder || undefined, StartAfter: withoutLastCharacter(key) || undefined, MaxKeys: 1 }, signal)
+  const found = r.objects[0]
+  if (found?.key === key) sizes.set(key, found.size)
 }
 
 /**

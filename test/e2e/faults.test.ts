@@ -10,7 +10,7 @@ import { countKeys, snapshot } from '../helpers/buckets.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { CLI } from '../helpers/paths.ts'
 
-for (const kind of serverKinds()) {
+for (const kind of serverKinds({ third: true })) {
   describe(`faults on ${kind}`, { concurrency: false }, () => {
     let server: S3TestServer
     let source: Map<string, string>

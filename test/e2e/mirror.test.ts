@@ -1,4 +1,7 @@
 import { after, before, describe, test } from 'node:test'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import assert from 'node:assert/strict'
 import { startS3Server, serverKinds, type S3TestServer } from '../helpers/s3-server.ts'
 import { runCli } from '../helpers/cli.ts'
@@ -11,7 +14,7 @@ import type { LakesyncEvent } from '../../src/api/events.ts'
 const events = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LakesyncEvent)
 const items = (stdout: string) => events(stdout).filter((e): e is Extract<LakesyncEvent, { type: 'item' }> => e.type === 'item')
 
-for (const kind of serverKinds()) {
+for (const kind of serverKinds({ third: true })) {
   describe(`mirror on ${kind}`, { concurrency: false }, () => {
     let server: S3TestServer
     let source: Map<string, string>
@@ -44,9 +47,9 @@ for (const kind of serverKinds()) {
         assert.ok(proxy.requests.filter((q) => q.copy).length >= source.size, 'one CopyObject per object at least')
         const copied = items(r.stdout).filter((e) => e.action === 'copied')
         assert.equal(copied.length, source.size)
-        // moto decodes s5cmd's form-encoded copy source ("+" for space) literally: those keys are rescued by sdk.
+        // moto and SeaweedFS decode s5cmd's form-encoded copy source ("+" for space) literally: those keys are rescued by sdk.
         const other = copied.filter((e) => e.engine !== engine)
-        assert.deepEqual(other.filter((e) => !(kind === 'moto' && e.key.includes(' '))).map((e) => e.key), [])
+        assert.deepEqual(other.filter((e) => !(kind !== 'versitygw' && e.key.includes(' '))).map((e) => e.key), [])
         const end = events(r.stdout).find((e) => e.type === 'job-end')!
         assert.equal(end.type === 'job-end' && end.bytesThroughHost, 0)
         const client = server.client()
@@ -89,5 +92,39 @@ for (const kind of serverKinds()) {
         }
       })
     }
+  })
+}
+
+// SeaweedFS keeps keys as file paths: a path segment over 255 bytes is refused, and an empty one
+// (a//b) is stored as a/b while a HEAD of a//b, and a listing with it in the prefix, still answer.
+if (serverKinds({ third: true }).includes('seaweedfs')) {
+  describe('a lake on SeaweedFS, which keeps keys as file paths', { concurrency: false }, () => {
+    const servers: S3TestServer[] = []
+    after(() => Promise.all(servers.map((s) => s.stop())))
+    const keys = { double: 'odd//double-slash.zip', long: `long/${'y'.repeat(256)}.zip`, plain: 'plain.zip' }
+
+    test('a key it cannot hold as given fails by name (never reported copied under a key it rewrote); another server holds all three', async () => {
+      const [source, weed, moto] = await Promise.all([startS3Server('moto', { buckets: ['src'] }), startS3Server('seaweedfs', { buckets: ['lake'] }), startS3Server('moto', { buckets: ['lake'] })])
+      servers.push(source, weed, moto)
+      const client = source.client()
+      await putAll(client, 'src', Object.values(keys).map((key) => ({ key, body: Buffer.from(`bytes of ${key.slice(0, 20)}`) })))
+      client.destroy()
+      const mirror = async (lake: S3TestServer) => {
+        const connection = (s: S3TestServer) => `{ endpoint: '${s.endpoint}', credentials: { accessKeyId: '${s.accessKeyId}', secretAccessKey: process.env.${s === source ? 'SOURCE' : 'LAKE'}_SECRET } }`
+        const config = `export default { connections: { source: ${connection(source)}, lake: ${connection(lake)} }, jobs: { m: { source: { kind: 's3', url: 's3://src/', connection: 'source' }, destination: { kind: 's3', url: 's3://lake/m/', connection: 'lake' } } } }`
+        const file = path.join(await mkdtemp(path.join(tmpdir(), 'lakesync-weed-')), 'lakesync.config.mjs')
+        await writeFile(file, config)
+        return runCli(['sync', '--json', '--config', file], { env: { SOURCE_SECRET: source.secretAccessKey, LAKE_SECRET: lake.secretAccessKey } })
+      }
+      const onWeed = await mirror(weed)
+      assert.equal(onWeed.code, 1, onWeed.stderr) // items failed
+      const outcome = Object.fromEntries(items(onWeed.stdout).map((e) => [e.key, `${e.action}: ${e.error ?? ''}`]))
+      assert.match(outcome[keys.double]!, /^failed: not at the destination under this exact key after the copy: a server that keeps keys as file paths may have stored it under another/)
+      assert.match(outcome[keys.long]!, /^failed: .*KeyTooLongError/)
+      assert.equal(outcome[keys.plain], 'copied: ')
+      const onMoto = await mirror(moto)
+      assert.equal(onMoto.code, 0, onMoto.stdout + onMoto.stderr)
+      assert.deepEqual(items(onMoto.stdout).map((e) => e.action), ['copied', 'copied', 'copied'])
+    })
   })
 }

@@ -17,7 +17,7 @@ import { CLI, ROOT } from '../helpers/paths.ts'
 const COUNT = 2500 // listing pages of 200 and 1,000 keys, then a range whose second page carries a continuation token
 const objects = Array.from({ length: COUNT }, (_, i) => ({ key: `data/obj-${String(i).padStart(5, '0')}.bin`, body: new TextEncoder().encode(`object ${i}`) }))
 
-for (const kind of serverKinds()) {
+for (const kind of serverKinds({ third: true })) {
   describe(`data safety on ${kind}`, { concurrency: false }, () => {
     let server: S3TestServer
     before(async () => {
@@ -234,7 +234,7 @@ for (const kind of serverKinds()) {
       assert.ok(!(env.stdout + env.stderr).includes(secret))
     })
 
-    test('no credentials at all: plan and doctor say which connection lacks them (exit 4)', { skip: kind === 'moto' && 'moto accepts any credentials; one server is enough', timeout: 60_000 }, async () => {
+    test('no credentials at all: plan and doctor say which connection lacks them (exit 4)', { skip: kind !== 'versitygw' && 'one server is enough (moto accepts any credentials)', timeout: 60_000 }, async () => {
       const home = await mkdtemp(path.join(tmpdir(), 'lakesync-nocreds-'))
       // No profile files, and no instance metadata lookup (it would leave loopback).
       const env = { HOME: home, AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1' }
@@ -246,7 +246,7 @@ for (const kind of serverKinds()) {
       }
     })
 
-    test('--verbose never shows what a failing credential_process printed', { skip: kind === 'moto' && 'moto accepts any credentials; one server is enough', timeout: 60_000 }, async () => {
+    test('--verbose never shows what a failing credential_process printed', { skip: kind !== 'versitygw' && 'one server is enough (moto accepts any credentials)', timeout: 60_000 }, async () => {
       const home = await mkdtemp(path.join(tmpdir(), 'lakesync-credproc-'))
       await writeFile(path.join(home, 'config'), `[profile leaky]\ncredential_process = /bin/sh -c "echo leaked-token-value-4711 >&2; exit 1"\n`)
       const env = { HOME: home, AWS_PROFILE: 'leaky', AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1' }
@@ -256,7 +256,7 @@ for (const kind of serverKinds()) {
       assert.ok(!(r.stdout + r.stderr).includes('leaked-token-value-4711'), r.stderr)
     })
 
-    test('a closed stdout (| head -1) lets the run finish cleanly: no EPIPE crash, everything copied', { skip: kind === 'moto' && 'one server is enough for a pipe', timeout: 120_000 }, async () => {
+    test('a closed stdout (| head -1) lets the run finish cleanly: no EPIPE crash, everything copied', { skip: kind !== 'versitygw' && 'one server is enough for a pipe', timeout: 120_000 }, async () => {
       const shell = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)} sync --from s3://src-bucket/data/ --to s3://dst-bucket/piped/ --endpoint ${server.endpoint} --verbose | head -1; echo "status \${PIPESTATUS[0]}"`
       const child = spawn('/bin/bash', ['-c', shell], { cwd: ROOT, env: { ...process.env, ...server.env } })
       let out = ''
@@ -272,7 +272,7 @@ for (const kind of serverKinds()) {
       c.destroy()
     })
 
-    test('an unwritable state dir: the run copies without a journal and says so; a /proc state dir ends in seconds', { skip: kind === 'moto' && 'one server is enough', timeout: 60_000 }, async () => {
+    test('an unwritable state dir: the run copies without a journal and says so; a /proc state dir ends in seconds', { skip: kind !== 'versitygw' && 'one server is enough', timeout: 60_000 }, async () => {
       const locked = await mkdtemp(path.join(tmpdir(), 'lakesync-locked-'))
       await chmod(locked, 0o500)
       for (const dir of [path.join(locked, 'state'), '/proc/nonexistent/lakesync']) {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3'
 import { TOOLS_BIN } from './paths.ts'
 import { freePort, waitForPort } from '../../src/bench/local-server.ts'
 
@@ -12,7 +12,7 @@ export { freePort }
 
 const execFileAsync = promisify(execFile)
 
-export type ServerKind = 'moto' | 'versitygw'
+export type ServerKind = 'moto' | 'versitygw' | 'seaweedfs'
 
 export interface S3TestServer {
   kind: ServerKind
@@ -44,9 +44,18 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
   if (options.iam) await mkdir(path.join(dataDir, '.iam'))
   const admin = (...args: string[]) =>
     execFileAsync(path.join(TOOLS_BIN, 'versitygw'), ['admin', '--access', accessKeyId, '--secret', secretAccessKey, '--endpoint-url', `http://127.0.0.1:${adminPort}`, ...args])
+  // SeaweedFS runs master, volume, filer and S3 in one process: each listener on a port of its own.
+  const weedPorts = kind === 'seaweedfs' ? await weedListeners() : []
+  if (kind === 'seaweedfs') await writeFile(path.join(dataDir, 's3.json'), JSON.stringify({ identities: [{ name: 'lakesync-test', credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }], actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'] }] }))
   const start = () => {
     const env = { ...process.env }
     delete env.AWS_CA_BUNDLE
+    if (kind === 'seaweedfs') {
+      return spawn(path.join(TOOLS_BIN, 'weed'), [
+        'mini', `-dir=${path.join(dataDir, 'data')}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1', `-s3.port=${port}`, `-s3.config=${path.join(dataDir, 's3.json')}`,
+        '-webdav=false', '-admin.ui=false', '-s3.port.iceberg=0', '-s3.port.lance=0', '-admin.port.legacy=0', ...weedPorts,
+      ], { env, stdio: 'ignore' })
+    }
     const child =
       kind === 'versitygw'
         ? spawn(path.join(TOOLS_BIN, 'versitygw'), [
@@ -59,9 +68,11 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
         : spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: 'ignore' })
     return child
   }
+  if (kind === 'seaweedfs') await mkdir(path.join(dataDir, 'data'))
   let child = start()
   await waitForPort(port, child, kind)
   const endpoint = `http://127.0.0.1:${port}`
+  if (kind === 'seaweedfs') await untilServing(endpoint, accessKeyId, secretAccessKey)
   const env = {
     AWS_ACCESS_KEY_ID: accessKeyId,
     AWS_SECRET_ACCESS_KEY: secretAccessKey,
@@ -98,13 +109,46 @@ export async function startS3Server(kind: ServerKind, options: { accessLog?: str
       await stopChild()
       child = start()
       await waitForPort(port, child, kind)
+      if (kind === 'seaweedfs') await untilServing(endpoint, accessKeyId, secretAccessKey)
     },
   }
   for (const bucket of options.buckets ?? []) await server.createBucket(bucket)
   return server
 }
 
-export function serverKinds(): ServerKind[] {
+/**
+ * The servers a suite runs on: versitygw and moto, and with `third` SeaweedFS's S3 gateway too (an
+ * implementation none of lakesync was written against; the suites that name it say where it differs).
+ * LAKESYNC_TEST_SERVERS narrows them.
+ */
+export function serverKinds(o: { third?: boolean } = {}): ServerKind[] {
+  const all: ServerKind[] = o.third ? ['versitygw', 'moto', 'seaweedfs'] : ['versitygw', 'moto']
   const only = process.env.LAKESYNC_TEST_SERVERS
-  return only ? (only.split(',') as ServerKind[]) : ['versitygw', 'moto']
+  return only ? all.filter((k) => only.split(',').includes(k)) : all
+}
+
+/** Flags giving each of SeaweedFS's other listeners a free port (its defaults would collide between suites). */
+async function weedListeners(): Promise<string[]> {
+  const names = ['master.port', 'master.port.grpc', 'volume.port', 'volume.port.grpc', 'filer.port', 'filer.port.grpc', 's3.port.grpc', 'admin.port', 'admin.port.grpc']
+  const flags: string[] = []
+  for (const name of names) flags.push(`-${name}=${await freePort()}`)
+  return flags
+}
+
+/** SeaweedFS opens its S3 port before its filer answers: ListBuckets until it does (at most 60 s). */
+async function untilServing(endpoint: string, accessKeyId: string, secretAccessKey: string) {
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 })
+  try {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      try {
+        await client.send(new ListBucketsCommand({}))
+        return
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`seaweedfs did not answer ListBuckets within 60 s: ${(error as Error).message}`)
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    }
+  } finally {
+    client.destroy()
+  }
 }

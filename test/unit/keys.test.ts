@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareKeys, isBatchSafeKey, withoutLastCharacter } from '../../src/storage/keys.ts'
+import { compareKeys, isBatchSafeKey, pathAmbiguous, withoutLastCharacter } from '../../src/storage/keys.ts'
 import { cutText } from '../../src/util/printable.ts'
 
 test('compareKeys orders like S3 (UTF-8 bytes), also where UTF-16 order disagrees', () => {
@@ -42,4 +42,9 @@ test('keys are cut by whole characters: never half a surrogate pair', () => {
     assert.doesNotThrow(() => encodeURIComponent(before), `${JSON.stringify(key)}: a prefix that encodes`)
     assert.ok(compareKeys(before, key) < 0, 'and sorts before the key')
   }
+})
+
+test('keys with an empty, "." or ".." path segment are the ones a file-path server may store under another key', () => {
+  for (const key of ['a//b', '/lead', './x', 'a/./b', 'a/../b', 'x/..', '.', '..', 'a///']) assert.equal(pathAmbiguous(key), true, key)
+  for (const key of ['a/b', 'dir/', 'a.b/c', '...', '.hidden/x', 'x/.../y', 'plain', 'with space/é 😀']) assert.equal(pathAmbiguous(key), false, key)
 })
