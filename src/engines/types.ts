@@ -18,7 +18,7 @@ export interface CopyOutcome {
   bytesThroughHost?: number
   /** SHA-256 of the bytes, when the engine saw them (traditional copies). */
   sha256?: string
-  /** The new object's ETag, as the server-side copy's answer gave it (lean and sdk engines). */
+  /** The new object's ETag, as the server-side copy's answer gave it (lean and sdk engines), or as the size check's listing showed it. */
   etag?: string
   /** How the outcome came about when it is not the plain way, e.g. a rescue by another engine. */
   note?: string

@@ -3,7 +3,7 @@ import type { ConnectionConfig, ResolvedJob } from '../api/config.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeRoute, serviceOf } from '../config/service.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
-import { createS3Client } from '../storage/client.ts'
+import { createS3Client, type RequestCounter } from '../storage/client.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
@@ -40,8 +40,8 @@ export function destinationAtSource(job: ResolvedJob): ConnectionConfig {
 const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
-export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSignal): Promise<boolean> {
-  const client = createS3Client(destinationAtSource(job))
+export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSignal, counter?: RequestCounter): Promise<boolean> {
+  const client = createS3Client(destinationAtSource(job), counter ? { counter } : {})
   const refused = (error: unknown) => {
     if (signal.aborted) throw error
     return isAccessRefused(error)
@@ -74,20 +74,22 @@ function cannotReadSource(job: ResolvedJob): PreflightError {
 }
 
 /** The job's mode: as requested, or for `auto` what the plugins decide from the probe. */
-export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5cmd: S5cmdLocation | undefined, signal: AbortSignal): Promise<ModeDecision & { by?: string }> {
+export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5cmd: S5cmdLocation | undefined, signal: AbortSignal, counter?: RequestCounter): Promise<ModeDecision & { by?: string }> {
   const same = job.sameService
   let decision: ModeDecision & { by?: string }
   if (job.mode !== 'auto') decision = { mode: job.mode, reason: `--mode ${job.mode} requested` }
   else {
     let probed: Promise<boolean> | undefined
-    const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(job, signal)) }
+    // The probe failing (an unreachable or untrusted endpoint) is a preflight failure, not the plugin's that asked.
+    let probeFailure: { error: unknown } | undefined
+    const probe = { destinationCanReadSource: () => (probed ??= destinationCanReadSource(job, signal, counter).catch((error) => Promise.reject((probeFailure = { error }).error))) }
     const ctx = { job, sameService: same, sameEndpoint: same, sameIdentity: job.sameIdentity, route: describeRoute(job), s5cmdAvailable: Boolean(s5cmd && !s5cmd.unusable), probe }
-    const chosen = await plugins.first('selectMode', ctx)
+    const chosen = await plugins.first('selectMode', ctx).catch((error) => Promise.reject(probeFailure ? probeFailure.error : error))
     // The rule itself lives in autoMode(), present unless a config brings its own.
     if (!chosen) throw new PreflightError(`job ${job.name}: no plugin chose a mode for --mode auto`, 'keep autoMode() in the config\'s plugins (it is added unless the config brings its own), or set mode: direct or traditional')
     decision = { ...chosen.value, by: chosen.plugin }
   }
-  if (job.mode === 'direct' && same && !job.sameIdentity && !(await destinationCanReadSource(job, signal))) throw cannotReadSource(job)
+  if (job.mode === 'direct' && same && !job.sameIdentity && !(await destinationCanReadSource(job, signal, counter))) throw cannotReadSource(job)
   if (decision.mode === 'direct' && !same) {
     throw new PreflightError(
       `job ${job.name}: --mode direct needs source and destination on one S3 service, but they are on ${describeRoute(job)}`,

@@ -60,7 +60,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     const { job: placed, places } = await placeBuckets(job, signal, counter)
     job = placed
     clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
-    const decision = await decideMode(job, plugins, options.s5cmd, signal)
+    const decision = await decideMode(job, plugins, options.s5cmd, signal, counter)
     const { routes, reason } = routesFor(job, decision.mode, options.s5cmd)
     tally.summary.mode = decision.mode
     tally.summary.engine = routes.primary.name

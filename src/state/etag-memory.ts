@@ -43,7 +43,8 @@ export class EtagMemory implements LastCopies {
    * than a single-part source's: a destination whose ETags are not content hashes.
    */
   remember(destKey: string, etag: string, answered?: string) {
-    if (answered && !this.opaqueDestination && singlePart(etag) && !sameEtag(answered, etag)) {
+    // Both plain: a multipart upload of a single-part source has another ETag by design.
+    if (answered && !this.opaqueDestination && singlePart(etag) && singlePart(answered) && !sameEtag(answered, etag)) {
       this.opaqueDestination = true
       if (this.write) void writeFile(opaqueMarker(this.file), `${JSON.stringify({ since: new Date().toISOString(), sourceEtag: etag, destinationEtag: answered })}\n`).catch(() => {})
     }

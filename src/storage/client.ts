@@ -7,6 +7,7 @@ import type { RateLimiter } from '../util/rate.ts'
 import { stallSeconds } from '../util/env.ts'
 import { serviceOf } from '../config/service.ts'
 import { caBundle } from './ca-bundle.ts'
+import { envEndpoint } from '../config/endpoint.ts'
 
 /** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
 export class RequestCounter {
@@ -41,6 +42,9 @@ export function credentialsOption(conn: ConnectionConfig): Pick<S3ClientConfig, 
   return conn.credentials ? { credentials: conn.credentials } : conn.profile ? { credentials: fromIni({ profile: conn.profile }) } : {}
 }
 
+/** Whether a connection's requests go over TLS: AWS's, or an https endpoint (its own or the environment's). */
+const speaksTls = (conn: ConnectionConfig) => !(conn.endpoint ?? envEndpoint()?.url ?? 'https:').startsWith('http:')
+
 /** One S3 client per connection; anonymous connections send unsigned requests. */
 export function createS3Client(conn: ConnectionConfig, options: ClientOptions = {}): S3Client {
   const client = new S3Client({
@@ -58,7 +62,7 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
       socketTimeout: stallSeconds('LAKESYNC_SOCKET_TIMEOUT_SECONDS') * 1000,
       connectionTimeout: 30_000,
       httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM },
-      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM, ...caBundle() },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM, ...(speaksTls(conn) ? caBundle() : {}) },
     },
     // The SDK warns on the console (e.g. a streamed upload it cannot retry itself); lakesync
     // retries and reports per item, so those lines would only be noise in its output.

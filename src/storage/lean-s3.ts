@@ -52,7 +52,7 @@ export class LeanS3 {
     const url = new URL(endpoint.url.href)
     // The idle limit and the interrupt are set once (per socket, per path), not per request: a
     // request's own timer and abort listener cost as much as its signature.
-    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, heldUntilExpiring(config.credentials), new HttpPool(url, { maxSockets: o.maxSockets, timeoutMs: o.timeoutMs, ...(caBundle() ? { tls: caBundle() } : {}) }), o.signal)
+    const lean = new LeanS3(url, identity.accessKeyId === '' ? undefined : signer, heldUntilExpiring(config.credentials), new HttpPool(url, { maxSockets: o.maxSockets, timeoutMs: o.timeoutMs, ...(url.protocol === 'https:' && caBundle() ? { tls: caBundle() } : {}) }), o.signal)
     o.signal.addEventListener('abort', lean.destroy, { once: true })
     return lean
   }

@@ -17,11 +17,12 @@ import { forEachPool } from '../util/pool.ts'
 export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, sourceClient?: S3Client): Promise<CopyOutcome[]> {
   const unproven = outcomes.filter((o) => !provenByAnswer(o))
   if (!unproven.length) return outcomes
-  const sizes = await destinationSizes(client, job, unproven, signal)
+  const found = await destinationObjects(client, job, unproven, signal)
   return Promise.all(outcomes.map(async (o) => {
     if (provenByAnswer(o)) return o
-    const size = sizes.get(o.item.destKey)
-    if (size === o.item.size) return o
+    const { size, etag } = found.get(o.item.destKey) ?? {}
+    // The ETag seen tells the run's memory whether this destination's ETags are content hashes (s5cmd's answers carry none).
+    if (size === o.item.size) return o.etag || !etag ? o : { ...o, etag }
     if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
       return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${size}): copied as it is now` }
     }
@@ -37,10 +38,12 @@ export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: 
 /** The copy's answer names the bytes the source was listed with, under a key no server rewrites: no listing needs to prove it. */
 export const provenByAnswer = (o: CopyOutcome) => o.etag !== undefined && singlePart(o.item.etag) && sameEtag(o.etag, o.item.etag) && !pathAmbiguous(o.item.destKey)
 
-/** The sizes the destination holds for these copies' keys (a key it lacks has none). */
-async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Map<string, number>> {
+type Found = Map<string, { size: number; etag?: string }>
+
+/** The size and ETag the destination holds for these copies' keys (a key it lacks has none). */
+async function destinationObjects(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Found> {
   const sorted = [...outcomes].sort((a, b) => compareKeys(a.item.destKey, b.item.destKey))
-  const sizes = new Map<string, number>()
+  const sizes: Found = new Map()
   const last = sorted.at(-1)!.item.destKey
   // A proper prefix of the first key sorts just before it: listing starts at the window.
   let startAfter: string | undefined = withoutLastCharacter(sorted[0]!.item.destKey) || undefined
@@ -51,7 +54,7 @@ async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: Co
   const pages = sorted.length >= 20 ? Math.ceil((2 * sorted.length) / pageSize) + 1 : 0
   for (let page = 0; page < pages; page++) {
     const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: job.destination.prefix || undefined, StartAfter: startAfter, MaxKeys: pageSize }, signal)
-    for (const o of r.objects) sizes.set(o.key, o.size)
+    for (const o of r.objects) sizes.set(o.key, { size: o.size, etag: o.etag })
     reached = r.truncated ? r.objects.at(-1)?.key ?? reached : last
     if (!r.truncated || compareKeys(reached, last) >= 0) {
       reached = last
@@ -64,7 +67,7 @@ async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: Co
     if (pathAmbiguous(o.item.destKey)) return exactKeySize(client, job, o.item.destKey, sizes, signal)
     try {
       const h = await client.send(new HeadObjectCommand({ Bucket: job.destination.bucket, Key: o.item.destKey }), { abortSignal: signal })
-      sizes.set(o.item.destKey, h.ContentLength ?? 0)
+      sizes.set(o.item.destKey, { size: h.ContentLength ?? 0, ...(h.ETag ? { etag: h.ETag } : {}) })
     } catch (error) {
       if (!['NotFound', 'NoSuchKey'].includes(errorCode(error) ?? '')) throw error
     }
@@ -77,12 +80,12 @@ async function destinationSizes(client: S3Client, job: ResolvedJob, outcomes: Co
  * its first odd segment: a HEAD, or a listing whose prefix holds the odd segment, may be answered
  * for the rewritten key (SeaweedFS echoes such a prefix back as the key).
  */
-async function exactKeySize(client: S3Client, job: ResolvedJob, key: string, sizes: Map<string, number>, signal: AbortSignal) {
+async function exactKeySize(client: S3Client, job: ResolvedJob, key: string, sizes: Found, signal: AbortSignal) {
   const odd = /(^|\/)(\.{1,2})?(\/|$)/.exec(key)!
   const folder = key.slice(0, odd.index + odd[1]!.length)
   const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: folder || undefined, StartAfter: withoutLastCharacter(key) || undefined, MaxKeys: 1 }, signal)
   const found = r.objects[0]
-  if (found?.key === key) sizes.set(key, found.size)
+  if (found?.key === key) sizes.set(key, { size: found.size, etag: found.etag })
 }
 
 /**

@@ -31,8 +31,8 @@ describe('the archive -> lake route on an AWS-shaped bed', { timeout: 600_000 },
   before(async () => {
     bed = await startAwsBed({ regions: ['ap-northeast-1', 'eu-west-1'], identities: ['binance', 'lake', 'partner'] })
     await bed.bucket(ARCHIVE, { region: 'ap-northeast-1', owner: 'binance', public: true })
-    for (const lake of ['lake-plan', 'lake-lean', 'lake-sdk', 'lake-s5cmd', 'lake-moved', 'lake-global', 'lake-kms', 'lake-partner']) {
-      await bed.bucket(lake, { region: 'us-east-1', owner: 'lake', ...(lake === 'lake-kms' ? { kms: true } : {}) })
+    for (const lake of ['lake-plan', 'lake-lean', 'lake-sdk', 'lake-s5cmd', 'lake-moved', 'lake-global', 'lake-kms-lean', 'lake-kms-s5cmd', 'lake-partner']) {
+      await bed.bucket(lake, { region: 'us-east-1', owner: 'lake', ...(lake.startsWith('lake-kms') ? { kms: true } : {}) })
     }
     await bed.bucket('acme-lake', { region: 'eu-west-1', owner: 'lake' })
     await bed.bucket('partner-archive', { region: 'ap-northeast-1', owner: 'partner', readers: ['lake'], deniedPrefix: { lake: 'z-private/' } })
@@ -118,6 +118,17 @@ describe('the archive -> lake route on an AWS-shaped bed', { timeout: 600_000 },
     assert.equal(of(again.stdout, 'job-end')[0]!.copied, 0)
   })
 
+  test('TLS trust: AWS_CA_BUNDLE naming no file is a config error naming it; without the bed\'s CA the run stops at preflight naming the certificate', async () => {
+    const dir = await starterFor('lake-lean')
+    const missing = await runCli(['plan'], { cwd: dir, env: { ...lakeEnv(), AWS_CA_BUNDLE: '/nonexistent/ca.pem' }, wrap: bed.wrap })
+    assert.equal(missing.code, 2, missing.stdout + missing.stderr)
+    assert.match(missing.stderr, /AWS_CA_BUNDLE: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/)
+    const { AWS_CA_BUNDLE: _, ...untrusting } = lakeEnv() as Record<string, string>
+    const untrusted = await runCli(['plan'], { cwd: dir, env: untrusting, wrap: bed.wrap })
+    assert.equal(untrusted.code, 4, untrusted.stdout + untrusted.stderr)
+    assert.match(untrusted.stderr, /certificate/i)
+  })
+
   for (const [engine, answer, edit] of [
     ['lean', 'PermanentRedirect', (c: string) => c.replace("lake: { region: 'us-east-1'", "lake: { region: 'eu-west-1'")],
     ['sdk', 'PermanentRedirect', (c: string) => c.replace("lake: { region: 'us-east-1'", "lake: { region: 'eu-west-1'")],
@@ -138,14 +149,16 @@ describe('the archive -> lake route on an AWS-shaped bed', { timeout: 600_000 },
     })
   }
 
-  test('an SSE-KMS lake (ETags not the MD5 of the bytes): a second run copies nothing; a same-size re-publish at the source is copied', async () => {
-    const dir = await starterFor('lake-kms')
+  for (const engine of ['lean', 's5cmd']) test(`an SSE-KMS lake (ETags not the MD5 of the bytes), engine ${engine}: a second run copies nothing; a same-size re-publish at the source is copied`, async () => {
+    const dir = await starterFor(`lake-kms-${engine}`)
+    const sync = (d: string) => runCli(['sync', '--json', '--engine', engine], { cwd: d, env: lakeEnv(), wrap: bed.wrap, pathWithTools: true })
     const first = await sync(dir)
     assert.equal(first.code, 0, first.stdout.split('\n').filter((l) => !l.includes('"copied"')).join('\n') + first.stderr)
     const again = await sync(dir)
     assert.equal(again.code, 0, again.stderr)
     assert.equal(of(again.stdout, 'job-end')[0]!.copied, 0, again.stdout.split('\n').filter((l) => l.includes('"copied"')).slice(0, 3).join('\n'))
-    const key = seeded.find((o) => o.key.endsWith('.zip'))!.key
+    // One zip per engine's turn: the archive is shared.
+    const key = seeded.filter((o) => o.key.endsWith('.zip'))[engine === 'lean' ? 0 : 1]!.key
     const old = seeded.find((o) => o.key === key)!.body
     const republished = Buffer.concat([Buffer.from('PK\x03\x04'), randomBytes(old.length - 4)])
     await new Promise((resolve) => setTimeout(resolve, 1100)) // a later second than the copies

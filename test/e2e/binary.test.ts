@@ -2,10 +2,11 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { exec as execProgram } from '../../src/util/exec.ts'
-import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts'
+import { startAwsBed } from '../helpers/aws-bed.ts'
 import { snapshot } from '../helpers/buckets.ts'
 import { logOutput, runCli } from '../helpers/cli.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
@@ -150,6 +151,36 @@ export default defineConfig({
     assert.equal(blocked.code, 0, blocked.stdout + blocked.stderr)
     assert.match(blocked.stdout, /engine lean, since the binary's own s5cmd is unusable: cannot write it to .*ENOTDIR.*set LAKESYNC_CACHE_DIR to a writable folder/)
     assert.match(blocked.stdout, /copied 40 /)
+  })
+
+  test("on the AWS-shaped bed, the binary and its own s5cmd trust AWS_CA_BUNDLE: the archive copied server-side into a lake in another region", async () => {
+    const bed = await startAwsBed({ regions: ['ap-northeast-1'], identities: ['binance', 'lake'] })
+    try {
+      await bed.bucket('data.binance.vision', { region: 'ap-northeast-1', owner: 'binance', public: true })
+      for (const lake of ['bin-lean', 'bin-s5cmd']) await bed.bucket(lake, { region: 'us-east-1', owner: 'lake' })
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+      await putAll(bed.backend(), 'data.binance.vision', generatedKlines({ symbols: ['BTCUSDT'], intervals: ['1h'], days: 1, start: `${yesterday}T00:00:00Z` }))
+      const lake = bed.identities.lake!
+      const bedEnv = { PATH: path.join(work, 'bin'), HOME: work, LAKESYNC_CACHE_DIR: path.join(work, 'aws-cache'), AWS_ACCESS_KEY_ID: lake.accessKeyId, AWS_SECRET_ACCESS_KEY: lake.secretAccessKey, ...bed.env, ...(process.env.LAKESYNC_STATE_DIR ? { LAKESYNC_STATE_DIR: process.env.LAKESYNC_STATE_DIR } : {}) }
+      for (const engine of ['lean', 's5cmd']) {
+        // `lakesync init --binance` with only the lake bucket's name edited; no s5cmd on PATH: the binary's own.
+        const dir = path.join(work, `aws-${engine}`)
+        await mkdir(dir)
+        assert.equal((await exec(binary, ['init', '--binance'], bedEnv, dir)).code, 0)
+        const config = path.join(dir, 'lakesync.config.ts')
+        await writeFile(config, (await readFile(config, 'utf8')).replaceAll('lake-bucket', `bin-${engine}`))
+        const r = await exec(bed.wrap[0]!, [...bed.wrap.slice(1), binary, 'sync', '--engine', engine], bedEnv, dir)
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        assert.match(r.stdout, new RegExp(`mode direct, engine ${engine} .*\\(direct: one S3 service \\(AWS, ap-northeast-1 -> us-east-1\\)`))
+        assert.match(r.stdout, /copied 2 /)
+      }
+      const copies = bed.log.filter((q) => q.operation === 'CopyObject').map((q) => `${q.host} ${q.status}`).sort()
+      // s5cmd names us-east-1 by S3's global host, which serves that region too.
+      assert.deepEqual(copies, ['bin-lean.s3.us-east-1.amazonaws.com 200', 'bin-lean.s3.us-east-1.amazonaws.com 200', 'bin-s5cmd.s3.amazonaws.com 200', 'bin-s5cmd.s3.amazonaws.com 200'])
+      assert.equal(bed.objectBytes().zip, 0)
+    } finally {
+      await bed.stop()
+    }
   })
 
   test('no bash needed: with bash gone from the machine (a mount namespace where it is an empty file), the binary copies with s5cmd', async () => {

@@ -191,7 +191,8 @@ export async function startAwsBed(o: { regions: string[]; identities: string[] }
   await writeFile(caFile, ca)
   const client = backend.client()
   return {
-    wrap: ['unshare', '--mount', 'sh', '-c', `mount --bind ${path.join(work, 'hosts')} /etc/hosts && exec "$@"`, 'sh'],
+    // By their paths: a run may have a PATH without them (the single binary's bastion has only its tools).
+    wrap: ['/usr/bin/unshare', '--mount', '/bin/sh', '-c', `/usr/bin/mount --bind ${path.join(work, 'hosts')} /etc/hosts && exec "$@"`, 'sh'],
     env: { AWS_CA_BUNDLE: caFile },
     identities,
     log,
