@@ -13,8 +13,6 @@ export interface S3Service {
   label: string
   /** AWS itself: buckets' regions can be discovered and requests go to regional endpoints. */
   aws: boolean
-  /** The region the endpoint's host names, if it names one (s3.eu-west-1.amazonaws.com). */
-  hostRegion?: string
 }
 
 const PARTITIONS: Record<string, string> = { aws: 'AWS', 'aws-cn': 'AWS China', 'aws-us-gov': 'AWS GovCloud' }
@@ -37,7 +35,7 @@ export function awsS3Host(host: string): { partition: string; region?: string } 
 }
 
 /** The AWS partition a region belongs to. */
-export const partitionOf = (region: string | undefined) => (region?.startsWith('cn-') ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws')
+const partitionOf = (region: string | undefined) => (region?.startsWith('cn-') ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws')
 
 /** Which S3 service a connection talks to: its `service`, else AWS (no endpoint, or an AWS host), else its endpoint. */
 export function serviceOf(conn: ConnectionConfig, env = process.env): S3Service {
@@ -49,7 +47,7 @@ export function serviceOf(conn: ConnectionConfig, env = process.env): S3Service 
     host = new URL(endpoint).hostname
   } catch {}
   const aws = host ? awsS3Host(host) : undefined
-  if (aws) return { ...awsService(aws.partition), ...(aws.region ? { hostRegion: aws.region } : {}) }
+  if (aws) return awsService(aws.partition)
   return { id: canonicalEndpoint(endpoint), label: redactUserinfo(endpoint), aws: false }
 }
 
