@@ -47,7 +47,7 @@ export interface LastCopies {
   readonly known: ReadonlyMap<string, string>
   /**
    * The destination answers ETags that are not the MD5 of the bytes (SSE-KMS, SSE-C), as a
-   * copy's answer showed: its ETags say nothing about content, its LastModified does.
+   * copy showed: its ETags say nothing about content, its LastModified does.
    */
   readonly opaqueDestination: boolean
 }

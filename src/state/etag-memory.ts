@@ -12,7 +12,7 @@ import type { LastCopies } from '../plan/diff.ts'
  * from, for multipart ETags only (single-part ones are compared directly). With it, a same-size
  * object whose multipart ETag changed since it was copied is recognised as re-published. And
  * whether the destination answers ETags that are not content hashes (SSE-KMS, SSE-C): one
- * marker file per job, written the first time a copy's answer shows it, so an encrypted lake
+ * marker file per job, written the first time a copy shows it, so an encrypted lake
  * is not re-copied every run (src/plan/diff.ts).
  *
  * One append-only file per job (name, source and destination) under the state dir's `etags`
@@ -39,8 +39,8 @@ export class EtagMemory implements LastCopies {
 
   /**
    * Records a copy: its source ETag when multipart (lines of one tick leave in one append), and
-   * whether the destination's answer (`answered`, a server-side copy's ETag) was another ETag
-   * than a single-part source's: a destination whose ETags are not content hashes.
+   * whether the new object's ETag (`answered`: the copy's answer, or the size check's listing)
+   * was another plain ETag than a single-part source's: a destination whose ETags are not content hashes.
    */
   remember(destKey: string, etag: string, answered?: string) {
     // Both plain: a multipart upload of a single-part source has another ETag by design.
