@@ -36,9 +36,13 @@ export function isBatchSafeKey(key: string): boolean {
  * keys as file paths (SeaweedFS) may store it under another key and still answer a HEAD of it,
  * so only a listing shows whether the destination holds this exact key.
  */
-export function pathAmbiguous(key: string): boolean {
-  if (!key.includes('/') && key !== '.' && key !== '..') return false
-  const segments = key.split('/')
-  const last = segments.length - 1
-  return segments.some((s, i) => s === '.' || s === '..' || (s === '' && i !== last))
+export const pathAmbiguous = (key: string): boolean => ODD_SEGMENT.test(key)
+
+/** Where a key's first empty, "." or ".." segment starts (the folder above it ends there), or -1. */
+export function oddSegmentAt(key: string): number {
+  const m = ODD_SEGMENT.exec(key)
+  return m ? m.index + m[1]!.length : -1
 }
+
+// A segment that is empty (but the last: "dir/" is a plain key), "." or "..": one native test per copy.
+const ODD_SEGMENT = /(^|\/)(?:\/|\.\.?(?:\/|$))/

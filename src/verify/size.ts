@@ -2,7 +2,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { listPage } from '../storage/list.ts'
 import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
-import { compareKeys, pathAmbiguous, withoutLastCharacter } from '../storage/keys.ts'
+import { compareKeys, oddSegmentAt, pathAmbiguous, withoutLastCharacter } from '../storage/keys.ts'
 import { sameEtag, singlePart } from '../storage/etags.ts'
 import { errorCode } from '../storage/errors.ts'
 import { forEachPool } from '../util/pool.ts'
@@ -81,8 +81,7 @@ async function destinationObjects(client: S3Client, job: ResolvedJob, outcomes: 
  * for the rewritten key (SeaweedFS echoes such a prefix back as the key).
  */
 async function exactKeySize(client: S3Client, job: ResolvedJob, key: string, sizes: Found, signal: AbortSignal) {
-  const odd = /(^|\/)(\.{1,2})?(\/|$)/.exec(key)!
-  const folder = key.slice(0, odd.index + odd[1]!.length)
+  const folder = key.slice(0, oddSegmentAt(key))
   const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: folder || undefined, StartAfter: withoutLastCharacter(key) || undefined, MaxKeys: 1 }, signal)
   const found = r.objects[0]
   if (found?.key === key) sizes.set(key, { size: found.size, etag: found.etag })
