@@ -63,10 +63,10 @@ const usd = (v: unknown) => typeof v === 'number' && v >= 0
  * of AWS. S3 bills it to the source bucket's owner (to the requester where the source is Requester
  * Pays), by the source's region; the COPY requests are the destination identity's.
  */
-export function crossRegionCost(job: Pick<ResolvedJob, 'source' | 'destination'>, plannedBytes: number, prices: Prices): JobSummary['crossRegion'] {
+export function crossRegionCost(job: Pick<ResolvedJob, 'source' | 'destination' | 'sameService'>, plannedBytes: number, prices: Prices): JobSummary['crossRegion'] {
   const from = job.source.connection.region
   const to = job.destination.connection.region
-  if (!from || !to || from === to || !serviceOf(job.source.connection).aws || !serviceOf(job.destination.connection).aws) return undefined
+  if (!from || !to || from === to || !job.sameService || !serviceOf(job.source.connection).aws) return undefined
   const perGB = prices.interRegionPerGB[from] ?? prices.interRegionPerGB.default ?? 0
   return { from, to, bytes: plannedBytes, perGB, usd: (plannedBytes / 1e9) * perGB }
 }

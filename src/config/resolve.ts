@@ -71,7 +71,8 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
   }
 }
 
-const withoutUndefined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+/** The object without its undefined fields (they would hide the ones spread before it). */
+export const withoutUndefined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 
 /**
  * A Binance selection lists under its root folder, on the connection it names, else the public

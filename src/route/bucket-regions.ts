@@ -10,7 +10,8 @@ export interface BucketPlace {
   region: string
   /** `connection`: as configured and confirmed; `discovered`: the connection named none; `followed`: S3 said another region than the connection. */
   how: 'connection' | 'discovered' | 'followed'
-  /** What S3 answered when it was not the configured region (e.g. `301 PermanentRedirect`). */
+  /** `followed`: the region the connection named, and what S3 answered there (e.g. `301 PermanentRedirect`). */
+  configured?: string
   answer?: string
 }
 
@@ -29,7 +30,7 @@ export async function placeBuckets(job: ResolvedJob, signal: AbortSignal, counte
     const configured = side.connection.region
     if (!found.region) return side
     const how = !configured ? 'discovered' : found.region === configured ? 'connection' : 'followed'
-    places.push({ bucket: side.bucket, region: found.region, how, ...(how === 'followed' ? { answer: found.answer } : {}) })
+    places.push({ bucket: side.bucket, region: found.region, how, ...(how === 'followed' ? { configured, answer: found.answer } : {}) })
     return how === 'connection' ? side : { ...side, connection: inRegion(side.connection, found.region) }
   }
   const [source, destination] = await Promise.all([place(job.source), place(job.destination)])

@@ -3,6 +3,7 @@ import type { ConnectionConfig, ResolvedJob } from '../api/config.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeRoute, serviceOf } from '../config/service.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
+import { withoutUndefined } from '../config/resolve.ts'
 import { createS3Client, type RequestCounter } from '../storage/client.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
@@ -32,12 +33,10 @@ export interface Routes {
  * for a bucket of another region with a redirect, not with the bucket).
  */
 export function destinationAtSource(job: ResolvedJob): ConnectionConfig {
-  const { source, destination } = job
-  const { endpoint: _endpoint, region: _region, pathStyle: _pathStyle, ...identity } = destination.connection
-  return { ...identity, ...pick(source.connection, 'endpoint', 'region', 'pathStyle') }
+  const { endpoint: _endpoint, region: _region, pathStyle: _pathStyle, ...identity } = job.destination.connection
+  const { endpoint, region, pathStyle } = job.source.connection
+  return { ...identity, ...withoutUndefined({ endpoint, region, pathStyle }) }
 }
-
-const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
 export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSignal, counter?: RequestCounter): Promise<boolean> {

@@ -152,6 +152,10 @@ describe('the archive -> lake route on an AWS-shaped bed', { timeout: 600_000 },
         ? /^CopyObject s3\.us-east-1\.amazonaws\.com path signed for us-east-1 by lake: 200$/
         : /^CopyObject lake-\w+\.s3(\.us-east-1)?\.amazonaws\.com virtual signed for us-east-1 by lake: 200$/
       for (const c of copies) assert.match(where(c), expected)
+      if (engine === 'lean') {
+        const doctor = await runCli(['doctor'], { cwd: dir, env: lakeEnv(), wrap: bed.wrap, pathWithTools: true })
+        assert.match(doctor.stdout, new RegExp(`warn  spot-klines: bucket ${lake} is in us-east-1 \\(its connection says eu-west-1; S3 answered ${answer === 'PermanentRedirect' ? 301 : 400} ${answer}\\); set region: 'us-east-1' to save the redirect`))
+      }
     })
   }
 

@@ -24,7 +24,7 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
       out.line(`FAIL  ${error instanceof Error ? error.message : String(error)}${error instanceof LakesyncError && error.hint ? `\n      hint: ${error.hint}` : ''}`)
     }
     const { job, places } = await placeBuckets(asked, o.signal)
-    for (const p of places) out.line(`${p.how === 'followed' ? 'warn' : 'ok  '}  ${job.name}: bucket ${p.bucket} is in ${p.region}${p.how === 'followed' ? ` (its connection says ${(p.bucket === job.source.bucket ? asked.source : asked.destination).connection.region}; S3 answered ${p.answer}); set region: '${p.region}' to save the redirect` : ''}`)
+    for (const p of places) out.line(`${p.how === 'followed' ? 'warn' : 'ok  '}  ${job.name}: bucket ${p.bucket} is in ${p.region}${p.how === 'followed' ? ` (its connection says ${p.configured}; S3 answered ${p.answer}); set region: '${p.region}' to save the redirect` : ''}`)
     for (const side of ['source', 'destination'] as const) {
       const loc = job[side]
       const client = createS3Client(loc.connection, { maxAttempts: 1 })
