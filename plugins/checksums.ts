@@ -28,11 +28,11 @@ export function checksumVerifier(): Plugin {
 async function checkAgainstSidecar(copy: CopyToVerify, ctx: VerifyContext) {
   const { job, signal } = ctx
   // lakesync checks as many copies at once as it copies (verify/plugin-checks.ts).
-  const published = await readSidecar(ctx.sourceClient, job.source.bucket, copy.key, signal, { inFlight: job.concurrency })
+  const published = await readSidecar(ctx.source, job.source.bucket, copy.key, signal)
   if (!published) return { note: 'no .CHECKSUM sidecar, not checksum-verified' }
-  const actual = copy.sha256 ?? (await storedSha256(ctx.destClient, job.destination.bucket, copy.destKey, signal))
+  const actual = copy.sha256 ?? (await storedSha256(ctx.dest, job.destination.bucket, copy.destKey, signal))
   if (!actual) return { note: 'the server keeps no SHA-256 for this copy, not checksum-verified' }
   if (actual === published) return { note: 'SHA-256 matches its sidecar' }
-  const where = await quarantineCopy(ctx.destClient, job, copy.destKey, signal)
+  const where = await quarantineCopy(ctx.dest, job, copy.destKey, signal)
   return { fail: { code: 'ChecksumMismatch', error: `SHA-256 mismatch: the sidecar says ${published}, the copy has ${actual}; ${where}` } }
 }

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { S3Transport } from './transport.ts'
 import type { ItemResult, JobSummary, LakesyncEvent } from './events.ts'
 import type { JOB_OPTIONS, OptionValues, ResolvedOptions } from './options.ts'
 
@@ -216,8 +217,12 @@ export type CopyVerdict = { fail: { code: string; error: string } } | { note: st
 export interface VerifyContext {
   job: ResolvedJob
   signal: AbortSignal
-  /** Clients of the job's two connections: the source one reads sidecars, the destination one the copies. */
+  /** The job's two sides: the source one reads sidecars, the destination one the copies. */
+  source: S3Transport
+  dest: S3Transport
+  /** @deprecated The SDK clients behind `source` and `dest`, for plugins written before the transports. */
   sourceClient: S3Client
+  /** @deprecated See `sourceClient`. */
   destClient: S3Client
 }
 

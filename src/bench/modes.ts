@@ -7,7 +7,7 @@ import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import { batchLine, s3Url } from '../engines/s5cmd-batch.ts'
 import { s5cmdConnection } from '../engines/s5cmd.ts'
 import { runJob } from '../run/job-runner.ts'
-import type { ListedObject } from '../storage/list.ts'
+import type { ListedObject } from '../list/list.ts'
 import { findTool } from '../util/find-tool.ts'
 import { exec } from '../util/exec.ts'
 

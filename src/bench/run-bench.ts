@@ -1,11 +1,12 @@
-import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { cpus, release, totalmem, type } from 'node:os'
 import type { ResolvedJob } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
-import { clientsFor } from '../storage/client.ts'
-import { listObjects, type ListedObject } from '../storage/list.ts'
+import { transportsFor } from '../storage/job-transports.ts'
+import type { S3Transport } from '../api/transport.ts'
+import { listObjects, type ListedObject } from '../list/list.ts'
 import { forEachPool } from '../util/pool.ts'
 import { VERSION } from '../api/version.ts'
 import { countAccessLog, median, rssSampler } from './measure.ts'
@@ -34,8 +35,8 @@ export interface BenchRun {
  */
 export async function runBench(b: BenchRun): Promise<BenchReport> {
   const { job } = b
-  const clients = clientsFor(job.source.connection, job.destination.connection)
-  const { source, dest } = clients
+  const transports = transportsFor(job.source.connection, job.destination.connection)
+  const { source, dest } = transports
   const root = `${job.destination.prefix}lakesync-bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`
   try {
     const sample: ListedObject[] = []
@@ -81,7 +82,7 @@ export async function runBench(b: BenchRun): Promise<BenchReport> {
     return report
   } finally {
     await deletePrefix(dest, job.destination.bucket, root).catch(() => {})
-    clients.destroy()
+    transports.destroy()
   }
 }
 
@@ -111,13 +112,13 @@ function summarize(mode: string, runs: { seconds: number; rss: number; requests:
 const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
 
 /** Removes a prefix's objects, 1,000 per DeleteObjects request. */
-export async function deletePrefix(client: S3Client, bucket: string, prefix: string): Promise<void> {
+export async function deletePrefix(transport: S3Transport, bucket: string, prefix: string): Promise<void> {
   let batch: string[] = []
   const flush = async () => {
-    if (batch.length) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }))
+    if (batch.length) await transport.deleteObjects(bucket, batch)
     batch = []
   }
-  for await (const o of listObjects(client, bucket, prefix)) {
+  for await (const o of listObjects(transport, bucket, prefix)) {
     batch.push(o.key)
     if (batch.length === 1000) await flush()
   }

@@ -3,7 +3,7 @@ import type { ConnectionConfig } from '../api/config.ts'
 import { isBatchSafeKey } from '../storage/keys.ts'
 import { batchLine, parseS5cmdLine, s3Url, s5cmdRegions } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
-import { COPY_OBJECT_LIMIT } from './copy-source.ts'
+import { COPY_OBJECT_LIMIT } from '../storage/copy-source.ts'
 import { classify } from '../storage/errors.ts'
 import { stallSeconds } from '../util/env.ts'
 

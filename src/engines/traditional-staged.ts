@@ -5,7 +5,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { pooledSession } from './pooled-session.ts'
 import { classify, describeS3Error } from '../storage/errors.ts'
-import { getSource, HashingStream, upload } from './transfer.ts'
+import { HashingStream, upload } from './transfer.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 
 /** Temp dirs of live sessions, removed even if the process exits without closing them. */
@@ -37,13 +37,13 @@ export const stagedEngine: Engine = {
       }
       const file = path.join(made, `object-${++n}`)
       try {
-        const src = await getSource(ctx.sourceClient, job, item.key, signal)
+        const src = await ctx.source.getObject(job.source.bucket, item.key, signal)
         const hashing = new HashingStream(ctx.metrics)
         onDisk += item.size
         ctx.metrics.peakDiskBytes = Math.max(ctx.metrics.peakDiskBytes, onDisk)
         await pipeline(src.body, hashing, createWriteStream(file), { signal })
         if (hashing.bytes !== item.size) throw new Error(`read ${hashing.bytes} bytes, expected ${item.size}: the source changed during the copy`)
-        await upload(ctx.destClient, job, item.destKey, createReadStream(file), item.size, src.meta, signal)
+        await upload(ctx.dest, job, item.destKey, createReadStream(file), item.size, src.meta, signal)
         return { item, ok: true, engine: 'staged', bytesThroughHost: item.size, sha256: hashing.digest() }
       } catch (error) {
         return { item, ok: false, engine: 'staged', error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }

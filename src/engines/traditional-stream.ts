@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream'
 import { Slots } from '../util/slots.ts'
 import { pooledSession } from './pooled-session.ts'
 import { classify, describeS3Error } from '../storage/errors.ts'
-import { getSource, HashingStream, STREAM_PART_SIZE, upload } from './transfer.ts'
+import { HashingStream, STREAM_PART_SIZE, upload } from './transfer.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 
 /** Large objects at once: each holds up to ~4 parts in memory while it streams. */
@@ -23,10 +23,10 @@ export const streamEngine: Engine = {
       const isLarge = item.size > STREAM_PART_SIZE
       if (isLarge) await large.take()
       try {
-        const src = await getSource(ctx.sourceClient, job, item.key, signal)
+        const src = await ctx.source.getObject(job.source.bucket, item.key, signal)
         const hashing = new HashingStream(ctx.metrics)
         pipeline(src.body, hashing, () => {})
-        await upload(ctx.destClient, job, item.destKey, hashing, item.size, src.meta, signal)
+        await upload(ctx.dest, job, item.destKey, hashing, item.size, src.meta, signal)
         if (hashing.bytes !== item.size) throw new Error(`read ${hashing.bytes} bytes, expected ${item.size}: the source changed during the copy`)
         return { item, ok: true, engine: 'stream', bytesThroughHost: item.size, sha256: hashing.digest() }
       } catch (error) {

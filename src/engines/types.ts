@@ -1,7 +1,8 @@
 import type { ResolvedJob } from '../api/config.ts'
 import type { PlanItem } from '../plan/diff.ts'
-import type { RequestCounter } from '../storage/client.ts'
-import type { S3Client } from '@aws-sdk/client-s3'
+import type { RequestCounter } from '../storage/meters.ts'
+import type { S3Transport } from '../api/transport.ts'
+import type { SdkTransport } from '../storage/sdk-transport.ts'
 import type { RateLimiter } from '../util/rate.ts'
 
 export type CopyItem = Extract<PlanItem, { action: 'copy' }>
@@ -30,10 +31,12 @@ export interface EngineContext {
   job: ResolvedJob
   signal: AbortSignal
   counter: RequestCounter
-  /** Client of the destination connection: its principal reads the source for server-side copies. */
-  destClient: S3Client
-  /** Client of the source connection, for traditional copies that GET. */
-  sourceClient: S3Client
+  /** The destination's transport: its principal reads the source for server-side copies. */
+  dest: S3Transport
+  /** The source's transport, for traditional copies that GET. */
+  source: S3Transport
+  /** Each side's transport through the SDK: the sdk engine's, and where the lean path declines. */
+  sdk: { source: SdkTransport; dest: SdkTransport }
   /** Where staged copies write their temp files (default: the OS temp dir). */
   tempDir?: string
   /** Measures engines report as they go: object bytes that passed through this host, retries and interrupted copies included. */

@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Transport } from '../api/transport.ts'
 import type { PlanItem } from './diff.ts'
 import { describeS3Error } from '../storage/errors.ts'
 
@@ -6,7 +6,7 @@ export type CopyOrSkip = Exclude<PlanItem, { action: 'delete' }>
 type Deletion = Extract<PlanItem, { action: 'delete' }>
 
 export interface DeleteOptions {
-  client: S3Client
+  transport: S3Transport
   bucket: string
   /** At most this many deletions per run; the rest are reported, not deleted. */
   max: number
@@ -47,8 +47,7 @@ export async function* applyDeletions(plan: AsyncIterable<PlanItem>, o: DeleteOp
 
 async function deleteBatch(items: Deletion[], o: DeleteOptions) {
   try {
-    const r = await o.client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: items.map((i) => ({ Key: i.destKey })), Quiet: true } }), { abortSignal: o.signal })
-    const failed = new Map((r.Errors ?? []).map((e) => [e.Key, `${e.Code}: ${e.Message}`]))
+    const failed = new Map((await o.transport.deleteObjects(o.bucket, items.map((i) => i.destKey), o.signal)).map((e) => [e.key, e.error]))
     for (const i of items) await o.onDeleted(i, failed.has(i.destKey) ? { deleted: false, error: failed.get(i.destKey) } : { deleted: true })
   } catch (error) {
     for (const i of items) await o.onDeleted(i, { deleted: false, error: describeS3Error(error) })

@@ -1,8 +1,8 @@
 import picomatch from 'picomatch'
 import { compareKeys } from '../storage/keys.ts'
 import { sameEtag, singlePart } from '../storage/etags.ts'
-import type { ListedObject } from '../storage/list.ts'
-import { PageCursor } from '../storage/page-cursor.ts'
+import type { ListedObject } from '../list/list.ts'
+import { PageCursor } from '../list/page-cursor.ts'
 import { ConfigError } from '../api/errors.ts'
 import { printableKey } from '../util/printable.ts'
 

@@ -1,16 +1,16 @@
-import type { S3Client } from '@aws-sdk/client-s3'
+import type { S3Transport } from '../api/transport.ts'
 import type { ResolvedJob } from '../api/config.ts'
-import { listSeries, selectedSeries, type Series, type SeriesListing } from '../sources/binance-list.ts'
+import { listSeries, selectedSeries, type Series, type SeriesListing } from '../list/binance-list.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { compareKeys, withoutLastCharacter } from '../storage/keys.ts'
 import { cutText } from '../util/printable.ts'
-import { listPages, type ListedObject } from '../storage/list.ts'
+import { listPages, type ListedObject } from '../list/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
 import { diffListings, mapSource, planMapped, type LastCopies, type PlanItem } from './diff.ts'
 import { shardOfName } from './shard.ts'
 
-type Clients = { source: S3Client; dest: S3Client }
+type Clients = { source: S3Transport; dest: S3Transport }
 type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies> }
 
 /**
@@ -72,14 +72,14 @@ async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options,
 }
 
 /** The destination keys between the lowest and highest of `keys` (none when `keys` is empty). */
-async function* destinationRange(job: ResolvedJob, client: S3Client, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject[]> {
+async function* destinationRange(job: ResolvedJob, transport: S3Transport, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject[]> {
   if (!keys.length) return
   keys.sort(compareKeys)
   const first = keys[0]!
   const last = keys[keys.length - 1]!
   let shared = 0
   while (shared < first.length && first[shared] === last[shared]) shared++
-  yield* listPages(client, job.destination.bucket, cutText(first, shared), { signal, startAfter: withoutLastCharacter(first), through: last })
+  yield* listPages(transport, job.destination.bucket, cutText(first, shared), { signal, startAfter: withoutLastCharacter(first), through: last })
 }
 
 /** One series' source window, its sourceFilter applied; the first series' errors are the preflight's. */

@@ -1,7 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3'
+import type { S3Transport } from '../api/transport.ts'
 import type { ResolvedJob } from '../api/config.ts'
-import type { ListedObject } from '../storage/list.ts'
-import { listPrefix, s3Lister, withLevelCache, type KeySpan, type Lister } from '../storage/list-parallel.ts'
+import type { ListedObject } from '../list/list.ts'
+import { listPrefix, s3Lister, withLevelCache, type KeySpan, type Lister } from '../list/list-parallel.ts'
 import { mapSpan, shardSpan } from './shard.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { planBinance } from './plan-binance.ts'
@@ -23,7 +23,7 @@ export interface JobPlan {
  * its share of the series, or one span of the prefix's keys (src/plan/shard.ts). The first page
  * of each listing is the preflight: an error there names its side.
  */
-export function planJob(job: ResolvedJob, clients: { source: S3Client; dest: S3Client }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<LastCopies> }): JobPlan {
+export function planJob(job: ResolvedJob, clients: { source: S3Transport; dest: S3Transport }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<LastCopies> }): JobPlan {
   if (job.source.binance) {
     const gaps: GapReport = { missing: [], stray: [], expected: 0 }
     return { items: planBinance(job, clients, o, gaps), gaps }

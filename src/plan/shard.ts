@@ -1,7 +1,7 @@
 import type { Shard } from '../api/config.ts'
 import { ConfigError } from '../api/errors.ts'
 import { compareKeys } from '../storage/keys.ts'
-import { splitPoints, type KeySpan, type Lister } from '../storage/list-parallel.ts'
+import { splitPoints, type KeySpan, type Lister } from '../list/list-parallel.ts'
 
 export interface ShardOptions {
   /** `K/N`, or `auto` to read the scheduler's variables. */

@@ -1,8 +1,7 @@
-import { HeadBucketCommand } from '@aws-sdk/client-s3'
 import type { ConnectionConfig, ResolvedJob, ResolvedLocation } from '../api/config.ts'
 import { awsS3Host, serviceOf } from '../config/service.ts'
-import { createS3Client } from '../storage/client.ts'
-import type { RequestCounter } from '../storage/client.ts'
+import type { RequestCounter } from '../storage/meters.ts'
+import { SdkTransport } from '../storage/sdk-transport.ts'
 
 /** Where one bucket of a job lives, and how that was learned. */
 export interface BucketPlace {
@@ -49,24 +48,15 @@ export function inRegion(conn: ConnectionConfig, region: string): ConnectionConf
 
 /** HeadBucket's x-amz-bucket-region, whatever the status; `answer` names a status other than 200. */
 async function askRegion(conn: ConnectionConfig, bucket: string, signal: AbortSignal, counter?: RequestCounter): Promise<{ region?: string; answer?: string }> {
-  const client = createS3Client(conn, { maxAttempts: 2, ...(counter ? { counter } : {}) })
+  const transport = SdkTransport.open(conn, { maxAttempts: 2, ...(counter ? { counter } : {}) })
   try {
-    const head = await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal })
-    return { ...(head.BucketRegion ? { region: head.BucketRegion } : {}) }
-  } catch (error) {
-    if (signal.aborted) throw error
-    const e = error as { $response?: { statusCode?: number; headers?: Record<string, string> }; name?: string; $metadata?: { httpStatusCode?: number } }
-    const region = e.$response?.headers?.['x-amz-bucket-region']
-    const status = e.$response?.statusCode ?? e.$metadata?.httpStatusCode
+    const { region, status, answer } = await transport.headBucket(bucket, signal)
     // No region in the answer (unreachable, a missing bucket): the preflight says what is wrong.
-    return region ? { region, answer: `${status ?? ''} ${WRONG_REGION[status ?? 0] ?? e.name ?? ''}`.trim() } : {}
+    return region ? { region, ...(status !== 200 && answer ? { answer } : {}) } : {}
   } finally {
-    client.destroy()
+    transport.destroy()
   }
 }
-
-/** What S3 calls its answers to a request sent to the wrong region (HEAD answers carry no body to name it). */
-const WRONG_REGION: Record<number, string> = { 301: 'PermanentRedirect', 307: 'TemporaryRedirect', 400: 'AuthorizationHeaderMalformed', 403: 'AccessDenied' }
 
 /** `bucket region (how)`, for the decision line. */
 export function describePlaces(places: BucketPlace[]): string {

@@ -1,10 +1,10 @@
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import type { ConnectionConfig, ResolvedJob } from '../api/config.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeRoute, serviceOf } from '../config/service.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
 import { withoutUndefined } from '../config/resolve.ts'
-import { createS3Client, type RequestCounter } from '../storage/client.ts'
+import type { RequestCounter } from '../storage/meters.ts'
+import { SdkTransport } from '../storage/sdk-transport.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
 import type { PluginContainer } from '../plugins/container.ts'
@@ -40,7 +40,7 @@ export function destinationAtSource(job: ResolvedJob): ConnectionConfig {
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
 export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSignal, counter?: RequestCounter): Promise<boolean> {
-  const client = createS3Client(destinationAtSource(job), counter ? { counter } : {})
+  const transport = SdkTransport.open(destinationAtSource(job), counter ? { counter } : {})
   const refused = (error: unknown) => {
     if (signal.aborted) throw error
     return isAccessRefused(error)
@@ -48,8 +48,8 @@ export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSi
   try {
     let key: string | undefined
     try {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: job.source.bucket, Prefix: job.source.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal })
-      key = page.Contents?.[0]?.Key
+      const page = await transport.listPage({ bucket: job.source.bucket, prefix: job.source.prefix, maxKeys: 1 }, signal)
+      key = page.objects[0]?.key
     } catch (error) {
       // Only a refusal answers the question; an unreachable endpoint or a missing bucket is a preflight failure.
       if (refused(error)) return false
@@ -57,9 +57,9 @@ export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSi
     }
     if (!key) return true
     // A key deleted since it was listed says nothing either way; the copies will tell.
-    return await client.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal }).then(() => true, (error) => !refused(error))
+    return await transport.head(job.source.bucket, key, signal).then(() => true, (error) => !refused(error))
   } finally {
-    client.destroy()
+    transport.destroy()
   }
 }
 

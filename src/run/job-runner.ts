@@ -1,12 +1,15 @@
-import type { S3Client } from '@aws-sdk/client-s3'
 import type { ResolvedJob } from '../api/config.ts'
 import { formatS3Url } from '../config/location.ts'
-import { clientsFor, RequestCounter, SOCKET_HEADROOM } from '../storage/client.ts'
+import { SOCKET_HEADROOM } from '../storage/client.ts'
+import { RequestCounter } from '../storage/meters.ts'
+import { transportsFor, type JobTransports } from '../storage/job-transports.ts'
+import type { SdkTransport } from '../storage/sdk-transport.ts'
 import { planJob } from '../plan/plan-job.ts'
 import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import type { CopyOutcome, EngineContext } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
+import type { VerifyContext } from '../api/config.ts'
 import { executePlan, type ExecuteHandlers } from './execute.ts'
 import { decideMode, routesFor, type Routes } from '../route/mode.ts'
 import { describePlaces, placeBuckets } from '../route/bucket-regions.ts'
@@ -51,28 +54,28 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
   const limiter = job.maxRps ? new RateLimiter(job.maxRps, signal) : undefined
   const tally = new JobTally(job, counter, options.dryRun, emit, plugins)
   let uploads: UploadRegistry | undefined
-  let clients: ReturnType<typeof clientsFor> | undefined
+  let transports: JobTransports | undefined
   let failure: unknown
   await emit({ type: 'job-start', job: job.name, source: formatS3Url(job.source.bucket, job.source.prefix), destination: formatS3Url(job.destination.bucket, job.destination.prefix), ...(job.shard ? { shard: job.shard } : {}) })
   try {
     if (fit.why) await emit({ type: 'warning', job: job.name, message: fit.why })
-    // Every client below is built for its bucket's region, so no request meets a wrong-region answer.
+    // Every transport below is built for its bucket's region, so no request meets a wrong-region answer.
     const { job: placed, places } = await placeBuckets(job, signal, counter)
     job = placed
-    clients = clientsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
+    transports = transportsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
     const decision = await decideMode(job, plugins, options.s5cmd, signal, counter)
     const { routes, reason } = routesFor(job, decision.mode, options.s5cmd)
     tally.summary.mode = decision.mode
     tally.summary.engine = routes.primary.name
     const regions = places.length ? `; regions: ${describePlaces(places)}` : ''
     await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}${regions}` })
-    if (!options.dryRun) uploads = await clearLeftovers(job, clients.dest, signal, emit)
+    if (!options.dryRun) uploads = await clearLeftovers(job, transports.sdk.dest, signal, emit)
     // Read while the listings start; the planner waits for it before its first decision.
     const memory = EtagMemory.open(job, { write: !options.dryRun })
-    const { items, gaps } = planJob(job, clients, { signal, extras: job.delete, lastCopied: memory })
+    const { items, gaps } = planJob(job, transports, { signal, extras: job.delete, lastCopied: memory })
     // Without --delete the plan holds no deletions: no generator between it and the engines.
     const plan = !job.delete ? (items as AsyncIterable<CopyOrSkip>) : applyDeletions(items, {
-      client: clients.dest, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
+      transport: transports.dest, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
       onDeleted: (d, r) => tally.deletion(d, r),
       onLimit: async () => {
         tally.summary.deleteLimitReached = true
@@ -88,7 +91,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
         if (transfer) s.crossRegion = transfer
       }
     }
-    else await copy(plan, routes, { job, signal, counter, destClient: clients.dest, sourceClient: clients.source, tempDir: options.tempDir, limiter }, memory, tally, plugins, emit)
+    else await copy(plan, routes, { job, signal, counter, source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter }, memory, tally, plugins, emit)
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
@@ -101,7 +104,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     if (!signal.aborted) failure = error
   } finally {
     await uploads?.flush()
-    clients?.destroy()
+    transports?.destroy()
   }
   if (failure) tally.summary.stopped = describeFailure(failure)
   const summary = await tally.end(signal.aborted)
@@ -113,18 +116,18 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
 const describeFailure = (error: unknown) => (error instanceof LakesyncError ? error.message.split('\n')[0]! : describeS3Error(error))
 
 /** Aborts the multipart uploads a killed run of this job left open, and records this run's. */
-async function clearLeftovers(job: ResolvedJob, dest: S3Client, signal: AbortSignal, emit: JobRunOptions['emit']): Promise<UploadRegistry> {
+async function clearLeftovers(job: ResolvedJob, dest: SdkTransport, signal: AbortSignal, emit: JobRunOptions['emit']): Promise<UploadRegistry> {
   const uploads = await UploadRegistry.open(job)
   const { aborted, kept, error } = await uploads.abortLeftovers(dest, job.destination.bucket, signal)
   if (aborted) await emit({ type: 'warning', job: job.name, message: `aborted ${aborted} multipart upload(s) that an earlier run of this job left open (it was killed)` })
   if (error) await emit({ type: 'warning', job: job.name, message: `could not abort ${kept} multipart upload(s) an earlier run left open (${error}); the next run tries again` })
-  uploads.watch(dest)
+  uploads.watch(dest.client)
   return uploads
 }
 
 /** Copies the plan: the engines, with the plugins deciding on failures, the size check and the plugins' checks (checksums), and the tally. */
 async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Omit<EngineContext, 'metrics'>, memory: Promise<EtagMemory>, tally: JobTally, plugins: PluginContainer, emit: JobRunOptions['emit']) {
-  const { job, signal, destClient, sourceClient } = context
+  const { job, signal, source, dest } = context
   const metrics = { peakDiskBytes: 0, bytesThroughHost: 0 }
   const progress = new ProgressMeter()
   const checks = new Slots(job.concurrency)
@@ -150,9 +153,9 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     ...(job.verify === 'none' ? {} : {
       provenByAnswer,
       verify: async (outcomes: CopyOutcome[]) => {
-        const sized = await verifySizes(destClient, job, outcomes, signal, sourceClient)
+        const sized = await verifySizes(dest, job, outcomes, signal, source)
         if (!plugins.has('verifyCopy')) return sized
-        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, { job, signal, sourceClient, destClient }), checks, signal)
+        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, verifyContext(job, signal, context)), checks, signal)
       },
     }),
   }
@@ -165,4 +168,9 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     tally.summary.bytesThroughHost = metrics.bytesThroughHost
     await (await memory).flush()
   }
+}
+
+/** What a plugin's `verifyCopy` is given: the job's two sides, and their SDK clients for plugins written before the transports. */
+function verifyContext(job: ResolvedJob, signal: AbortSignal, context: Omit<EngineContext, 'metrics'>): VerifyContext {
+  return { job, signal, source: context.source, dest: context.dest, sourceClient: context.sdk.source.client, destClient: context.sdk.dest.client }
 }

@@ -3,7 +3,7 @@ import { REASON_TEXT, type PlanItem } from '../plan/diff.ts'
 import { singlePart } from '../storage/etags.ts'
 import type { CopyItem, CopyOutcome } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
-import type { RequestCounter } from '../storage/client.ts'
+import type { RequestCounter } from '../storage/meters.ts'
 import type { ItemResult, JobSummary, LakesyncEvent } from '../api/events.ts'
 
 type Deletion = Extract<PlanItem, { action: 'delete' }>

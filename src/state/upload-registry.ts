@@ -1,4 +1,5 @@
-import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { S3Transport } from '../api/transport.ts'
 import { appendFileSync } from 'node:fs'
 import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -36,7 +37,7 @@ export class UploadRegistry {
    * (a run without a lock, as when the locks folder is read-only) keeps its uploads, and so do
    * those the server would not abort now: they stay listed for the next run.
    */
-  async abortLeftovers(client: S3Client, bucket: string, signal: AbortSignal): Promise<{ aborted: number; kept: number; error?: string }> {
+  async abortLeftovers(transport: S3Transport, bucket: string, signal: AbortSignal): Promise<{ aborted: number; kept: number; error?: string }> {
     if (!this.file) return { aborted: 0, kept: 0 }
     const open = new Map<string, { key: string; line: string; live: boolean }>()
     for (const line of (await readFile(this.file, 'utf8').catch(() => '')).split('\n')) {
@@ -53,7 +54,7 @@ export class UploadRegistry {
         continue
       }
       try {
-        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }), { abortSignal: signal })
+        await transport.abortMultipart(bucket, key, UploadId, signal)
         aborted++
       } catch (e) {
         if (signal.aborted) throw e
@@ -66,7 +67,7 @@ export class UploadRegistry {
     return { aborted, kept: kept.length, ...(error ? { error } : {}) }
   }
 
-  /** Records, on this client, every multipart upload it opens and closes. */
+  /** Records, on this SDK client, every multipart upload it opens and closes: lakesync's own and the SDK's Upload's alike. */
   watch(client: S3Client) {
     client.middlewareStack.add(
       (next, context) => async (args) => {

@@ -1,26 +1,15 @@
 import type { DeserializeMiddleware } from '@smithy/types'
+import http from 'node:http'
+import https from 'node:https'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { fromIni } from '@aws-sdk/credential-providers'
 import type { ConnectionConfig } from '../api/config.ts'
-import type { RequestCounts } from '../api/events.ts'
 import type { RateLimiter } from '../util/rate.ts'
+import { metered, type RequestCounter } from './meters.ts'
 import { stallSeconds } from '../util/env.ts'
 import { serviceOf } from '../config/service.ts'
 import { caBundle } from './ca-bundle.ts'
 import { envEndpoint } from '../config/endpoint.ts'
-
-/** Counts the requests really sent (per attempt, after retries are decided), by S3 operation. */
-export class RequestCounter {
-  readonly counts: RequestCounts = {}
-  /** When the last response (or error) came back: the run's liveness guard reads it. */
-  lastAnswerAt = performance.now()
-  add(operation: string, n = 1) {
-    this.counts[operation] = (this.counts[operation] ?? 0) + n
-  }
-  get total() {
-    return Object.values(this.counts).reduce((a, b) => a + b, 0)
-  }
-}
 
 const noop = () => {}
 const QUIET = { trace: noop, debug: noop, info: noop, warn: noop, error: noop }
@@ -58,11 +47,13 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
     // (a TimeoutError, retried) instead of holding a copy forever. Generous: a large single-part
     // copy can be silent for minutes on servers that send no keep-alive bytes.
     // The pool follows the job's concurrency: the SDK's default of 50 sockets would quietly cap it.
+    // Agents, not agent options: given options, the SDK sends a body with `Expect: 100-continue`
+    // (above 2 MB) through a fresh agent of its own, which would not trust AWS_CA_BUNDLE.
     requestHandler: {
       socketTimeout: stallSeconds('LAKESYNC_SOCKET_TIMEOUT_SECONDS') * 1000,
       connectionTimeout: 30_000,
-      httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM },
-      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM, ...(speaksTls(conn) ? caBundle() : {}) },
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 + SOCKET_HEADROOM, ...(speaksTls(conn) ? caBundle() : {}) }),
     },
     // The SDK warns on the console (e.g. a streamed upload it cannot retry itself); lakesync
     // retries and reports per item, so those lines would only be noise in its output.
@@ -80,12 +71,11 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   noteErrorsInOkAnswers(client)
   const { counter, limiter } = options
   if (counter || limiter) {
-    const m = { counter, limiter }
+    // Each attempt, inside the SDK's retry loop: a retried request counts (and waits its turn) again.
     client.middlewareStack.add(
-      (next, context) => (args) => metered(m, String(context.commandName ?? 'unknown').replace(/Command$/, ''), () => next(args)),
+      (next, context) => (args) => metered({ counter, limiter }, String(context.commandName ?? 'unknown').replace(/Command$/, ''), () => next(args)),
       { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
     )
-    meters.set(client, m)
   }
   return client
 }
@@ -113,35 +103,3 @@ function noteErrorsInOkAnswers(client: S3Client) {
   )
 }
 
-type Meter = Pick<ClientOptions, 'counter' | 'limiter'>
-const meters = new WeakMap<S3Client, Meter>()
-
-/**
- * A client's request counter and rate limiter: requests sent around the SDK (the lean paths)
- * are counted and paced as the client's own.
- */
-export function meteredRequest<T>(client: S3Client, operation: string, send: () => Promise<T>): Promise<T> {
-  return metered(meters.get(client), operation, send)
-}
-
-/** One request (each attempt): its turn under the limiter, counted, and its answer's time noted for the liveness guard. */
-async function metered<T>(m: Meter | undefined, operation: string, send: () => Promise<T>): Promise<T> {
-  await m?.limiter?.take()
-  m?.counter?.add(operation)
-  try {
-    return await send()
-  } finally {
-    if (m?.counter) m.counter.lastAnswerAt = performance.now()
-  }
-}
-
-/**
- * The source and destination clients of a job: always two, each with its own socket pool, even
- * when both sides share a connection. A traditional copy holds a source GET open while its PUT
- * runs; with one pool, GETs could take every socket and wait forever for PUTs that get none.
- */
-export function clientsFor(source: ConnectionConfig, destination: ConnectionConfig, options: ClientOptions = {}): { source: S3Client; dest: S3Client; destroy(): void } {
-  const src = createS3Client(source, options)
-  const dest = createS3Client(destination, options)
-  return { source: src, dest, destroy: () => (src.destroy(), dest.destroy()) }
-}

@@ -31,3 +31,19 @@ export function classify(error: unknown): { code?: string; status?: number } {
  * refused the same way (expired session keys, a deleted access key), so the job stops at the first.
  */
 export const IDENTITY_REFUSED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'InvalidToken', 'InvalidAccessKeyId'])
+
+/**
+ * A listing page that cannot be trusted to be complete: a body that is not a ListBucketResult,
+ * a truncated page without a continuation token, or a token that does not advance. The SDK
+ * retries it (the `$retryable` trait) like a 5xx; if it persists, the listing fails instead of
+ * ending early, since a listing that ends early would make every later key look absent (and
+ * --delete delete it).
+ */
+export class IncompleteListingError extends Error {
+  readonly $retryable = {}
+  readonly code = 'IncompleteListing'
+  constructor(message: string) {
+    super(message)
+    this.name = 'IncompleteListingError'
+  }
+}

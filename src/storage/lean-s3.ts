@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { EMPTY_SHA256, SigV4, type Credentials } from './sigv4.ts'
 import { HttpPool, type HttpAnswer } from './http-pool.ts'
 import { caBundle } from './ca-bundle.ts'
-import { encodeCopySource, encodeKeyPath } from '../engines/copy-source.ts'
+import { encodeCopySource, encodeKeyPath } from './copy-source.ts'
 
 /**
  * CopyObject without the SDK's request path: the SDK's middleware stack, endpoint rules and
@@ -35,7 +35,8 @@ export class LeanS3 {
    * client's (empty credentials: public buckets such as the Binance archive) requests go unsigned.
    */
   static async open(client: S3Client, bucket: string, o: { endpoint?: string; maxSockets: number; timeoutMs: number; signal: AbortSignal }): Promise<LeanS3 | undefined> {
-    const config = client.config as any
+    // The client's resolved config (public and typed): its region, endpoint rules and credential chain.
+    const { config } = client
     // No credentials at all: the SDK's path, which says so.
     const identity: Credentials | undefined = await config.credentials().catch(() => undefined)
     if (!identity) return undefined

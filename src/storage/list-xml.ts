@@ -1,3 +1,7 @@
+import type { ListPage } from '../api/transport.ts'
+
+export type { ListPage }
+
 /**
  * A narrow reader for ListObjectsV2 bodies (ListBucketResult): keys, sizes, ETags, the
  * truncation flag and the continuation token. The SDK's general XML and schema deserializer
@@ -5,12 +9,6 @@
  * reads the same fields in ~1.5 ms. It declines (returns undefined) on anything unusual, and
  * the SDK parses that body instead.
  */
-export interface ListPage {
-  /** `modified`: LastModified in ms since 1970, when the server sent one. */
-  objects: { key: string; size: number; etag: string; modified?: number }[]
-  truncated: boolean
-  nextToken?: string
-}
 
 const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/g
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }

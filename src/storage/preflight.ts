@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Transport } from '../api/transport.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeEndpoint } from '../config/endpoint.ts'
 import { describeS3Error, errorCode, NETWORK_CODES } from './errors.ts'
@@ -7,8 +7,8 @@ import type { ResolvedLocation } from '../api/config.ts'
 const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError', 'Forbidden'])
 
 /** Lists one key of a location: proves the endpoint answers, the bucket exists and we may list it. */
-export async function checkLocation(client: S3Client, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal) {
-  await asPreflight(client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix || undefined, MaxKeys: 1 }), { abortSignal: signal }), loc, role, signal)
+export async function checkLocation(transport: S3Transport, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal) {
+  await asPreflight(transport.listPage({ bucket: loc.bucket, prefix: loc.prefix, maxKeys: 1 }, signal), loc, role, signal)
 }
 
 /** A first request of a side: its error (endpoint, bucket, credentials) becomes a PreflightError naming the side. */

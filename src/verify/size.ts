@@ -1,10 +1,8 @@
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { listPage } from '../storage/list.ts'
+import type { S3Transport } from '../api/transport.ts'
 import type { ResolvedJob } from '../api/config.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import { compareKeys, oddSegmentAt, pathAmbiguous, withoutLastCharacter } from '../storage/keys.ts'
 import { sameEtag, singlePart } from '../storage/etags.ts'
-import { errorCode } from '../storage/errors.ts'
 import { forEachPool } from '../util/pool.ts'
 
 /**
@@ -14,16 +12,16 @@ import { forEachPool } from '../util/pool.ts'
  * source changed since it was listed) are checked by listing the destination across their key
  * range (pages sized to them, up to 1,000 keys); keys the listing budget did not reach are HEADed.
  */
-export async function verifySizes(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, sourceClient?: S3Client): Promise<CopyOutcome[]> {
+export async function verifySizes(dest: S3Transport, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, source?: S3Transport): Promise<CopyOutcome[]> {
   const unproven = outcomes.filter((o) => !provenByAnswer(o))
   if (!unproven.length) return outcomes
-  const found = await destinationObjects(client, job, unproven, signal)
+  const found = await destinationObjects(dest, job, unproven, signal)
   return Promise.all(outcomes.map(async (o) => {
     if (provenByAnswer(o)) return o
     const { size, etag } = found.get(o.item.destKey) ?? {}
     // The ETag seen tells the run's memory whether this destination's ETags are content hashes (s5cmd's answers carry none).
     if (size === o.item.size) return o.etag || !etag ? o : { ...o, etag }
-    if (size !== undefined && sourceClient && (await sizeNow(sourceClient, job, o.item.key, signal)) === size) {
+    if (size !== undefined && source && (await sizeNow(source, job, o.item.key, signal)) === size) {
       return { item: o.item, ok: true, engine: o.engine, note: `the source changed during the run (listed at ${o.item.size} bytes, now ${size}): copied as it is now` }
     }
     const error = size !== undefined
@@ -41,7 +39,7 @@ export const provenByAnswer = (o: CopyOutcome) => o.etag !== undefined && single
 type Found = Map<string, { size: number; etag?: string }>
 
 /** The size and ETag the destination holds for these copies' keys (a key it lacks has none). */
-async function destinationObjects(client: S3Client, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Found> {
+async function destinationObjects(dest: S3Transport, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Found> {
   const sorted = [...outcomes].sort((a, b) => compareKeys(a.item.destKey, b.item.destKey))
   const sizes: Found = new Map()
   const last = sorted.at(-1)!.item.destKey
@@ -53,7 +51,7 @@ async function destinationObjects(client: S3Client, job: ResolvedJob, outcomes: 
   const pageSize = Math.min(1000, Math.ceil(sorted.length * 1.1) + job.concurrency)
   const pages = sorted.length >= 20 ? Math.ceil((2 * sorted.length) / pageSize) + 1 : 0
   for (let page = 0; page < pages; page++) {
-    const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: job.destination.prefix || undefined, StartAfter: startAfter, MaxKeys: pageSize }, signal)
+    const r = await dest.listPage({ bucket: job.destination.bucket, prefix: job.destination.prefix, startAfter, maxKeys: pageSize }, signal)
     for (const o of r.objects) sizes.set(o.key, { size: o.size, etag: o.etag })
     reached = r.truncated ? r.objects.at(-1)?.key ?? reached : last
     if (!r.truncated || compareKeys(reached, last) >= 0) {
@@ -64,13 +62,9 @@ async function destinationObjects(client: S3Client, job: ResolvedJob, outcomes: 
   }
   const unreached = sorted.filter((o) => !reached || compareKeys(o.item.destKey, reached) > 0)
   await forEachPool(unreached, 16, async (o) => {
-    if (pathAmbiguous(o.item.destKey)) return exactKeySize(client, job, o.item.destKey, sizes, signal)
-    try {
-      const h = await client.send(new HeadObjectCommand({ Bucket: job.destination.bucket, Key: o.item.destKey }), { abortSignal: signal })
-      sizes.set(o.item.destKey, { size: h.ContentLength ?? 0, ...(h.ETag ? { etag: h.ETag } : {}) })
-    } catch (error) {
-      if (!['NotFound', 'NoSuchKey'].includes(errorCode(error) ?? '')) throw error
-    }
+    if (pathAmbiguous(o.item.destKey)) return exactKeySize(dest, job, o.item.destKey, sizes, signal)
+    const h = await dest.head(job.destination.bucket, o.item.destKey, signal)
+    if (h) sizes.set(o.item.destKey, { size: h.size, ...(h.etag ? { etag: h.etag } : {}) })
   }, signal)
   return sizes
 }
@@ -80,9 +74,9 @@ async function destinationObjects(client: S3Client, job: ResolvedJob, outcomes: 
  * its first odd segment: a HEAD, or a listing whose prefix holds the odd segment, may be answered
  * for the rewritten key (SeaweedFS echoes such a prefix back as the key).
  */
-async function exactKeySize(client: S3Client, job: ResolvedJob, key: string, sizes: Found, signal: AbortSignal) {
+async function exactKeySize(dest: S3Transport, job: ResolvedJob, key: string, sizes: Found, signal: AbortSignal) {
   const folder = key.slice(0, oddSegmentAt(key))
-  const r = await listPage(client, { Bucket: job.destination.bucket, Prefix: folder || undefined, StartAfter: withoutLastCharacter(key) || undefined, MaxKeys: 1 }, signal)
+  const r = await dest.listPage({ bucket: job.destination.bucket, prefix: folder, startAfter: withoutLastCharacter(key), maxKeys: 1 }, signal)
   const found = r.objects[0]
   if (found?.key === key) sizes.set(key, { size: found.size, etag: found.etag })
 }
@@ -92,6 +86,6 @@ async function exactKeySize(client: S3Client, job: ResolvedJob, key: string, siz
  * copy's, the object was rewritten during the run and the copy holds it as it is now: a good
  * copy (the next run plans from the new listing), said as such; a retry would only fail the same way.
  */
-function sizeNow(sourceClient: S3Client, job: ResolvedJob, key: string, signal: AbortSignal): Promise<number | undefined> {
-  return sourceClient.send(new HeadObjectCommand({ Bucket: job.source.bucket, Key: key }), { abortSignal: signal }).then((h) => h.ContentLength, () => undefined)
+function sizeNow(source: S3Transport, job: ResolvedJob, key: string, signal: AbortSignal): Promise<number | undefined> {
+  return source.head(job.source.bucket, key, signal).then((h) => h?.size, () => undefined)
 }

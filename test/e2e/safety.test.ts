@@ -11,6 +11,7 @@ import { put, snapshot } from '../helpers/buckets.ts'
 import { putAll } from '../../scripts/lib/seed.ts'
 import { CopyObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { verifySizes } from '../../src/verify/size.ts'
+import { SdkTransport } from '../../src/storage/sdk-transport.ts'
 import type { ResolvedJob } from '../../src/api/config.ts'
 import { CLI, ROOT } from '../helpers/paths.ts'
 
@@ -139,12 +140,13 @@ for (const kind of serverKinds({ third: true })) {
       await put(client, 'src-bucket', 'changing/obj.bin', 'y'.repeat(250))
       await client.send(new CopyObjectCommand({ Bucket: 'dst-bucket', Key: 'changing/obj.bin', CopySource: 'src-bucket/changing/obj.bin' }))
       const job = { source: { bucket: 'src-bucket', prefix: 'changing/' }, destination: { bucket: 'dst-bucket', prefix: 'changing/' }, concurrency: 4 } as unknown as ResolvedJob
-      const [checked] = await verifySizes(client, job, [{ item: listed, ok: true, engine: 'sdk' }], new AbortController().signal, client)
+      const transport = new SdkTransport(client)
+      const [checked] = await verifySizes(transport, job, [{ item: listed, ok: true, engine: 'sdk' }], new AbortController().signal, transport)
       assert.equal(checked!.ok, true, checked!.error)
       assert.match(checked!.note ?? '', /the source changed during the run \(listed at 100 bytes, now 250\)/)
       // A destination that is short of the source's current size is still a failure.
       await put(client, 'dst-bucket', 'changing/obj.bin', 'z'.repeat(10))
-      const [short] = await verifySizes(client, job, [{ item: listed, ok: true, engine: 'sdk' }], new AbortController().signal, client)
+      const [short] = await verifySizes(transport, job, [{ item: listed, ok: true, engine: 'sdk' }], new AbortController().signal, transport)
       assert.equal(short!.ok, false)
       assert.match(short!.error ?? '', /destination holds 10 bytes, the source 100/)
       client.destroy()

@@ -7,7 +7,8 @@ import path from 'node:path'
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { startVersitygw, type LocalServer } from '../../src/bench/local-server.ts'
 import { countAccessLog } from '../../src/bench/measure.ts'
-import { s3Lister, withLevelCache } from '../../src/storage/list-parallel.ts'
+import { s3Lister, withLevelCache } from '../../src/list/list-parallel.ts'
+import { SdkTransport } from '../../src/storage/sdk-transport.ts'
 import { compareKeys } from '../../src/storage/keys.ts'
 import { shardSpan } from '../../src/plan/shard.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
@@ -77,7 +78,7 @@ describe('4 shard processes started at once on 20,000 objects', { concurrency: f
 
     // Each shard's key listings (no delimiter) start inside its span, and together they read the
     // source about once: a shard that listed everything would make 20 of them alone.
-    const lister = withLevelCache(s3Lister(server.client, 'archive', new AbortController().signal))
+    const lister = withLevelCache(s3Lister(new SdkTransport(server.client), 'archive', new AbortController().signal))
     let sourcePages = 0
     for (const [k, proxy] of proxies.entries()) {
       const span = await shardSpan(lister, 'data/', { index: k, count: SHARDS })

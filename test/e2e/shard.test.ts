@@ -8,7 +8,7 @@ import { awkwardKeys } from '../helpers/keys.ts'
 import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { selectJobs } from '../../src/cli/select-jobs.ts'
 import { planJob } from '../../src/plan/plan-job.ts'
-import { createS3Client } from '../../src/storage/client.ts'
+import { SdkTransport } from '../../src/storage/sdk-transport.ts'
 import type { PlanItem } from '../../src/plan/diff.ts'
 
 const COUNTS = [1, 2, 3, 7, 16]
@@ -73,7 +73,7 @@ for (const kind of serverKinds()) {
     const plan = async (job: string, shard?: string) => {
       const { config } = await selectJobs({ config: path.join(dir, 'lakesync.config.ts'), command: 'plan', jobs: [job], ...(shard ? { shard } : {}) })
       const resolved = config.jobs[0]!
-      const clients = { source: createS3Client(resolved.source.connection), dest: createS3Client(resolved.destination.connection) }
+      const clients = { source: SdkTransport.open(resolved.source.connection), dest: SdkTransport.open(resolved.destination.connection) }
       try {
         const lines: string[] = []
         for await (const item of planJob(resolved, clients, { signal: new AbortController().signal, extras: resolved.delete }).items) lines.push(line(item))

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { Sha256 } from './sdk-sha256.ts'
 import { startS3Server, type S3TestServer } from './s3-server.ts'
@@ -85,6 +85,7 @@ const GLOBAL = 'us-east-1'
 export async function startAwsBed(o: { regions: string[]; identities: string[] }): Promise<AwsBed> {
   const work = await mkdtemp(path.join(tmpdir(), 'lakesync-aws-bed-'))
   const backend = await startS3Server('moto')
+  const backendClient = backend.client()
   const ip = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 2}`
   const regions = [...new Set([GLOBAL, ...o.regions])]
   const { ca, key, cert } = await makeCertificates(work, regions)
@@ -145,6 +146,11 @@ export async function startAwsBed(o: { regions: string[]; identities: string[] }
       }
       const refused = refusal(entry.operation, bucket!, key, who?.name, req.headers['x-amz-copy-source'] as string | undefined)
       if (refused) return answer(403, 'AccessDenied', `<Message>Access Denied</Message>`, entry.operation === 'HeadBucket' ? regionHeader : {})
+      // S3 copies (a part) only while the source holds the ETag named; moto ignores the condition.
+      const ifMatch = req.headers['x-amz-copy-source-if-match'] as string | undefined
+      if (ifMatch && !(await sourceEtagIs(req.headers['x-amz-copy-source'] as string, ifMatch))) {
+        return answer(412, 'PreconditionFailed', '<Message>At least one of the pre-conditions you specified did not hold</Message><Condition>x-amz-copy-source-If-Match</Condition>')
+      }
     }
     const counted = entry.operation === 'GetObject' ? 'out' : ['PutObject', 'UploadPart'].includes(entry.operation) ? 'in' : undefined
     if (counted === 'in') bytes[key?.endsWith('.zip') ? 'zip' : 'other'] += body.length
@@ -170,6 +176,14 @@ export async function startAwsBed(o: { regions: string[]; identities: string[] }
     forwarded.end(body)
   }
 
+  /** Whether a copy source (`bucket/key`, encoded) holds this ETag now, as the client sees ETags. */
+  async function sourceEtagIs(copySource: string, etag: string): Promise<boolean> {
+    const [from, key] = splitOnce(decodeURIComponent(copySource.replace(/^\//, '').replace(/\?versionId=.*$/, '')))
+    const head = await backendClient.send(new HeadObjectCommand({ Bucket: from, Key: key })).catch(() => undefined)
+    const seen = places.get(from)?.kms && head?.ETag ? kmsEtag(head.ETag) : head?.ETag
+    return seen !== undefined && seen.replace(/"/g, '') === etag.replace(/"/g, '')
+  }
+
   /** Why S3 would refuse this request, if it would: a write by another than the owner, a read of a bucket not shared, a copy of an unreadable source. */
   function refusal(operation: string, bucket: string, key: string | undefined, who: string | undefined, copySource?: string): boolean {
     const mayRead = (b: string, k?: string) => {
@@ -189,7 +203,7 @@ export async function startAwsBed(o: { regions: string[]; identities: string[] }
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(443, ip, resolve))
   const caFile = path.join(work, 'ca.pem')
   await writeFile(caFile, ca)
-  const client = backend.client()
+  const client = backendClient
   return {
     // By their paths: a run may have a PATH without them (the single binary's bastion has only its tools).
     wrap: ['/usr/bin/unshare', '--mount', '/bin/sh', '-c', `/usr/bin/mount --bind ${path.join(work, 'hosts')} /etc/hosts && exec "$@"`, 'sh'],

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { diffListings, keyFilter, type LastCopies } from '../../src/plan/diff.ts'
-import type { ListedObject } from '../../src/storage/list.ts'
+import type { ListedObject } from '../../src/list/list.ts'
 
 // Pages of one to three objects: the merge must not depend on where pages end.
 async function* list(objects: ListedObject[]) {

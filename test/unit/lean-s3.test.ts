@@ -2,6 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { heldUntilExpiring, readCopyAnswer } from '../../src/storage/lean-s3.ts'
+import { LeanTransport } from '../../src/storage/lean-transport.ts'
+import { SdkTransport } from '../../src/storage/sdk-transport.ts'
 import { createS3Client } from '../../src/storage/client.ts'
 import { readSidecar } from '../../src/verify/checksum.ts'
 
@@ -34,12 +36,13 @@ test('sidecars are read by one lean GET: signed, the key path-encoded; 404 is "n
   // The SDK's path is closed: an answer can only come from the lean GET.
   client.middlewareStack.add(() => async () => { throw Object.assign(new Error('the SDK path was taken'), { name: 'SdkPathTaken' }) }, { step: 'initialize', name: 'noSdk' })
   const signal = new AbortController().signal
+  const source = new LeanTransport(new SdkTransport(client), { meters: {}, maxSockets: 4, timeoutMs: 5000 })
   try {
-    assert.equal(await readSidecar(client, 'archive', 'data/a b+c.zip', signal), digest)
+    assert.equal(await readSidecar(source, 'archive', 'data/a b+c.zip', signal), digest)
     assert.deepEqual(seen[0], { url: '/archive/data/a%20b%2Bc.zip.CHECKSUM', auth: seen[0]!.auth })
     assert.match(seen[0]!.auth, /^AWS4-HMAC-SHA256 Credential=AKIDLEAN\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/)
-    assert.equal(await readSidecar(client, 'archive', 'data/missing.zip', signal), undefined, 'no sidecar')
-    await assert.rejects(readSidecar(client, 'archive', 'data/broken.zip', signal), /the SDK path was taken/, 'an error answer is asked again through the SDK')
+    assert.equal(await readSidecar(source, 'archive', 'data/missing.zip', signal), undefined, 'no sidecar')
+    await assert.rejects(readSidecar(source, 'archive', 'data/broken.zip', signal), /the SDK path was taken/, 'an error answer is asked again through the SDK')
   } finally {
     client.destroy()
     server.closeAllConnections()

@@ -2,8 +2,8 @@
 // delimiter '/', a page limit): the merged stream must equal one sequential listing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { S3Client } from '@aws-sdk/client-s3'
-import { listPrefix, s3Lister, splitPoints, thinByFirstPages, type Lister } from '../../src/storage/list-parallel.ts'
+import type { S3Transport } from '../../src/api/transport.ts'
+import { listPrefix, s3Lister, splitPoints, thinByFirstPages, type Lister } from '../../src/list/list-parallel.ts'
 import { compareKeys } from '../../src/storage/keys.ts'
 
 function fakeBucket(keys: string[], levelLimit: number, calls: { level: number; list: number }, seed = 1): Lister {
@@ -178,11 +178,11 @@ test('thinning by the first pages: ranges merged to about 5,000 keys by its dens
 test('an empty page that says more follow is not taken as the end: its token leads on, but never twice to the same page', async () => {
   // A fake client at the SDK seam: what ListObjectsV2 answers for each continuation token.
   const answers = (pages: Record<string, { keys: string[]; next?: string }>) => ({
-    async send(command: { input: { ContinuationToken?: string } }) {
-      const a = pages[command.input.ContinuationToken ?? '']!
-      return { Contents: a.keys.map((Key) => ({ Key, Size: 1, ETag: '"e"' })), IsTruncated: a.next !== undefined, NextContinuationToken: a.next }
+    async listPage(input: { token?: string }) {
+      const a = pages[input.token ?? '']!
+      return { objects: a.keys.map((key) => ({ key, size: 1, etag: '"e"' })), truncated: a.next !== undefined, ...(a.next ? { nextToken: a.next } : {}) }
     },
-  }) as unknown as S3Client
+  }) as unknown as S3Transport
   const lister = s3Lister(answers({ '': { keys: [], next: 't1' }, t1: { keys: [], next: 't2' }, t2: { keys: ['data/a', 'data/b'] } }), 'b', new AbortController().signal)
   assert.deepEqual(await lister.page('data/', 200), { objects: [{ key: 'data/a', size: 1, etag: '"e"' }, { key: 'data/b', size: 1, etag: '"e"' }], truncated: false })
   const stuck = s3Lister(answers({ '': { keys: [], next: 't1' }, t1: { keys: [], next: 't1' } }), 'b', new AbortController().signal)

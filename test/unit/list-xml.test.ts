@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { parseListBucketResult, textParts } from '../../src/storage/list-xml.ts'
-import { listPage } from '../../src/storage/list.ts'
+import { SdkTransport } from '../../src/storage/sdk-transport.ts'
 
 // The fast reader must agree with the SDK's own deserializer. The seam is the HTTP handler:
 // both read the same response body, as a server would send it.
@@ -64,28 +64,28 @@ test('anything unusual is left to the SDK: prefixes, unknown entities, namespace
 
 test('listPage reads pages with the fast reader, and falls back to the SDK when it declines', async () => {
   const plain = body(['a', 'b c'], { truncated: true, token: 't' })
-  assert.deepEqual(await listPage(serving(plain), { Bucket: 'b' }), await sdkPage(plain))
+  assert.deepEqual(await new SdkTransport(serving(plain)).listPage({ bucket: 'b' }), await sdkPage(plain))
   // A page whose KeyCount counts a common prefix too: the fast reader declines it.
   const declined = body(['x y']).replace('<KeyCount>1</KeyCount>', '<KeyCount>2</KeyCount>').replace('</ListBucketResult>', '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes></ListBucketResult>')
   assert.equal(parseListBucketResult(declined), undefined)
-  const page = await listPage(serving(declined), { Bucket: 'b' })
+  const page = await new SdkTransport(serving(declined)).listPage({ bucket: 'b' })
   assert.equal(page.objects.length, 1, 'the SDK read the body the fast reader declined')
   assert.deepEqual(page, await sdkPage(declined))
 })
 
 test('a raw carriage return in a key is kept (XML parsers would make it a newline)', async () => {
   const xml = body(['x\ry', 'z\r\nw'], { raw: (k) => k })
-  assert.deepEqual((await listPage(serving(xml), { Bucket: 'b' })).objects.map((o) => o.key), ['x\ry', 'z\r\nw'])
+  assert.deepEqual((await new SdkTransport(serving(xml)).listPage({ bucket: 'b' })).objects.map((o) => o.key), ['x\ry', 'z\r\nw'])
   assert.deepEqual((await sdkPage(xml)).objects.map((o) => o.key), ['x\ny', 'z\nw'], 'what an XML parser reads instead')
 })
 
 test('url-encoded listings (EncodingType=url) are decoded: "+" is a space, %2B a plus', async () => {
   const xml = body(['a%0Db+c%2Bd.txt', '%E4%B8%AD%20x']).replace('<Name>b</Name>', '<Name>b</Name><EncodingType>url</EncodingType>')
-  assert.deepEqual((await listPage(serving(xml), { Bucket: 'b' })).objects.map((o) => o.key), ['a\rb c+d.txt', '中 x'])
+  assert.deepEqual((await new SdkTransport(serving(xml)).listPage({ bucket: 'b' })).objects.map((o) => o.key), ['a\rb c+d.txt', '中 x'])
 })
 
 test('pages that cannot be trusted are errors, not short listings', async () => {
-  const once = (xml: string) => listPage(serving(xml), { Bucket: 'b' })
+  const once = (xml: string) => new SdkTransport(serving(xml)).listPage({ bucket: 'b' })
   await assert.rejects(once(body(['a'], { truncated: true })), /truncated but sent no continuation token/)
   await assert.rejects(once(''), /an empty body/)
   await assert.rejects(once('<html><body>502</body></html>'), /not a ListBucketResult/)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { Sha256 } from '../helpers/sdk-sha256.ts'
 import { SigV4, EMPTY_SHA256 } from '../../src/storage/sigv4.ts'
-import { encodeCopySource, encodeKeyPath } from '../../src/engines/copy-source.ts'
+import { encodeCopySource, encodeKeyPath } from '../../src/storage/copy-source.ts'
 
 // The SDK's own signer, configured as the S3 client configures it (no path re-encoding).
 const awkward = ['plain/key.zip', 'space in key', 'plus+sign', 'percent%20', 'hash#', 'question?', `quotes "double" 'single'`, 'unicode é 中文 😀', 'a//b/./c/../d', 'x'.repeat(900), ' lead', 'star*(paren)!']

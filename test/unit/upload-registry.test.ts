@@ -23,8 +23,8 @@ test('leftover uploads: a dead run\'s and another host\'s (this run holds the lo
     '{"op":"open","key":"q/cut', // a line a kill cut short
   ].join(''))
   const sent: { Key?: string; UploadId?: string }[] = []
-  const client = { send: async (command: { input: { Key?: string; UploadId?: string } }) => void sent.push(command.input) }
-  const result = await registry.abortLeftovers(client as any, 'd', new AbortController().signal)
+  const transport = { abortMultipart: async (_bucket: string, Key: string, UploadId: string) => void sent.push({ Key, UploadId }) }
+  const result = await registry.abortLeftovers(transport as any, 'd', new AbortController().signal)
   assert.deepEqual(sent.map((s) => [s.Key, s.UploadId]), [['q/dead.bin', 'u-dead'], ['q/elsewhere.bin', 'u-elsewhere']])
   assert.deepEqual(result, { aborted: 2, kept: 1 })
   assert.match(await readFile(registry.file!, 'utf8'), /u-live/, 'the live run\'s upload stays listed')

@@ -1,10 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
-import type { Readable } from 'node:stream'
 import { createReadStream } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { CreateJobCommand, DescribeJobCommand } from '@aws-sdk/client-s3-control'
 import type { ResolvedJob } from '../../api/config.ts'
 import { ConfigError, ExitCode, PreflightError } from '../../api/errors.ts'
@@ -15,7 +12,8 @@ import { reportRows, type ReportRow } from '../../batch-ops/report.ts'
 import { parseS3Url } from '../../config/location.ts'
 import { planJob } from '../../plan/plan-job.ts'
 import { Journal } from '../../state/journal.ts'
-import { clientsFor, createS3Client } from '../../storage/client.ts'
+import { transportsFor } from '../../storage/job-transports.ts'
+import { SdkTransport } from '../../storage/sdk-transport.ts'
 import { placeBuckets } from '../../route/bucket-regions.ts'
 import { bytes, int } from '../../report/format.ts'
 import { out } from '../../util/redact.ts'
@@ -40,6 +38,9 @@ export interface HandOffOptions extends SelectionOptions {
  * job's planned direct copies as an S3 Batch Operations CSV manifest, uploaded to --manifest;
  * with --submit, the CreateJob that copies them. Objects over 5 GiB stay with `lakesync sync`.
  */
+/** A manifest above this size is uploaded in parts of it (S3 allows 10,000: 160 GB, about 2·10^9 rows). */
+const MANIFEST_PART_SIZE = 16 * 1024 ** 2
+
 export async function handOff(o: HandOffOptions): Promise<number> {
   const job = (await placeBuckets(await oneJob(o), o.signal)).job
   const accountId = o.accountId ?? accountOfRole(o.roleArn)
@@ -48,10 +49,10 @@ export async function handOff(o: HandOffOptions): Promise<number> {
   // Before any listing: a job the service cannot copy fails at once.
   checkHandOff(job)
   const work = await mkdtemp(path.join(tmpdir(), 'lakesync-batch-ops-'))
-  const clients = clientsFor(job.source.connection, job.destination.connection, {})
+  const transports = transportsFor(job.source.connection, job.destination.connection)
   try {
     const file = path.join(work, 'manifest.csv')
-    const tally = await writeManifest(planJob(job, clients, { signal: o.signal }).items, job.source.bucket, file)
+    const tally = await writeManifest(planJob(job, transports, { signal: o.signal }).items, job.source.bucket, file)
     out.line(`${job.name}: manifest of ${int(tally.objects)} objects (${bytes(tally.bytes)}); ${int(tally.skipped)} already at the destination`)
     for (const big of tally.oversizedExamples) out.line(`${job.name}: over 5 GiB, left to lakesync sync (multipart copy): ${JSON.stringify(big.key)} (${bytes(big.size)})`)
     if (tally.oversized > tally.oversizedExamples.length) out.line(`${job.name}: … ${int(tally.oversized - tally.oversizedExamples.length)} more over 5 GiB`)
@@ -60,9 +61,8 @@ export async function handOff(o: HandOffOptions): Promise<number> {
       return ExitCode.ok
     }
     const key = `${manifestAt.prefix}${job.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`
-    const upload = new Upload({ client: clients.dest, params: { Bucket: manifestAt.bucket, Key: key, Body: createReadStream(file), ContentType: 'text/csv' } })
-    const done = await upload.done()
-    const etag = done.ETag!.replace(/"/g, '')
+    const written = await transports.dest.putObject(manifestAt.bucket, key, createReadStream(file), { size: (await stat(file)).size, partSize: MANIFEST_PART_SIZE, meta: { ContentType: 'text/csv' }, signal: o.signal })
+    const etag = written.etag!.replace(/"/g, '')
     out.line(`${job.name}: manifest written to s3://${manifestAt.bucket}/${key} (${bytes((await stat(file)).size)}, ETag ${etag})`)
     const input = createJobInput({ job, roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key, etag }, ...(reportAt ? { report: { bucket: reportAt.bucket, prefix: reportAt.prefix } } : {}), priority: o.priority ?? 10 })
     if (!o.submit) {
@@ -82,7 +82,7 @@ export async function handOff(o: HandOffOptions): Promise<number> {
     }
     return ExitCode.ok
   } finally {
-    clients.destroy()
+    transports.destroy()
     await rm(work, { recursive: true, force: true })
   }
 }
@@ -173,11 +173,11 @@ async function* reportText(location: string, job: ResolvedJob, signal: AbortSign
   const slash = location.indexOf('/', 5)
   const [bucket, key] = [location.slice(5, slash), location.slice(slash + 1)]
   if (slash < 0 || !key) throw new ConfigError([`REPORT: expected a file or s3://bucket/key, got ${JSON.stringify(location)}`])
-  const client = createS3Client(job.destination.connection)
+  const transport = SdkTransport.open(job.destination.connection)
   try {
-    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
-    yield* (r.Body as Readable).setEncoding('utf8')
+    const { body } = await transport.getObject(bucket, key, signal)
+    yield* body.setEncoding('utf8')
   } finally {
-    client.destroy()
+    transport.destroy()
   }
 }

@@ -4,7 +4,7 @@ import { chooseEngine, decideMode } from '../../route/mode.ts'
 import { placeBuckets } from '../../route/bucket-regions.ts'
 import { describeEndpoint } from '../../config/endpoint.ts'
 import { checkLocation } from '../../storage/preflight.ts'
-import { createS3Client } from '../../storage/client.ts'
+import { SdkTransport } from '../../storage/sdk-transport.ts'
 import { out } from '../../util/redact.ts'
 import { selectJobs, type SelectionOptions } from '../select-jobs.ts'
 
@@ -27,14 +27,14 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
     for (const p of places) out.line(`${p.how === 'followed' ? 'warn' : 'ok  '}  ${job.name}: bucket ${p.bucket} is in ${p.region}${p.how === 'followed' ? ` (its connection says ${p.configured}; S3 answered ${p.answer}); set region: '${p.region}' to save the redirect` : ''}`)
     for (const side of ['source', 'destination'] as const) {
       const loc = job[side]
-      const client = createS3Client(loc.connection, { maxAttempts: 1 })
+      const transport = SdkTransport.open(loc.connection, { maxAttempts: 1 })
       try {
-        await checkLocation(client, loc, side, o.signal)
+        await checkLocation(transport, loc, side, o.signal)
         out.line(`ok    ${job.name}: ${side} s3://${loc.bucket}/${loc.prefix} reachable on ${describeEndpoint(loc.connection.endpoint)} (connection ${loc.connectionName})`)
       } catch (error) {
         failed(error)
       } finally {
-        client.destroy()
+        transport.destroy()
       }
     }
     try {

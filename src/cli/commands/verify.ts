@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { GetObjectCommand } from '@aws-sdk/client-s3'
-import type { Readable } from 'node:stream'
 import { ExitCode } from '../../api/errors.ts'
-import { clientsFor, RequestCounter } from '../../storage/client.ts'
+import { SOCKET_HEADROOM } from '../../storage/client.ts'
+import { RequestCounter } from '../../storage/meters.ts'
+import { transportsFor } from '../../storage/job-transports.ts'
 import { placeBuckets } from '../../route/bucket-regions.ts'
 import { planJob } from '../../plan/plan-job.ts'
 import { readSidecar, storedSha256 } from '../../verify/checksum.ts'
@@ -22,25 +22,25 @@ export async function verify(o: SelectionOptions & { signal: AbortSignal; json?:
   for (const asked of config.jobs) {
     const counter = new RequestCounter()
     const { job } = await placeBuckets(asked, o.signal, counter)
-    const clients = clientsFor(job.source.connection, job.destination.connection, { counter })
-    const { source: src, dest: dst } = clients
+    const transports = transportsFor(job.source.connection, job.destination.connection, { counter, maxSockets: job.concurrency + SOCKET_HEADROOM })
+    const { source: src, dest: dst } = transports
     const tally = { matched: 0, mismatched: 0, missing: 0, differs: 0, noSidecar: 0, read: 0 }
     const say = (line: string, data?: object) => out.line(o.json ? JSON.stringify({ job: job.name, ...data }) : `${job.name}: ${line}`)
     try {
-      const plan = planJob(job, clients, { signal: o.signal }).items
+      const plan = planJob(job, transports, { signal: o.signal }).items
       // As many checks at once as the job copies: each is a round trip or two, so a remote archive is latency-bound.
       await forEachPool(plan, job.concurrency, async (p) => {
         if (p.action === 'copy' && p.reason === 'missing') return void (tally.missing++, say(`missing ${JSON.stringify(p.destKey)}`, { key: p.key, status: 'missing' }))
         if (p.action === 'copy') (tally.differs++, say(`differs ${JSON.stringify(p.destKey)} (${p.reason})`, { key: p.key, status: p.reason }))
         if (!p.key.endsWith('.zip')) return
-        const published = await readSidecar(src, job.source.bucket, p.key, o.signal, { inFlight: job.concurrency })
+        const published = await readSidecar(src, job.source.bucket, p.key, o.signal)
         if (!published) return void tally.noSidecar++
         let actual = await storedSha256(dst, job.destination.bucket, p.destKey, o.signal)
         if (!actual) {
           tally.read++
-          const r = await dst.send(new GetObjectCommand({ Bucket: job.destination.bucket, Key: p.destKey }), { abortSignal: o.signal })
+          const { body } = await dst.getObject(job.destination.bucket, p.destKey, o.signal)
           const hash = createHash('sha256')
-          for await (const chunk of r.Body as Readable) hash.update(chunk)
+          for await (const chunk of body) hash.update(chunk)
           actual = hash.digest('hex')
         }
         if (actual === published) return void tally.matched++
@@ -48,7 +48,7 @@ export async function verify(o: SelectionOptions & { signal: AbortSignal; json?:
         say(`MISMATCH ${JSON.stringify(p.destKey)}: the sidecar says ${published}, the destination has ${actual}`, { key: p.key, status: 'mismatch', sidecar: published, actual })
       }, o.signal)
     } finally {
-      clients.destroy()
+      transports.destroy()
     }
     say(
       `checked: ${int(tally.matched)} match their sidecar, ${int(tally.mismatched)} mismatch, ${int(tally.missing)} missing, ${int(tally.differs)} differ from the source, ${int(tally.noSidecar)} without sidecar; ${int(tally.read)} read to hash; requests: ${requests(counter.counts)}`,

@@ -1,6 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3'
-import { compareKeys } from './keys.ts'
-import { advancingToken, checkOrder, listLevel, listPage, listPages, type ListedObject } from './list.ts'
+import type { S3Transport } from '../api/transport.ts'
+import { compareKeys } from '../storage/keys.ts'
+import { advancingToken, checkOrder, listLevel, listPages, type ListedObject } from './list.ts'
 
 /** What parallel listing needs of a bucket: the seam a unit test fills with a fake. */
 export interface Lister {
@@ -21,25 +21,25 @@ export interface KeySpan {
 /** Delimiter pages read per folder when looking for split points. */
 const LEVEL_PAGES = 5
 
-export function s3Lister(client: S3Client, bucket: string, signal: AbortSignal): Lister {
+export function s3Lister(transport: S3Transport, bucket: string, signal: AbortSignal): Lister {
   return {
     async level(prefix) {
-      const { keys, prefixes } = await listLevel(client, bucket, prefix, { signal, maxPages: LEVEL_PAGES, where: `the folders of s3://${bucket}/${prefix}` })
+      const { keys, prefixes } = await listLevel(transport, bucket, prefix, { signal, maxPages: LEVEL_PAGES, where: `the folders of s3://${bucket}/${prefix}` })
       return [...keys, ...prefixes].sort(compareKeys)
     },
     async page(prefix, maxKeys, after) {
-      const input = { Bucket: bucket, Prefix: prefix || undefined, MaxKeys: maxKeys }
-      let page = await listPage(client, { ...input, ...(after !== undefined ? { StartAfter: after } : {}) }, signal)
+      const input = { bucket, prefix, maxKeys }
+      let page = await transport.listPage({ ...input, ...(after !== undefined ? { startAfter: after } : {}) }, signal)
       // A server may answer an empty page that says more follow: its token leads on, never to the same page twice.
       for (let token: string | undefined; page.truncated && !page.objects.length; ) {
         token = advancingToken(true, page.nextToken, token, `s3://${bucket}/${prefix}`)
-        page = await listPage(client, { ...input, ContinuationToken: token }, signal)
+        page = await transport.listPage({ ...input, token }, signal)
       }
       page.objects.forEach((o, i) => checkOrder(i ? page.objects[i - 1]!.key : after, o.key, bucket))
       return page
     },
     // Ranges are read ahead of the copies: full pages from the first.
-    pages: (prefix, range) => listPages(client, bucket, prefix, { signal, pageSize: 1000, firstPageSize: 1000, prefetch: range.prefetch ?? false, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
+    pages: (prefix, range) => listPages(transport, bucket, prefix, { signal, pageSize: 1000, firstPageSize: 1000, prefetch: range.prefetch ?? false, ...(range.after !== undefined ? { startAfter: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}) }),
   }
 }
 

@@ -1,10 +1,10 @@
-import type { S3Client } from '@aws-sdk/client-s3'
-import { listLevel, listObjects, type ListedObject } from '../storage/list.ts'
+import type { S3Transport } from '../api/transport.ts'
+import { listLevel, listObjects, type ListedObject } from './list.ts'
 import { compareKeys } from '../storage/keys.ts'
 import type { BinanceSelector } from '../api/config.ts'
-import { BINANCE_BUCKET, fileStem, hasIntervals, seriesPrefix } from './binance-layout.ts'
-import { dateLabels, parseDate } from './dates.ts'
-import { selectionRoot, type GapReport } from './binance.ts'
+import { BINANCE_BUCKET, fileStem, hasIntervals, seriesPrefix } from '../sources/binance-layout.ts'
+import { dateLabels, parseDate } from '../sources/dates.ts'
+import { selectionRoot, type GapReport } from '../sources/binance.ts'
 
 /** One series folder of a selection (a symbol, and an interval for klines) and the window it is read in. */
 export interface Series {
@@ -21,9 +21,9 @@ export interface Series {
 }
 
 /** The series a selection reads, in key order ('*' lists the symbol folders once, with a delimiter). */
-export async function selectedSeries(client: S3Client, s: BinanceSelector, signal: AbortSignal): Promise<Series[]> {
+export async function selectedSeries(transport: S3Transport, s: BinanceSelector, signal: AbortSignal): Promise<Series[]> {
   const bucket = s.bucket ?? BINANCE_BUCKET
-  const symbols = s.symbols === '*' ? await listSymbols(client, bucket, selectionRoot(s), signal) : [...s.symbols]
+  const symbols = s.symbols === '*' ? await listSymbols(transport, bucket, selectionRoot(s), signal) : [...s.symbols]
   const intervals = hasIntervals(s.dataType) ? s.intervals ?? [] : [undefined]
   const lo = s.from ? dateLabel(parseDate(s.from) as Date, s) : undefined
   const series = symbols.flatMap((symbol) => intervals.map((interval) => {
@@ -41,7 +41,7 @@ export interface SeriesListing {
 }
 
 /** Lists one series from its window's start, keeps what the selection wants, and finds its gaps. */
-export async function listSeries(client: S3Client, s: BinanceSelector, x: Series, signal: AbortSignal): Promise<SeriesListing> {
+export async function listSeries(transport: S3Transport, s: BinanceSelector, x: Series, signal: AbortSignal): Promise<SeriesListing> {
   const stem = fileStem(s.dataType, x.symbol, x.interval)
   const dateRe = s.frequency === 'daily' ? '\\d{4}-\\d{2}-\\d{2}' : '\\d{4}-\\d{2}'
   const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(${dateRe})\\.zip(\\.CHECKSUM)?$`)
@@ -51,7 +51,7 @@ export async function listSeries(client: S3Client, s: BinanceSelector, x: Series
   const gaps: GapReport = { missing: [], stray: [], expected: 0 }
   const objects: ListedObject[] = []
   const seen = new Set<string>()
-  const listing = listObjects(client, s.bucket ?? BINANCE_BUCKET, x.prefix, { signal, pageSize: 1000, firstPageSize: 1000, ...(x.startAfter ? { startAfter: x.startAfter } : {}) })
+  const listing = listObjects(transport, s.bucket ?? BINANCE_BUCKET, x.prefix, { signal, pageSize: 1000, firstPageSize: 1000, ...(x.startAfter ? { startAfter: x.startAfter } : {}) })
   for await (const o of listing) {
     const m = pattern.exec(o.key.slice(x.prefix.length))
     if (!m) {
@@ -76,7 +76,7 @@ export async function listSeries(client: S3Client, s: BinanceSelector, x: Series
 const dateLabel = (d: Date, s: BinanceSelector) => (s.frequency === 'daily' ? d.toISOString().slice(0, 10) : d.toISOString().slice(0, 7))
 
 /** The archive's symbol folders under a data type (ListObjectsV2 with a delimiter). */
-async function listSymbols(client: S3Client, bucket: string, root: string, signal: AbortSignal): Promise<string[]> {
-  const { prefixes } = await listLevel(client, bucket, root, { signal, where: `the symbol folders of s3://${bucket}/${root}` })
+async function listSymbols(transport: S3Transport, bucket: string, root: string, signal: AbortSignal): Promise<string[]> {
+  const { prefixes } = await listLevel(transport, bucket, root, { signal, where: `the symbol folders of s3://${bucket}/${root}` })
   return prefixes.map((p) => p.slice(root.length, -1))
 }
