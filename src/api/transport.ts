@@ -49,6 +49,8 @@ export interface ObjectMeta {
 export interface CopyAnswer {
   etag?: string
   sha256?: string
+  /** `sdk`: the lean transport declined the request and the SDK's sent it (the copy is then the sdk engine's). */
+  sentBy?: 'sdk'
 }
 
 /** A bucket's region as HeadBucket's answer tells it (`x-amz-bucket-region`), with any status; `answer` names a status other than 200. */

@@ -25,8 +25,8 @@ export async function serverSideCopy(item: CopyItem, ctx: EngineContext, transpo
       return { item, ok: true, engine }
     }
     // With checksum verification the server computes the copy's SHA-256 as it copies.
-    const answer = await transport.copyObject({ bucket: job.source.bucket, key: item.key }, job.destination.bucket, item.destKey, { sha256: job.verify === 'checksum', signal })
-    return { item, ok: true, engine, ...answer }
+    const { sentBy, ...answer } = await transport.copyObject({ bucket: job.source.bucket, key: item.key }, job.destination.bucket, item.destKey, { sha256: job.verify === 'checksum', signal })
+    return { item, ok: true, engine: sentBy ?? engine, ...answer }
   } catch (error) {
     return { item, ok: false, engine, error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }
   }

@@ -28,7 +28,7 @@ export class LeanTransport implements S3Transport {
       if (answer.ok) return { ...(answer.etag ? { etag: answer.etag } : {}), ...(answer.sha256 ? { sha256: answer.sha256 } : {}) }
       if (o.signal?.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError' })
     }
-    return this.sdk.copyObject(source, bucket, key, o)
+    return { ...(await this.sdk.copyObject(source, bucket, key, o)), sentBy: 'sdk' }
   }
 
   async getText(bucket: string, key: string, signal?: AbortSignal): Promise<string | undefined> {

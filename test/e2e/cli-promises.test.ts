@@ -92,7 +92,7 @@ describe('CLI promises', { concurrency: false }, () => {
 })
 
 describe('the lean engine and an anonymous destination (moto, which takes unsigned writes)', () => {
-  test('its copies go through the SDK unsigned, and the summary says which engine copied them', { timeout: 120_000 }, async () => {
+  test('its copies go unsigned through the lean path, and the summary says which engine copied them', { timeout: 120_000 }, async () => {
     const { startS3Server } = await import('../helpers/s3-server.ts')
     const { startFaultProxy } = await import('../helpers/fault-proxy.ts')
     const server = await startS3Server('moto', { buckets: ['open-src', 'open-lake'] })
@@ -111,7 +111,7 @@ describe('the lean engine and an anonymous destination (moto, which takes unsign
       const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
       const end = events.find((e) => e.type === 'job-end')
       assert.equal(end.engine, 'lean')
-      assert.deepEqual(end.engines, { sdk: 6 }, 'the lean engine handed every copy to the SDK')
+      assert.deepEqual(end.engines, { lean: 6 }, 'the lean path sent every copy itself')
       const copies = proxy.requests.filter((q) => q.copy)
       assert.equal(copies.length, 6)
       assert.ok(copies.every((q) => !q.signed), 'sent unsigned')
