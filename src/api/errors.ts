@@ -11,11 +11,24 @@ export const ExitCode = {
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
-/** What each exit code means, in a word or two (`lakesync runs`). SIGHUP and SIGTERM end a run as 128 + their number. */
-export const EXIT_MEANING: Record<number, string> = {
-  [ExitCode.ok]: 'ok', [ExitCode.itemsFailed]: 'items failed', [ExitCode.usage]: 'usage error', [ExitCode.verifyMismatch]: 'checksum mismatch',
-  [ExitCode.preflight]: 'preflight failed', [ExitCode.locked]: 'job already running', [ExitCode.interrupted]: 'interrupted', 129: 'hung up (SIGHUP)', 143: 'terminated (SIGTERM)',
-}
+/**
+ * What each exit code means: in a word or two (`lakesync runs`), and in full (the README's table,
+ * generated from this one by scripts/docs.ts). SIGHUP and SIGTERM end a run as 128 + their number.
+ */
+export const EXIT_CODES: readonly { code: number; word: string; meaning: string }[] = [
+  { code: ExitCode.ok, word: 'ok', meaning: 'every object copied or skipped' },
+  { code: ExitCode.itemsFailed, word: 'items failed', meaning: 'some objects failed (each is named)' },
+  { code: ExitCode.usage, word: 'usage error', meaning: 'usage or config error' },
+  { code: ExitCode.verifyMismatch, word: 'checksum mismatch', meaning: 'verification mismatch' },
+  { code: ExitCode.preflight, word: 'preflight failed', meaning: 'preflight failure: endpoint unreachable, bucket missing, access refused' },
+  { code: ExitCode.locked, word: 'job already running', meaning: 'a job is already running (another `sync` holds its lock; the line names its pid, host, start time and lock file), or another run took over this run\'s lock' },
+  { code: 129, word: 'hung up (SIGHUP)', meaning: 'hung up (SIGHUP: an SSH session closing), after the same clean-up and summary as an interrupt' },
+  { code: ExitCode.interrupted, word: 'interrupted', meaning: 'interrupted (SIGINT): copies in flight end, the summary and journal say what was done' },
+  { code: 143, word: 'terminated (SIGTERM)', meaning: 'terminated (SIGTERM), after the same clean-up and summary as an interrupt' },
+]
+
+/** Each exit code in a word or two. */
+export const EXIT_MEANING: Record<number, string> = Object.fromEntries(EXIT_CODES.map((e) => [e.code, e.word]))
 
 /** An error the CLI knows how to report: one line of cause, plus hint, plus exit code. */
 export class LakesyncError extends Error {

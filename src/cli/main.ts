@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import yargs, { type Argv, type Options } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
-import { flagName, JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
+import { flagHelp, flagName, JOB_OPTIONS, type OptionName, type OptionSpec } from '../api/options.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
 import { describeS3Error } from '../storage/errors.ts'
 import { slowHeapGrowth } from './gc-tuning.ts'
@@ -50,7 +50,7 @@ const sharding = (y: Argv) =>
 function jobOptionFlags(): Record<string, Options> {
   return Object.fromEntries(Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).map(([name, spec]) => {
     const shape: Options = spec.type === 'choice' ? { choices: spec.choices } : { type: spec.type === 'integer' ? 'number' : spec.type === 'boolean' ? 'boolean' : 'string' }
-    return [flagName(name).slice(2), { ...shape, describe: spec.flag }]
+    return [flagName(name).slice(2), { ...shape, describe: flagHelp(name as OptionName) }]
   }))
 }
 

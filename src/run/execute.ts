@@ -10,7 +10,7 @@ import { printableKey } from '../util/printable.ts'
 import type { ProgressMeter } from './progress.ts'
 import { readAhead } from '../util/read-ahead.ts'
 import { Escape } from '../util/escape.ts'
-import { IDENTITY_REFUSED } from '../storage/errors.ts'
+import { isOfClass } from '../storage/errors.ts'
 import { LakesyncError, ExitCode } from '../api/errors.ts'
 
 export interface ExecuteHandlers {
@@ -57,7 +57,7 @@ const VERIFY_WAIT_MS = 250
 
 /** Exponential backoff with full jitter; SlowDown asks for a longer pause. */
 export function backoffMs(attempt: number, code?: string): number {
-  const base = code === 'SlowDown' || code === 'Throttling' || code === 'TooManyRequests' ? 1000 : 100
+  const base = isOfClass('throttled', code) ? 1000 : 100
   return Math.random() * Math.min(20_000, base * 2 ** attempt)
 }
 
@@ -91,7 +91,7 @@ export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action
 /** The error that ends the job when this failure is not the item's own: every other item would fail the same way. */
 function jobStopper(o: CopyOutcome): LakesyncError | undefined {
   if (o.stopsJob) return new LakesyncError(o.error ?? 'failed', ExitCode.itemsFailed)
-  if (!IDENTITY_REFUSED.has(o.code ?? '')) return undefined
+  if (!isOfClass('identityRefused', o.code)) return undefined
   return new LakesyncError(
     `the server refused the job's credentials (${o.code}: ${o.error ?? 'refused'}): the job stops, as every later request would be refused too`,
     ExitCode.itemsFailed, 'renew the credentials (a longer role session, fresh keys), then run again: copies already made are skipped',

@@ -1,10 +1,9 @@
 import type { S3Transport } from '../api/transport.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeEndpoint } from '../config/endpoint.ts'
-import { describeS3Error, errorCode, NETWORK_CODES } from './errors.ts'
+import { describeS3Error, errorCode, isOfClass } from './errors.ts'
 import type { ResolvedLocation } from '../api/config.ts'
 
-const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError', 'Forbidden'])
 
 /** Lists one key of a location: proves the endpoint answers, the bucket exists and we may list it. */
 export async function checkLocation(transport: S3Transport, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal) {
@@ -22,7 +21,7 @@ export async function asPreflight<T>(work: Promise<T>, loc: ResolvedLocation, ro
 }
 
 export function isAccessRefused(error: unknown): boolean {
-  return AUTH_CODES.has(errorCode(error) ?? '') || (error as any)?.$metadata?.httpStatusCode === 403
+  return isOfClass('accessRefused', errorCode(error)) || (error as any)?.$metadata?.httpStatusCode === 403
 }
 
 export function preflightError(error: unknown, where: string, loc: ResolvedLocation): PreflightError {
@@ -32,7 +31,7 @@ export function preflightError(error: unknown, where: string, loc: ResolvedLocat
   if (code === 'NoSuchBucket' || (status === 404 && !code)) {
     return new PreflightError(`${where}: bucket "${loc.bucket}" does not exist on ${endpoint}`, 'check the bucket name and the connection endpoint, or create the bucket', { cause: error })
   }
-  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|getaddrinfo|connect/.test(String((error as any)?.message))) {
+  if (isOfClass('network', code) || /ECONNREFUSED|ENOTFOUND|getaddrinfo|connect/.test(String((error as any)?.message))) {
     return new PreflightError(`${where}: endpoint ${endpoint} is unreachable (${code || 'network error'})`, 'check the endpoint URL and that the S3 server is running', { cause: error })
   }
   if (code === 'CredentialsProviderError') {

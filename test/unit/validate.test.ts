@@ -30,7 +30,7 @@ test('every option of the option table is checked, has a flag, and its default p
     const job = (value: unknown) => ({ jobs: { j: { source: 's3://src/x/', destination: 's3://lake/y/', [name]: value } } })
     assert.deepEqual(validateConfig(job(bad[spec.type])).map((p) => p.split(':')[0]), [`jobs.j.${name}`], name)
     if ('default' in spec) assert.deepEqual(validateConfig(job(spec.default)), [], `${name}: its default`)
-    assert.ok(spec.flag.length > 10, `${name} has a --help text`)
+    assert.ok(spec.doc.length > 10, `${name} has a text`)
   }
   assert.equal(flagName('multipartThreshold'), '--multipart-threshold')
 })
