@@ -6,6 +6,7 @@
 // e.g. --skip aws) --layout archive|zips (archive: as Binance publishes, half zips and half their .CHECKSUM sidecars; zips: zips alone)
 // --rtt MS (0): the server behind a WAN link of this round-trip time (1 Gbit/s: the copies are server-side, only requests cross it),
 // so the wall is the requests' latency, as against S3, more than the server's CPU on this shared host.
+// --against PATH (repeatable): another lakesync binary (an older build) run with defaults beside this one, for before/after figures.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -22,7 +23,7 @@ import { lakesyncCommand } from './lib/lakesync-command.ts'
 import { benchEnv } from './lib/bench-env.ts'
 import { batchLine } from '../src/engines/s5cmd-batch.ts'
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] }, layout: { type: 'string', default: 'archive' }, rtt: { type: 'string', default: '0' } } })
+const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '64' }, skip: { type: 'string', multiple: true, default: [] }, layout: { type: 'string', default: 'archive' }, rtt: { type: 'string', default: '0' }, against: { type: 'string', multiple: true, default: [] } } })
 if (!['archive', 'zips'].includes(values.layout)) throw new Error(`--layout: expected archive or zips, got ${values.layout}`)
 const objects = Number(values.objects)
 const rounds = Number(values.rounds)
@@ -70,8 +71,9 @@ try {
   const lakesync = lakesyncCommand()
   console.error(`lakesync: ${lakesync.join(' ')}`)
   const s5cmd = path.join(TOOLS_BIN, 's5cmd')
-  const sync = (round: number, name: string, ...flags: string[]) =>
-    timed(lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/${name}/`, '--endpoint', server.endpoint, '--concurrency', String(workers), ...flags])
+  const sync = (round: number, name: string, ...flags: string[]) => syncWith(lakesync, round, name, ...flags)
+  const syncWith = (command: string[], round: number, name: string, ...flags: string[]) =>
+    timed(command[0]!, [...command.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', `s3://bench-dst/r${round}/${name}/`, '--endpoint', server.endpoint, '--concurrency', String(workers), ...flags])
   const tools: Record<string, (round: number) => Promise<Measure>> = {
     's5cmd cp (wildcard)': async (round) => timed(s5cmd, ['--numworkers', String(workers), '--endpoint-url', server.endpoint, 'cp', 's3://bench-src/data/*', `s3://bench-dst/r${round}/s5cmd-cp/`]),
     // s5cmd's cp sends REPLACE with no metadata, so its copies lose Content-Type and user
@@ -83,6 +85,7 @@ try {
     'lakesync sync --engine s5cmd': async (round) => sync(round, 's5cmd-engine', '--engine', 's5cmd'),
     'lakesync sync --engine sdk': async (round) => sync(round, 'sdk', '--engine', 'sdk'),
     'lakesync sync --verify checksum': async (round) => sync(round, 'checksum', '--verify', 'checksum'),
+    ...Object.fromEntries(values.against.map((binary, i) => [`lakesync sync (defaults), ${binary}`, async (round: number) => syncWith([binary], round, `against-${i}`)])),
     'raw s5cmd run (same cp lines)': async (round) => {
       const file = path.join(work, `batch-${round}.txt`)
       const lines = keys.map((key) => batchLine({ key, destKey: `r${round}/s5cmd/${key.slice('data/'.length)}` }, 'bench-src', 'bench-dst'))

@@ -9,21 +9,19 @@
 import { build } from 'esbuild'
 import { lazyStringWidth } from './lib/lazy-string-width.mjs'
 import { narrowAwsClients } from './lib/narrow-aws-clients.mjs'
+import { fetchNode, nodeOf, NODE_VERSION } from './lib/embedded-node.mjs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
-export const NODE_VERSION = '24.21.0'
 // Only flags that leave V8's flag hash alone: others make Node reject its built-in code cache.
 export const GC_FLAGS = ['--max-semi-space-size=8']
 const { values: { arch } } = parseArgs({ options: { arch: { type: 'string', default: 'x64' } } })
 if (!['x64', 'arm64'].includes(arch)) throw new Error(`build:binary: --arch must be x64 or arm64, got ${arch}`)
 const native = arch === process.arch
 const root = path.resolve(import.meta.dirname, '..')
-// Each architecture's Node in a folder of its own: one npm install there would prune the other.
-const nodeOf = (a) => path.join(root, '.tools', a === 'x64' ? `node-${NODE_VERSION}` : `node-${NODE_VERSION}-${a}`, 'node_modules', `node-linux-${a}`, 'bin', 'node')
 const nodeBin = nodeOf(arch)
 const s5cmd = arch === 'x64' ? path.join(root, '.tools', 'bin', 's5cmd') : path.join(root, '.tools', `linux-${arch}`, 's5cmd')
 const work = path.join(root, 'dist', arch === 'x64' ? 'sea' : `sea-${arch}`)
@@ -35,17 +33,6 @@ const qemu = native ? undefined : ['/usr/bin/qemu-aarch64', '/usr/bin/qemu-aarch
 const runOnTarget = (program, args, opts) => native ? spawnSync(program, args, opts) : spawnSync(qemu, ['-L', '/usr/aarch64-linux-gnu', program, ...args], opts)
 
 if (!existsSync(s5cmd)) throw new Error(`build:binary: ${s5cmd} is missing: run npm run setup (or scripts/release for arm64) first`)
-function fetchNode(a) {
-  const bin = nodeOf(a)
-  if (existsSync(bin)) return bin
-  const dir = path.resolve(bin, '../../../..')
-  console.error(`build:binary: fetching Node ${NODE_VERSION} (node-linux-${a}) from the npm registry`)
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n')
-  // --force: npm refuses a package built for another CPU than this one.
-  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--force', '--loglevel=error', `node-linux-${a}@${NODE_VERSION}`], { cwd: dir })
-  return bin
-}
 fetchNode(arch)
 // The blob holds no code compiled by its maker (no useSnapshot, no useCodeCache), so the host's
 // Node of the same version makes it for either architecture.

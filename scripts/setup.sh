@@ -19,6 +19,10 @@ build_s5cmd "$BIN/s5cmd"
 go_build versitygw github.com/versity/versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" "$BIN/versitygw"
 build_seaweedfs "$BIN/weed"
 
+# The Node the single binary embeds (npm registry): the suites run under it (scripts/test.sh).
+node scripts/lib/embedded-node.mjs > "$TOOLS/node-path"
+mkdir -p "$TOOLS/node/bin" && ln -sf "$(cat "$TOOLS/node-path")" "$TOOLS/node/bin/node"
+
 # Deno, for the suite that runs the CLI under Deno: a registry package that ships the binary.
 DENO_VERSION=2.9.6
 if [ ! -x "$TOOLS/deno/node_modules/@deno/linux-x64-glibc/deno" ]; then

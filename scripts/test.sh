@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The suites run under the Node the single binary embeds (setup fetched it), not the machine's.
+export PATH="$PWD/.tools/node/bin:$PATH"
+echo "node: $(node --version)"
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 npx tsc --noEmit
 evidence=$(mktemp -d)

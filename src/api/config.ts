@@ -1,6 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { S3Transport } from './transport.ts'
-import type { ItemResult, JobSummary, LakesyncEvent } from './events.ts'
+import type { ItemResult, JobSummary, LakesyncEvent, Shard } from './events.ts'
+
+export type { Shard }
 import type { JOB_OPTIONS, OptionValues, ResolvedOptions } from './options.ts'
 
 export type Market = 'spot' | 'futures/um' | 'futures/cm' | 'option'
@@ -133,14 +135,6 @@ export interface ResolvedJob extends ResolvedOptions {
   exclude: string[]
   /** `--shard`: this run copies one part of the job (src/plan/shard.ts). */
   shard?: Shard
-}
-
-/** One worker's part of a job: the `index`-th (0-based) of `count`, in the run named `runId`. */
-export interface Shard {
-  index: number
-  count: number
-  /** Names the run the shards belong to: `lakesync runs` groups their journals by it. */
-  runId: string
 }
 
 export interface ResolvedConfig {

@@ -1,5 +1,12 @@
 import type { BenchReport } from './bench-report.ts'
-import type { Shard } from './config.ts'
+
+/** One worker's part of a job: the `index`-th (0-based) of `count`, in the run named `runId`. */
+export interface Shard {
+  index: number
+  count: number
+  /** Names the run the shards belong to: `lakesync runs` groups their journals by it. */
+  runId: string
+}
 
 /** Every event a run emits has one of these shapes; renderers and plugins subscribe. */
 export type ItemAction = 'copied' | 'skipped' | 'failed' | 'planned' | 'deleted'
