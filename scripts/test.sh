@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The suites run under the Node the single binary embeds (setup fetched it), not the machine's.
 export PATH="$PWD/.tools/node/bin:$PATH"
+[ "$(command -v node)" = "$PWD/.tools/node/bin/node" ] && node --version >/dev/null || { echo "test.sh: the binary's Node is not at .tools/node/bin/node (run npm run setup)"; exit 1; }
 echo "node: $(node --version)"
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 npx tsc --noEmit

@@ -20,7 +20,7 @@ export function fetchNode(arch) {
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n')
   // --force: npm refuses a package built for another CPU than this one.
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--force', '--loglevel=error', `node-linux-${arch}@${NODE_VERSION}`], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] })
+  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--force', '--loglevel=error', `node-linux-${arch}@${NODE_VERSION}`], { cwd: dir, stdio: ['ignore', 2, 'inherit'] }) // npm's own lines to stderr: stdout is the path
   return bin
 }
 
