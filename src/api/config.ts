@@ -172,6 +172,39 @@ export interface ModeContext {
   }
 }
 
+/** What a copy engine can do, for the run and for plugins choosing one (`selectEngine`). */
+export interface EngineCapabilities {
+  /** Copies server-side: no object byte passes through this host. */
+  serverSide: boolean
+  /**
+   * A batch is one process of its own (s5cmd): each batch opens a session and ends it. Other
+   * engines carry all of a run's batches in one session: no drain and no new connections between
+   * batches, which are then only counts.
+   */
+  batchProcess: boolean
+  /** A copy's answer carries the new object's ETag (and its SHA-256 when asked): a single-part copy proves its bytes by it. */
+  answersWithEtag: boolean
+  /** Sends its copy source form-encoded (a space as "+"): a server that reads it literally answers NoSuchKey, and the item goes to the direct route's engine. */
+  formEncodedSource: boolean
+}
+
+/** The direct-copy engines a job may take. */
+export type DirectEngineName = 'lean' | 's5cmd' | 'sdk'
+
+/** What a `selectEngine` hook decides from: a direct job whose `engine` is `auto`. */
+export interface EngineChoiceContext {
+  job: ResolvedJob
+  /** The engines it may take and what each can do; s5cmd only when found and able to reach both sides. */
+  engines: Partial<Record<DirectEngineName, EngineCapabilities>>
+  /** Why s5cmd is not among them, when it is not. */
+  s5cmdMissing?: string
+}
+
+export interface EngineDecision {
+  engine: DirectEngineName
+  reason: string
+}
+
 export type ItemErrorAction = 'retry' | 'fallback' | 'fail'
 
 export interface ItemErrorContext {
@@ -225,6 +258,8 @@ export interface PluginHooks {
   config: (config: UserConfig) => UserConfig | void | Promise<UserConfig | void>
   /** First non-null wins. */
   selectMode: (ctx: ModeContext) => ModeDecision | null | undefined | Promise<ModeDecision | null | undefined>
+  /** The direct-copy engine of a job whose `engine` is `auto`; first non-null wins (autoMode() takes lean). */
+  selectEngine: (ctx: EngineChoiceContext) => EngineDecision | null | undefined | Promise<EngineDecision | null | undefined>
   /** First non-null wins. */
   onItemError: (
     ctx: ItemErrorContext,

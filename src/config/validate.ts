@@ -72,6 +72,15 @@ function checkOptions(o: unknown, path: string, add: Add, strict = true) {
   }
 }
 
+/** The problems of job options given on their own (CLI flags): each named by `name` (its flag). */
+export function optionProblems(options: Record<string, unknown>, name: (option: string) => string): string[] {
+  return Object.entries(options).flatMap(([key, v]) => {
+    const spec = (JOB_OPTIONS as Record<string, OptionSpec>)[key]
+    const problem = spec && v !== undefined ? optionProblem(spec, v) : undefined
+    return problem ? [`${name(key)}: ${problem}, got ${describe(v)}`] : []
+  })
+}
+
 /** What is wrong with one option's value, by its entry in the option table. */
 function optionProblem(spec: OptionSpec, v: unknown): string | undefined {
   switch (spec.type) {
@@ -129,7 +138,7 @@ function checkConnectionRef(ref: unknown, known: Set<string>, path: string, add:
 
 function checkHooks(hooks: unknown, path: string, add: Add) {
   if (!isObject(hooks)) return add(path, `expected an object of hook functions, got ${describe(hooks)}`)
-  const names = ['config', 'selectMode', 'onItemError', 'verifyCopy', 'onEvent', 'afterItem', 'afterJob']
+  const names = ['config', 'selectMode', 'selectEngine', 'onItemError', 'verifyCopy', 'onEvent', 'afterItem', 'afterJob']
   unknownKeys(hooks, names, path, add)
   for (const [k, h] of Object.entries(hooks)) {
     if (names.includes(k) && typeof h !== 'function' && !(isObject(h) && typeof h.handler === 'function')) {

@@ -10,6 +10,19 @@ export const s3Url = (bucket: string, key: string) => `s3://${bucket}/${key}`
  * `--metadata-directive COPY` keeps content type and user metadata; `regionFlags` (s5cmdRegions)
  * send each side's requests to its bucket's region.
  */
+/** The code and HTTP status of an s5cmd error line ("AccessDenied: ... status code: 403"). */
+export function classifyS5cmdError(line: string): { code?: string; status?: number } {
+  const code = /^([A-Za-z][A-Za-z0-9]+):/.exec(line)?.[1]
+  const status = /status code: (\d{3})/.exec(line)?.[1]
+  return { code, status: status ? Number(status) : undefined }
+}
+
+/** Keys that may travel in an s5cmd batch line without changing on the way. */
+export function isBatchSafeKey(key: string): boolean {
+  // s5cmd trims lines and splits on newlines; a trailing "/" makes it treat the key as a prefix.
+  return !/[\r\n\0]/.test(key) && !key.endsWith('/') && key !== ''
+}
+
 export function batchLine(item: Pick<CopyItem, 'key' | 'destKey'>, sourceBucket: string, destBucket: string, regionFlags = ''): string {
   const src = shellQuote(s3Url(sourceBucket, item.key))
   const dst = shellQuote(s3Url(destBucket, item.destKey))

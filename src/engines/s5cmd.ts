@@ -1,10 +1,8 @@
 import type { sh as Shell } from '../util/sh.ts'
 import type { ConnectionConfig } from '../api/config.ts'
-import { isBatchSafeKey } from '../storage/keys.ts'
-import { batchLine, parseS5cmdLine, s3Url, s5cmdRegions } from './s5cmd-batch.ts'
+import { batchLine, classifyS5cmdError, isBatchSafeKey, parseS5cmdLine, s3Url, s5cmdRegions } from './s5cmd-batch.ts'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from './types.ts'
 import { COPY_OBJECT_LIMIT } from '../storage/copy-source.ts'
-import { classify } from '../storage/errors.ts'
 import { stallSeconds } from '../util/env.ts'
 
 /** Environment and global flags that give s5cmd the connection's endpoint and identity. */
@@ -41,7 +39,7 @@ const discard = () => Object.assign([] as string[], { push: () => 0 })
 export function createS5cmdEngine(binary: string): Engine {
   return {
     name: 's5cmd',
-    sessionPerBatch: true,
+    capabilities: { serverSide: true, batchProcess: true, answersWithEtag: false, formEncodedSource: true },
     accepts: (item, job) => isBatchSafeKey(item.key) && isBatchSafeKey(item.destKey) && item.size <= Math.min(COPY_OBJECT_LIMIT, job.multipartThreshold),
     open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
       // zx loads with the first batch: a run that copies with another engine never pays for it (~10 ms of a start).
@@ -101,7 +99,7 @@ function openBatch(sh: typeof Shell, binary: string, ctx: EngineContext, onOutco
       return
     }
     const item = byCommand.get(r.command ?? '')
-    if (item) settle(item, { ok: false, error: r.error, ...classify(r.error ?? '') })
+    if (item) settle(item, { ok: false, error: r.error, ...classifyS5cmdError(r.error ?? '') })
     else firstError ||= r.error ?? ''
   }
   lines(proc.stdout, onLine)

@@ -10,6 +10,7 @@ import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from
  */
 export const sdkEngine: Engine = {
   name: 'sdk',
+  capabilities: { serverSide: true, batchProcess: false, answersWithEtag: true, formEncodedSource: false },
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     return pooledSession(ctx.job.concurrency, (item) => serverSideCopy(item, ctx, ctx.sdk.dest, 'sdk'), onOutcome)

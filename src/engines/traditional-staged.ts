@@ -21,6 +21,7 @@ process.once('exit', () => {
  */
 export const stagedEngine: Engine = {
   name: 'staged',
+  capabilities: { serverSide: false, batchProcess: false, answersWithEtag: false, formEncodedSource: false },
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, signal } = ctx

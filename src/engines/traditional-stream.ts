@@ -15,6 +15,7 @@ const LARGE_AT_ONCE = 2
  */
 export const streamEngine: Engine = {
   name: 'stream',
+  capabilities: { serverSide: false, batchProcess: false, answersWithEtag: false, formEncodedSource: false },
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
     const { job, signal } = ctx

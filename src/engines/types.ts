@@ -1,5 +1,5 @@
-import type { ResolvedJob } from '../api/config.ts'
-import type { PlanItem } from '../plan/diff.ts'
+import type { EngineCapabilities, ResolvedJob } from '../api/config.ts'
+import type { PlanItem } from '../api/items.ts'
 import type { RequestCounter } from '../storage/meters.ts'
 import type { S3Transport } from '../api/transport.ts'
 import type { SdkTransport } from '../storage/sdk-transport.ts'
@@ -58,11 +58,7 @@ export interface Engine {
   readonly name: 's5cmd' | 'sdk' | 'lean' | 'stream' | 'staged'
   /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
   accepts(item: CopyItem, job: ResolvedJob): boolean
-  /**
-   * s5cmd: a batch is one s5cmd process, so each batch opens a session and ends it. Every other
-   * engine carries all of a run's batches in one session: no drain and no new connections
-   * between batches, which are then only counts.
-   */
-  readonly sessionPerBatch?: true
+  /** What the run may count on it for: the run and the plugins decide by these, not by its name. */
+  readonly capabilities: EngineCapabilities
   open(ctx: EngineContext, onOutcome: (outcome: CopyOutcome) => void): EngineSession
 }

@@ -64,7 +64,7 @@ export class PluginContainer {
     return current
   }
 
-  async first<K extends 'selectMode' | 'onItemError'>(
+  async first<K extends 'selectMode' | 'selectEngine' | 'onItemError'>(
     name: K,
     ...args: Parameters<PluginHooks[K]>
   ): Promise<{ value: NonNullable<Awaited<ReturnType<PluginHooks[K]>>>; plugin: string } | undefined> {

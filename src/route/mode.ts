@@ -1,4 +1,4 @@
-import type { ConnectionConfig, ResolvedJob } from '../api/config.ts'
+import type { ConnectionConfig, DirectEngineName, ResolvedJob } from '../api/config.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeRoute, serviceOf } from '../config/service.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
@@ -7,7 +7,7 @@ import type { RequestCounter } from '../storage/meters.ts'
 import { SdkTransport } from '../storage/sdk-transport.ts'
 import { isAccessRefused, preflightError } from '../storage/preflight.ts'
 import type { ModeDecision } from '../api/config.ts'
-import type { PluginContainer } from '../plugins/container.ts'
+import { PluginHookError, type PluginContainer } from '../plugins/container.ts'
 import { describeS5cmd, type S5cmdLocation } from '../engines/find-s5cmd.ts'
 import { createS5cmdEngine } from '../engines/s5cmd.ts'
 import { sdkEngine } from '../engines/sdk-copy.ts'
@@ -68,7 +68,7 @@ function cannotReadSource(job: ResolvedJob): PreflightError {
   const { bucket, prefix } = job.source
   return new PreflightError(
     `job ${job.name}: --mode direct: the destination's identity (connection ${job.destination.connectionName}) may not read s3://${bucket}/${prefix}, and a server-side copy reads the source as the destination`,
-    `grant it s3:ListBucket on arn:aws:s3:::${bucket} and s3:GetObject on arn:aws:s3:::${bucket}/* (README "Running against AWS"), or use --mode auto to copy through this host`,
+    `grant it s3:ListBucket on arn:aws:s3:::${bucket} and s3:GetObject on arn:aws:s3:::${bucket}/* (docs/guides/aws.md), or use --mode auto to copy through this host`,
   )
 }
 
@@ -99,22 +99,25 @@ export async function decideMode(job: ResolvedJob, plugins: PluginContainer, s5c
 }
 
 /**
- * --engine auto takes the lean engine: measured side by side (docs/BENCHMARKS.md §8) it copies
- * small objects faster than the s5cmd engine at half its CPU per object, and it learns each
- * copy's SHA-256 for checksum jobs. s5cmd stays one flag away.
+ * The direct-copy engine: the one the job names, or for `auto` the plugins' choice (autoMode()
+ * takes lean), from the engines the job may take and what each can do.
  */
-export function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined): { primary: Engine; reason: string } {
+export async function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | undefined, plugins: PluginContainer): Promise<{ primary: Engine; reason: string }> {
+  const blocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : s5cmdCannotReach(job)
+  const engine = (name: DirectEngineName): Engine => (name === 's5cmd' ? createS5cmdEngine(s5cmd!.path) : name === 'sdk' ? sdkEngine : leanEngine)
   if (job.engine === 's5cmd') {
-    const blocker = !s5cmd ? 's5cmd not found (PATH, LAKESYNC_S5CMD, config s5cmd)' : s5cmdCannotReach(job)
     if (blocker) throw new PreflightError(`job ${job.name}: --engine s5cmd is not usable: ${blocker}`, 'install s5cmd (npm run setup) or use --engine lean')
     // A bastion's read-only or full home must not stop the copy: the lean engine needs no file.
     if (s5cmd!.unusable) return { primary: leanEngine, reason: `lean, since the binary's own s5cmd is unusable: ${s5cmd!.unusable}` }
-    return { primary: createS5cmdEngine(s5cmd!.path), reason: `${describeS5cmd(s5cmd!)} requested` }
+    return { primary: engine('s5cmd'), reason: `${describeS5cmd(s5cmd!)} requested` }
   }
-  if (job.engine === 'sdk') return { primary: sdkEngine, reason: 'sdk requested' }
-  if (job.engine === 'lean') return { primary: leanEngine, reason: 'lean requested' }
-  if (job.verify === 'checksum') return { primary: leanEngine, reason: "lean, since checksum verification needs CopyObject's SHA-256" }
-  return { primary: leanEngine, reason: 'lean, fastest per copied object (s5cmd: --engine s5cmd)' }
+  if (job.engine !== 'auto') return { primary: engine(job.engine), reason: `${job.engine} requested` }
+  const usable = !blocker && !s5cmd!.unusable
+  const engines = { lean: leanEngine.capabilities, sdk: sdkEngine.capabilities, ...(usable ? { s5cmd: createS5cmdEngine(s5cmd!.path).capabilities } : {}) }
+  const chosen = await plugins.first('selectEngine', { job, engines, ...(usable ? {} : { s5cmdMissing: blocker ?? s5cmd!.unusable }) })
+  if (!chosen) return { primary: leanEngine, reason: 'lean (no plugin chose an engine)' }
+  if (!(chosen.value.engine in engines)) throw new PluginHookError(chosen.plugin, 'selectEngine', new Error(`chose engine "${chosen.value.engine}", which this job cannot take${chosen.value.engine === 's5cmd' ? `: ${blocker ?? s5cmd!.unusable}` : ''}`))
+  return { primary: engine(chosen.value.engine), reason: chosen.value.reason }
 }
 
 /**
@@ -129,10 +132,10 @@ function s5cmdCannotReach(job: ResolvedJob): string | undefined {
 }
 
 /** The engines a job's items may take, given its mode. */
-export function routesFor(job: ResolvedJob, mode: 'direct' | 'traditional', s5cmd: S5cmdLocation | undefined): { routes: Routes; reason: string } {
+export async function routesFor(job: ResolvedJob, mode: 'direct' | 'traditional', s5cmd: S5cmdLocation | undefined, plugins: PluginContainer): Promise<{ routes: Routes; reason: string }> {
   const traditional = job.traditional === 'staged' ? stagedEngine : streamEngine
   if (mode === 'traditional') return { routes: { primary: traditional, traditional }, reason: `traditional ${traditional.name}` }
-  const { primary, reason } = chooseEngine(job, s5cmd)
+  const { primary, reason } = await chooseEngine(job, s5cmd, plugins)
   // Falling back is for `auto`: a job asked to run direct fails items that cannot.
   return { routes: { primary, direct: sdkEngine, ...(job.mode === 'auto' ? { traditional } : {}) }, reason: `engine ${reason}` }
 }

@@ -1,5 +1,5 @@
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from '../engines/types.ts'
-import type { PlanItem } from '../plan/diff.ts'
+import type { PlanItem } from '../api/items.ts'
 import type { ItemErrorAction } from '../api/config.ts'
 import type { Routes } from '../route/mode.ts'
 import { watchLiveness } from './liveness.ts'
@@ -33,7 +33,6 @@ export interface ExecuteHandlers {
   progress?: ProgressMeter
 }
 
-const DIRECT_ENGINES = new Set(['s5cmd', 'sdk', 'lean'])
 
 // A request the server accepted and left silent: the run says which item waited.
 const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
@@ -98,10 +97,15 @@ function jobStopper(o: CopyOutcome): LakesyncError | undefined {
   )
 }
 
+/** The engine of the job's routes that gave this outcome. */
+const engineOf = (routes: Routes, o: CopyOutcome): Engine | undefined => [routes.primary, routes.direct, routes.traditional].find((e) => e?.name === o.engine)
+
+/** Whether the outcome's engine copies server-side (a rescue by the SDK engine is; a traditional copy is not). */
+const serverSide = (routes: Routes, o: CopyOutcome) => engineOf(routes, o)?.capabilities.serverSide ?? false
+
 /** The engine an item's retry goes to: direct copies retry with the SDK engine. */
 function retryEngine(routes: Routes, o: CopyOutcome): Engine {
-  const direct = DIRECT_ENGINES.has(o.engine)
-  if (direct) return routes.direct ?? routes.primary
+  if (serverSide(routes, o)) return routes.direct ?? routes.primary
   return o.engine === routes.traditional?.name ? routes.traditional : routes.primary
 }
 
@@ -183,7 +187,7 @@ class PlanExecution {
     if (!this.batch) {
       const no = this.batches.open()
       this.report(() => this.handlers.onBatchStart(no, routes.primary.name))
-      const session = routes.primary.sessionPerBatch ? routes.primary.open(ctx, (o) => this.onOutcome(o)) : this.session(routes.primary)
+      const session = routes.primary.capabilities.batchProcess ? routes.primary.open(ctx, (o) => this.onOutcome(o)) : this.session(routes.primary)
       this.batch = { session, no, size: 0 }
     }
     this.batches.add(item, this.batch.no)
@@ -243,7 +247,7 @@ class PlanExecution {
 
   /** No more items join the batch; it ends once they settle. An s5cmd batch's session ends with it, a shared session carries on. */
   private async closeBatch(b: { session: EngineSession; no: number }) {
-    if (this.routes.primary.sessionPerBatch) await this.orAbandoned(b.session.close())
+    if (this.routes.primary.capabilities.batchProcess) await this.orAbandoned(b.session.close())
     this.batches.close(b.no)
   }
 
@@ -292,7 +296,7 @@ class PlanExecution {
     const { routes, ctx, handlers, items } = this
     const attempt = items.attempt(o.item)
     handlers.onFailure(o, attempt).then(async (action) => {
-      const direct = DIRECT_ENGINES.has(o.engine)
+      const direct = serverSide(routes, o)
       // A run that is stopping (interrupted, or ended by an error) starts nothing new.
       if (action === 'retry' && !ctx.signal.aborted && !this.fatal) {
         if (TIMEOUT_CODES.has(o.code ?? '')) handlers.warn?.(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
@@ -330,7 +334,7 @@ class PlanExecution {
     if (stop) return (this.stopWith(stop), this.final(o))
     // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain
     // path answers NoSuchKey for a key just listed. The sdk engine encodes it strictly.
-    if (o.engine === 's5cmd' && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !items.note(o.item) && !ctx.signal.aborted) {
+    if (engineOf(routes, o)?.capabilities.formEncodedSource && routes.direct && /NoSuchKey/.test(o.code ?? o.error ?? '') && !items.note(o.item) && !ctx.signal.aborted) {
       items.setNote(o.item, `s5cmd failed (NoSuchKey); copied by ${routes.direct.name}`)
       void this.submit(this.session(routes.direct), routes.direct.name, o.item)
       return

@@ -64,7 +64,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     job = placed
     transports = transportsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
     const decision = await decideMode(job, plugins, options.s5cmd, signal, counter)
-    const { routes, reason } = routesFor(job, decision.mode, options.s5cmd)
+    const { routes, reason } = await routesFor(job, decision.mode, options.s5cmd, plugins)
     tally.summary.mode = decision.mode
     tally.summary.engine = routes.primary.name
     const regions = places.length ? `; regions: ${describePlaces(places)}` : ''

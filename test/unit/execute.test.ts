@@ -15,8 +15,8 @@ function fakeEngine(name: Engine['name'], script: Record<string, Answer[]> = {},
   const sessions = { opened: 0, closed: 0 }
   return {
     name, seen, sessions, accepts: (item) => accepts(item),
-    // As the real engines: s5cmd runs a process per batch, the others one session per run.
-    ...(name === 's5cmd' ? { sessionPerBatch: true as const } : {}),
+    // As the real engines: s5cmd runs a process per batch and form-encodes its copy sources, the others one session per run.
+    capabilities: { serverSide: !['stream', 'staged'].includes(name), batchProcess: name === 's5cmd', answersWithEtag: name === 'lean' || name === 'sdk', formEncodedSource: name === 's5cmd' },
     open: (_ctx, onOutcome) => {
       sessions.opened++
       let pending = 0

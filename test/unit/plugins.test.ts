@@ -106,3 +106,20 @@ test('checks run as many at once as the job allows, counted across the windows b
   assert.equal(most, 4, 'four checks in flight: the job\'s limit, shared by both windows')
   assert.equal(a.length + b.length, 20)
 })
+
+test('an auto engine is the plugins\' choice among the engines the job may take; a choice it cannot take names the plugin', async () => {
+  const { chooseEngine } = await import('../../src/route/mode.ts')
+  const { autoMode } = await import('../../plugins/auto-mode.ts')
+  const job = { name: 'j', engine: 'auto', verify: 'size', sameService: true, source: { connection: {} }, destination: { connection: {} } } as any
+  const seen: any[] = []
+  const team: Plugin = { name: 'team', selectEngine: (ctx) => (seen.push(ctx), { engine: 'sdk', reason: 'our rule: sdk' }) }
+  const chosen = await chooseEngine(job, undefined, new PluginContainer([team, autoMode()]))
+  assert.deepEqual([chosen.primary.name, chosen.reason], ['sdk', 'our rule: sdk'])
+  assert.deepEqual(Object.keys(seen[0].engines).sort(), ['lean', 'sdk'], 's5cmd, not found, is not offered')
+  assert.match(seen[0].s5cmdMissing, /s5cmd not found/)
+  assert.equal(seen[0].engines.lean.answersWithEtag, true)
+  assert.equal((await chooseEngine(job, undefined, new PluginContainer([autoMode()]))).primary.name, 'lean', 'autoMode() takes lean')
+  const wrong: Plugin = { name: 'wrong', selectEngine: () => ({ engine: 's5cmd', reason: 'always s5cmd' }) }
+  await assert.rejects(chooseEngine(job, undefined, new PluginContainer([wrong])), (e: unknown) => e instanceof PluginHookError && /plugin "wrong" failed in selectEngine: chose engine "s5cmd", which this job cannot take: s5cmd not found/.test(e.message))
+  assert.equal((await chooseEngine({ ...job, engine: 'sdk' }, undefined, new PluginContainer([team]))).reason, 'sdk requested', 'a named engine is not the plugins\' to choose')
+})

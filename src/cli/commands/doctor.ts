@@ -39,7 +39,7 @@ export async function doctor(o: SelectionOptions & { signal: AbortSignal }): Pro
     }
     try {
       const decision = await decideMode(job, plugins, found, o.signal)
-      const engine = decision.mode === 'direct' ? `, engine ${chooseEngine(job, found).reason}` : ''
+      const engine = decision.mode === 'direct' ? `, engine ${(await chooseEngine(job, found, plugins)).reason}` : ''
       out.line(`${decision.mode === 'direct' ? 'ok  ' : 'warn'}  ${job.name}: mode ${decision.mode} (${decision.reason})${engine}`)
     } catch (error) {
       failed(error)
