@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
-import type { PlanItem } from '../plan/diff.ts'
+import type { PlanItem } from '../api/items.ts'
 
 /** S3PutObjectCopy copies objects up to 5 GiB in one request; bigger ones stay with lakesync's multipart copy. */
 export const BATCH_OPS_MAX_BYTES = 5 * 1024 ** 3

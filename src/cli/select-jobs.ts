@@ -1,7 +1,7 @@
 import { ConfigError } from '../api/errors.ts'
 import { sameEndpointUrl } from '../config/endpoint.ts'
 import { resolveConfig } from '../config/resolve.ts'
-import { validateConfig } from '../config/validate.ts'
+import { optionProblems, validateConfig } from '../config/validate.ts'
 import type { ConfigContext, ConnectionConfig, JobConfig, JobOptions, Plugin, ResolvedConfig, UserConfig } from '../api/config.ts'
 import { flagName, JOB_OPTIONS } from '../api/options.ts'
 import { registerSecret } from '../util/redact.ts'
@@ -91,10 +91,9 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     registerSecret(c.credentials?.sessionToken)
   }
   const overrides = cliOverrides(o)
+  const flagProblems = optionProblems(overrides, flagName)
+  if (flagProblems.length) throw new ConfigError(flagProblems)
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))
-  const flagged = Object.keys(overrides)
-  const optionProblems = validateConfig({ jobs }).filter((p) => flagged.some((f) => p.includes(`.${f}:`)))
-  if (optionProblems.length) throw new ConfigError([...new Set(optionProblems.map((p) => p.replace(/^jobs\.[^.]+\.(\w+)/, (_, f: string) => flagName(f))))])
   const config = resolveConfig({ ...user, jobs }, file)
   const wanted = o.jobs ?? []
   const known = config.jobs.map((j) => j.name)

@@ -1,5 +1,5 @@
 import type { S3Transport } from '../api/transport.ts'
-import type { PlanItem } from './diff.ts'
+import type { PlanItem } from '../api/items.ts'
 import { describeS3Error } from '../storage/errors.ts'
 
 export type CopyOrSkip = Exclude<PlanItem, { action: 'delete' }>

@@ -7,7 +7,8 @@ import { cutText } from '../util/printable.ts'
 import { listPages, type ListedObject } from '../list/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
 import { mapOrdered } from '../util/pool.ts'
-import { diffListings, mapSource, planMapped, type LastCopies, type PlanItem } from './diff.ts'
+import { diffListings, mapSource, planMapped, type LastCopies } from './diff.ts'
+import type { PlanItem } from '../api/items.ts'
 import { shardOfName } from './shard.ts'
 
 type Clients = { source: S3Transport; dest: S3Transport }

@@ -6,7 +6,8 @@ import { mapSpan, shardSpan } from './shard.ts'
 import type { GapReport } from '../sources/binance.ts'
 import { planBinance } from './plan-binance.ts'
 import { preflighted } from '../storage/preflight.ts'
-import { diffListings, type LastCopies, type PlanItem } from './diff.ts'
+import { diffListings, type LastCopies } from './diff.ts'
+import type { PlanItem } from '../api/items.ts'
 
 export interface JobPlan {
   /** Copies, skips (and with `extras`, deletions), in source key order. */

@@ -1,5 +1,5 @@
 import type { ResolvedJob } from '../api/config.ts'
-import { REASON_TEXT, type PlanItem } from '../plan/diff.ts'
+import { REASON_TEXT, type PlanItem } from '../api/items.ts'
 import { singlePart } from '../storage/etags.ts'
 import type { CopyItem, CopyOutcome } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'

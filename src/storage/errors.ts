@@ -41,13 +41,8 @@ const byClass = Object.fromEntries(Object.entries(ERROR_CLASSES).map(([name, cod
 /** Whether an error code is of a class of the table. */
 export const isOfClass = (cls: ErrorClass, code: string | undefined): boolean => code !== undefined && byClass[cls].has(code)
 
-/** The code and HTTP status of an SDK error, or of an s5cmd error line ("AccessDenied: ... status code: 403"). */
+/** The code and HTTP status of an SDK error. */
 export function classify(error: unknown): { code?: string; status?: number } {
-  if (typeof error === 'string') {
-    const code = /^([A-Za-z][A-Za-z0-9]+):/.exec(error)?.[1]
-    const status = /status code: (\d{3})/.exec(error)?.[1]
-    return { code, status: status ? Number(status) : undefined }
-  }
   return { code: errorCode(error), status: (error as any)?.$metadata?.httpStatusCode }
 }
 

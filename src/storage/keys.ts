@@ -25,12 +25,6 @@ export function withoutLastCharacter(key: string): string {
   return cutText(key, key.length - 1)
 }
 
-/** Keys that may travel in an s5cmd batch line without changing on the way. */
-export function isBatchSafeKey(key: string): boolean {
-  // s5cmd trims lines and splits on newlines; a trailing "/" makes it treat the key as a prefix.
-  return !/[\r\n\0]/.test(key) && !key.endsWith('/') && key !== ''
-}
-
 /**
  * A key with an empty, "." or ".." path segment (a//b, ./x, a/../b, /x): a server that keeps
  * keys as file paths (SeaweedFS) may store it under another key and still answer a HEAD of it,

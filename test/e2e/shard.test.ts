@@ -9,7 +9,7 @@ import { generatedKlines, putAll } from '../../scripts/lib/seed.ts'
 import { selectJobs } from '../../src/cli/select-jobs.ts'
 import { planJob } from '../../src/plan/plan-job.ts'
 import { SdkTransport } from '../../src/storage/sdk-transport.ts'
-import type { PlanItem } from '../../src/plan/diff.ts'
+import type { PlanItem } from '../../src/api/items.ts'
 
 const COUNTS = [1, 2, 3, 7, 16]
 const ARCHIVE = 'data.binance.vision'

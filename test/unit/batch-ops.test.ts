@@ -8,7 +8,7 @@ import { csvRows, reportRows } from '../../src/batch-ops/report.ts'
 import { DEFAULT_PRICES, loadPrices, routeCosts } from '../../src/batch-ops/route-costs.ts'
 import { accountOfRole } from '../../src/batch-ops/create-job.ts'
 import { ConfigError } from '../../src/api/errors.ts'
-import type { PlanItem } from '../../src/plan/diff.ts'
+import type { PlanItem } from '../../src/api/items.ts'
 import { awkwardKeys } from '../helpers/keys.ts'
 
 const dirs: string[] = []

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareKeys, isBatchSafeKey, pathAmbiguous, withoutLastCharacter } from '../../src/storage/keys.ts'
+import { compareKeys, pathAmbiguous, withoutLastCharacter } from '../../src/storage/keys.ts'
+import { isBatchSafeKey } from '../../src/engines/s5cmd-batch.ts'
 import { cutText } from '../../src/util/printable.ts'
 
 test('compareKeys orders like S3 (UTF-8 bytes), also where UTF-16 order disagrees', () => {
