@@ -116,7 +116,7 @@ const FIRST_PAGE = 200
 const SECOND_PAGE = 1000
 /**
  * Pages read ahead across a listing's ranges: requests in flight per side. A page's body and
- * objects take ~1 MB while read; 8 keeps a run under 150 MB (docs/BENCHMARKS.md §7).
+ * objects take ~1 MB while read; 8 keeps a run under 150 MB (docs/BENCHMARKS-HISTORY.md §7).
  */
 const BUFFER_PAGES = 8
 
