@@ -13,22 +13,32 @@ import { Escape } from '../util/escape.ts'
 import { isOfClass } from '../storage/errors.ts'
 import { LakesyncError, ExitCode } from '../api/errors.ts'
 
-export interface ExecuteHandlers {
-  onSkip(item: Extract<PlanItem, { action: 'skip' }>): Promise<void>
-  onBatchStart(batch: number, engine: string): Promise<void>
+/**
+ * What watches a run's items as they end: the tally (the summary, and through its events the
+ * journal, the report and the metrics) and the ETag memory subscribe. Every method is optional;
+ * the async ones are called one at a time, in order, each after the one before has finished.
+ */
+export interface RunObserver {
+  skipped?(item: Extract<PlanItem, { action: 'skip' }>): Promise<void> | void
+  batchStarted?(batch: number, engine: string): Promise<void> | void
   /** The final outcome of an item: copied (and verified), or failed for good. */
-  onOutcome(outcome: CopyOutcome, batch: number | undefined): Promise<void>
-  onBatchEnd(batch: number): Promise<void>
+  outcome?(outcome: CopyOutcome, batch: number | undefined): Promise<void> | void
+  batchEnded?(batch: number): Promise<void> | void
+  /** A line for the run's output: stalls, timeouts being retried. */
+  warn?(message: string): void
+  /** The run was interrupted before this item's outcome was known; `answered`: its copy said OK, unconfirmed. */
+  interrupted?(item: CopyItem, answered: boolean): void
+}
+
+/** The run's observers, and what executePlan asks of the job: decisions on failures, and the checks of copies. */
+export interface ExecuteHandlers {
+  observers: RunObserver[]
   /** What to do with a failed copy (plugins decide); `attempt` counts earlier tries. */
   onFailure(outcome: CopyOutcome, attempt: number): Promise<ItemErrorAction>
   /** Checks copied items at the destination; returns them, failed where the check failed. */
   verify?(outcomes: CopyOutcome[]): Promise<CopyOutcome[]>
   /** The copy's answer proved its bytes: checking it lists nothing, so its window need not fill first. */
   provenByAnswer?(outcome: CopyOutcome): boolean
-  /** A line for the run's output: stalls, timeouts being retried. */
-  warn?(message: string): void
-  /** The run was interrupted before this item's outcome was known; `answered`: its copy said OK, unconfirmed. */
-  onInterrupted?(item: CopyItem, answered: boolean): void
   /** Moved as items are planned, sent and answered (the progress events). */
   progress?: ProgressMeter
 }
@@ -136,12 +146,12 @@ class PlanExecution {
 
   constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
     ctx.signal.addEventListener('abort', () => this.stop(), { once: true })
-    this.batches = new BatchLedger((no) => this.report(() => handlers.onBatchEnd(no)))
+    this.batches = new BatchLedger((no) => this.report(() => this.notify((w) => w.batchEnded?.(no))))
     this.guard = watchLiveness({
       stallMs: stallSeconds() * 1000,
       lastProgress: () => Math.max(this.items.lastOutcome, ctx.counter.lastAnswerAt),
       waiting: () => this.items.waiting(),
-      warn: (m) => handlers.warn?.(m),
+      warn: (m) => this.warn(m),
       giveUp: (reason) => {
         this.abandoned.fire()
         this.toVerify = []
@@ -156,7 +166,16 @@ class PlanExecution {
     this.stop()
   }
 
-  /** Handlers run one at a time, in order; the first error is kept and ends the run. */
+  /** Each observer in turn, each awaited. */
+  private async notify(call: (observer: RunObserver) => Promise<void> | void) {
+    for (const observer of this.handlers.observers) await call(observer)
+  }
+
+  private warn(message: string) {
+    for (const o of this.handlers.observers) o.warn?.(message)
+  }
+
+  /** Reports run one at a time, in order; the first error is kept and ends the run. */
   report(fn: () => Promise<void>) {
     this.reporting = this.reporting.then(fn).catch((e) => this.stopWith(e))
   }
@@ -171,7 +190,7 @@ class PlanExecution {
     if (!run.length) return
     this.skips = []
     this.report(async () => {
-      for (const item of run) await this.handlers.onSkip(item)
+      for (const item of run) await this.notify((w) => w.skipped?.(item))
     })
   }
 
@@ -186,7 +205,7 @@ class PlanExecution {
     }
     if (!this.batch) {
       const no = this.batches.open()
-      this.report(() => this.handlers.onBatchStart(no, routes.primary.name))
+      this.report(() => this.notify((w) => w.batchStarted?.(no, routes.primary.name)))
       const session = routes.primary.capabilities.batchProcess ? routes.primary.open(ctx, (o) => this.onOutcome(o)) : this.session(routes.primary)
       this.batch = { session, no, size: 0 }
     }
@@ -256,7 +275,8 @@ class PlanExecution {
     const note = this.items.note(o.item)
     if (!this.items.close(o.item)) return
     const batch = this.batches.batchOfItem(o.item)
-    this.report(() => this.handlers.onOutcome(note && o.ok ? { ...o, note } : o, batch))
+    const final = note && o.ok ? { ...o, note } : o
+    this.report(() => this.notify((w) => w.outcome?.(final, batch)))
     this.batches.settled(o.item)
     this.open--
     this.settle()
@@ -299,7 +319,7 @@ class PlanExecution {
       const direct = serverSide(routes, o)
       // A run that is stopping (interrupted, or ended by an error) starts nothing new.
       if (action === 'retry' && !ctx.signal.aborted && !this.fatal) {
-        if (TIMEOUT_CODES.has(o.code ?? '')) handlers.warn?.(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
+        if (TIMEOUT_CODES.has(o.code ?? '')) this.warn(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
         items.setAttempt(o.item, attempt + 1)
         await new Promise((r) => setTimeout(r, backoffMs(attempt, o.code)))
         const engine = retryEngine(routes, o)
@@ -343,6 +363,6 @@ class PlanExecution {
   }
 
   private countInterrupted() {
-    this.items.closeAll((w, answered) => this.handlers.onInterrupted?.(w.item, answered))
+    this.items.closeAll((w, answered) => { for (const o of this.handlers.observers) o.interrupted?.(w.item, answered) })
   }
 }

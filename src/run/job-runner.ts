@@ -134,15 +134,8 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
   const ticker = setInterval(() => void emit({ type: 'progress', ...progress.snapshot(job.name, tally.summary) }).catch(() => {}), PROGRESS_MS)
   const handlers: ExecuteHandlers = {
     progress,
-    onSkip: (p) => tally.skipped(p),
-    onBatchStart: (batch, engine) => tally.batchStarted(batch, engine),
-    onOutcome: async (o: CopyOutcome, batch) => {
-      if (o.ok && o.item.etag) (await memory).remember(o.item.destKey, o.item.etag, o.etag)
-      await tally.outcome(o, batch)
-    },
-    onBatchEnd: (batch) => tally.batchEnded(batch),
-    warn: (message) => void tally.warn(message),
-    onInterrupted: (item, answered) => tally.interrupted(item, answered),
+    // The memory first: a copy is remembered before it is reported.
+    observers: [{ outcome: async (o) => void (o.ok && o.item.etag && (await memory).remember(o.item.destKey, o.item.etag, o.etag)) }, tally],
     onFailure: async (o, attempt) => {
       const answer = await plugins.first('onItemError', {
         job, key: o.item.key, error: o.error ?? 'failed', code: o.code, status: o.status, engine: o.engine, attempt,

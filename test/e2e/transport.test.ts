@@ -13,7 +13,9 @@ function contract(o: { implementation: string; connection: ConnectionConfig; buc
   const env: Record<string, string> = { ...(process.env as Record<string, string>), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...o.env }
   for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) delete env[k]
   if (!o.env?.AWS_CA_BUNDLE) delete env.AWS_CA_BUNDLE
-  const [command, ...args] = [...(o.wrap ?? []), process.execPath, '--import', 'tsx', CONTRACT, JSON.stringify({ implementation: o.implementation, connection: o.connection, bucket: o.bucket, region: o.region })]
+  // The connection (a secret in it) goes in the environment: command lines are visible to all, and the suite's sweep checks them.
+  env.CONTRACT = JSON.stringify({ implementation: o.implementation, connection: o.connection, bucket: o.bucket, region: o.region })
+  const [command, ...args] = [...(o.wrap ?? []), process.execPath, '--import', 'tsx', CONTRACT]
   return new Promise((resolve) => {
     execFile(command!, args, { env, timeout: 120_000 }, (error, stdout, stderr) => {
       const lines = stdout.trim().split('\n').filter(Boolean)

@@ -2,7 +2,8 @@
 // implementation against one server. A child process, so that it runs as lakesync does: on the
 // AWS-shaped bed it runs under the bed's `wrap` (S3's host names resolve to the bed) with the
 // bed's CA trusted through AWS_CA_BUNDLE, and it is given no endpoint there.
-//   node --import tsx test/helpers/transport-contract.ts '<json: { implementation, connection, bucket, region? }>'
+//   CONTRACT='<json: { implementation, connection, bucket, region? }>' node --import tsx test/helpers/transport-contract.ts
+// (in the environment, not on the command line: the connection holds a secret, and command lines are visible to every user)
 // Prints one line per check ("ok <name>" or "not ok <name>: <why>") and exits 1 if any failed.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -16,7 +17,7 @@ import { classify } from '../../src/storage/errors.ts'
 import { compareKeys } from '../../src/storage/keys.ts'
 import { awkwardKeys } from './keys.ts'
 
-const { implementation, connection, bucket, region } = JSON.parse(process.argv[2]!) as { implementation: 'sdk' | 'lean'; connection: ConnectionConfig; bucket: string; region?: string }
+const { implementation, connection, bucket, region } = JSON.parse(process.env.CONTRACT!) as { implementation: 'sdk' | 'lean'; connection: ConnectionConfig; bucket: string; region?: string }
 const counter = new RequestCounter()
 const sdk = SdkTransport.open(connection, { counter, maxAttempts: 2 })
 const t: S3Transport = implementation === 'sdk' ? sdk : new LeanTransport(sdk, { meters: { counter }, maxSockets: 8, timeoutMs: 30_000 })

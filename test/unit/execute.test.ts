@@ -49,10 +49,11 @@ function recorder(decide: (o: CopyOutcome, attempt: number) => ItemErrorAction =
   const log: string[] = []
   const outcomes: (CopyOutcome & { batch?: number })[] = []
   const handlers: ExecuteHandlers = {
-    onSkip: async () => {},
-    onBatchStart: async (b, engine) => void log.push(`start ${b} ${engine}`),
-    onOutcome: async (o, batch) => void (outcomes.push({ ...o, ...(batch === undefined ? {} : { batch }) }), log.push(`outcome ${o.item.key} ${o.ok ? 'ok' : 'failed'} ${o.engine}${batch === undefined ? '' : ` b${batch}`}`)),
-    onBatchEnd: async (b) => void log.push(`end ${b}`),
+    observers: [{
+      batchStarted: async (b, engine) => void log.push(`start ${b} ${engine}`),
+      outcome: async (o, batch) => void (outcomes.push({ ...o, ...(batch === undefined ? {} : { batch }) }), log.push(`outcome ${o.item.key} ${o.ok ? 'ok' : 'failed'} ${o.engine}${batch === undefined ? '' : ` b${batch}`}`)),
+      batchEnded: async (b) => void log.push(`end ${b}`),
+    }],
     onFailure: async (o, attempt) => (log.push(`failure ${o.item.key} ${o.code} attempt ${attempt}`), decide(o, attempt)),
   }
   return { log, outcomes, handlers }
