@@ -1,7 +1,7 @@
-import { isOfClass, type Plugin } from '../src/index.ts'
+import type { ErrorClass, Plugin } from '../src/index.ts'
 
-/** Errors worth another try: throttling, server trouble, the network (the error table's classes, src/storage/errors.ts). */
-const worthRetry = (code: string | undefined) => isOfClass('throttled', code) || isOfClass('transient', code) || isOfClass('network', code)
+/** Errors worth another try: throttling, server trouble, the network (classes of the error table, src/api/error-classes.ts). */
+const RETRIED: ErrorClass[] = ['throttled', 'transient', 'network']
 
 /**
  * Per item: retries throttling, 5xx and network errors (the runner backs off exponentially
@@ -11,12 +11,12 @@ const worthRetry = (code: string | undefined) => isOfClass('throttled', code) ||
 export function fallback(options: { retries?: number } = {}): Plugin {
   return {
     name: 'lakesync:fallback',
-    onItemError({ job, code, status, attempt, mode, requestedMode }) {
+    onItemError({ job, errorClasses, status, attempt, mode, requestedMode }) {
       const retries = options.retries ?? job.retries
       // Before the 5xx rule: a 501 NotImplemented will not change on a retry.
-      const noServerSide = isOfClass('noServerSideCopy', code) || status === 501 || status === 403
+      const noServerSide = errorClasses.includes('noServerSideCopy') || status === 501 || status === 403
       if (noServerSide) return mode === 'direct' && requestedMode === 'auto' ? 'fallback' : null
-      if ((worthRetry(code) || (status ?? 0) >= 500) && attempt < retries) return 'retry'
+      if ((errorClasses.some((c) => RETRIED.includes(c)) || (status ?? 0) >= 500) && attempt < retries) return 'retry'
       return null
     },
   }

@@ -12,5 +12,5 @@ export { benchMarkdown } from './bench/format.ts'
 export { SIDECAR, parseSidecar, readSidecar, storedSha256, quarantineCopy } from './verify/checksum.ts'
 /** What lakesync asks of S3 (a `verifyCopy` hook's `ctx.source` and `ctx.dest`). */
 export type * from './api/transport.ts'
-/** The one table of S3 and network error codes by what they mean (throttled, transient, …), for plugins that decide on failures. */
-export { ERROR_CLASSES, isOfClass, type ErrorClass } from './storage/errors.ts'
+/** The one table of S3 and network error codes by what they mean (throttled, transient, …); an onItemError hook gets its error's classes. */
+export { ERROR_CLASSES, classesOf, isOfClass, type ErrorClass } from './api/error-classes.ts'

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { S3Transport } from './transport.ts'
+import type { ErrorClass } from './error-classes.ts'
 import type { ItemResult, JobSummary, LakesyncEvent, Shard } from './events.ts'
 
 export type { Shard }
@@ -214,6 +215,8 @@ export interface ItemErrorContext {
   error: string
   /** S3 error code (AccessDenied, SlowDown, NotImplemented, ...) or network code. */
   code?: string
+  /** What the code means, by lakesync's one table of error codes (api/error-classes.ts): throttled, transient, network, noServerSideCopy, … */
+  errorClasses: ErrorClass[]
   status?: number
   /** The engine that failed: s5cmd, sdk (direct) or stream, staged (traditional). */
   engine: string

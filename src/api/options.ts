@@ -1,3 +1,5 @@
+import { int } from '../util/numbers.ts'
+
 /**
  * Every job option, once. Its entry is the option's type, bounds, default and its one text
  * (`doc`): validation (src/config/validate.ts), the CLI flags, their help and their overrides
@@ -53,13 +55,13 @@ export type ResolvedOptions = { -readonly [K in WithDefault]: ValueOf<Options[K]
 /** The flag a CLI user types for an option: batchSize → --batch-size. */
 export const flagName = (option: string) => `--${option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`
 
-const sizeText = (n: number) => (n >= 1024 ** 4 && n % 1024 ** 4 === 0 ? `${n / 1024 ** 4} TiB` : n >= 1024 ** 3 && n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GiB` : n >= 1024 ** 2 && n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MiB` : n.toLocaleString('en-US'))
+const sizeText = (n: number) => (n >= 1024 ** 4 && n % 1024 ** 4 === 0 ? `${n / 1024 ** 4} TiB` : n >= 1024 ** 3 && n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GiB` : n >= 1024 ** 2 && n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MiB` : int(n))
 
 /** An option's values and default in words, e.g. `1–1,024 (default 64)`, `auto (default), lean, s5cmd, sdk`. */
 export function describeValues(name: OptionName): string {
   const spec: OptionSpec = JOB_OPTIONS[name]
   const bytes = /^part|multipart/.test(name)
-  const value = (n: number) => (bytes ? sizeText(n) : n.toLocaleString('en-US'))
+  const value = (n: number) => (bytes ? sizeText(n) : int(n))
   switch (spec.type) {
     case 'choice': return spec.choices.map((c) => `\`${c}\`${c === spec.default ? ' (default)' : ''}`).join(', ')
     case 'integer': return `${value(spec.min)}–${value(spec.max)}${spec.default !== undefined ? ` (default ${value(spec.default)})` : ''}`

@@ -3,8 +3,9 @@ import type { EventOf, JobSummary, RequestCounts } from '../api/events.ts'
 import type { Shard } from '../api/config.ts'
 import { runRequests } from '../batch-ops/route-costs.ts'
 
-// Thousands separators without toLocaleString, whose first call loads ICU's number data (~8 ms).
-export const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+import { int } from '../util/numbers.ts'
+
+export { int }
 
 export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']

@@ -19,7 +19,7 @@ import { UploadRegistry } from '../state/upload-registry.ts'
 import { JobTally } from './job-tally.ts'
 import { RateLimiter } from '../util/rate.ts'
 import { LakesyncError } from '../api/errors.ts'
-import { describeS3Error } from '../storage/errors.ts'
+import { classesOf, describeS3Error } from '../storage/errors.ts'
 import { concurrencyWithinLimit } from '../util/fd-limit.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
@@ -138,7 +138,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     observers: [{ outcome: async (o) => void (o.ok && o.item.etag && (await memory).remember(o.item.destKey, o.item.etag, o.etag)) }, tally],
     onFailure: async (o, attempt) => {
       const answer = await plugins.first('onItemError', {
-        job, key: o.item.key, error: o.error ?? 'failed', code: o.code, status: o.status, engine: o.engine, attempt,
+        job, key: o.item.key, error: o.error ?? 'failed', code: o.code, errorClasses: classesOf(o.code), status: o.status, engine: o.engine, attempt,
         mode: tally.summary.mode as 'direct' | 'traditional', requestedMode: job.mode,
       })
       return answer?.value ?? 'fail'
