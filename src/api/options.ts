@@ -57,14 +57,14 @@ export const flagName = (option: string) => `--${option.replace(/[A-Z]/g, (c) =>
 
 const sizeText = (n: number) => (n >= 1024 ** 4 && n % 1024 ** 4 === 0 ? `${n / 1024 ** 4} TiB` : n >= 1024 ** 3 && n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GiB` : n >= 1024 ** 2 && n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MiB` : int(n))
 
-/** An option's values and default in words, e.g. `1–1,024 (default 64)`, `auto (default), lean, s5cmd, sdk`. */
-export function describeValues(name: OptionName): string {
+/** An option's values and default in words, e.g. `1–1,024 (default 64)`, `auto (default), lean, s5cmd, sdk`; `to` joins a range. */
+export function describeValues(name: OptionName, to = '–'): string {
   const spec: OptionSpec = JOB_OPTIONS[name]
   const bytes = /^part|multipart/.test(name)
   const value = (n: number) => (bytes ? sizeText(n) : int(n))
   switch (spec.type) {
     case 'choice': return spec.choices.map((c) => `\`${c}\`${c === spec.default ? ' (default)' : ''}`).join(', ')
-    case 'integer': return `${value(spec.min)}–${value(spec.max)}${spec.default !== undefined ? ` (default ${value(spec.default)})` : ''}`
+    case 'integer': return `${value(spec.min)}${to}${value(spec.max)}${spec.default !== undefined ? ` (default ${value(spec.default)})` : ''}`
     case 'boolean': return `\`true\` or \`false\` (default ${spec.default ? '`true`' : '`false`'})`
     case 'prefix': return 'a key prefix ending with `/`'
   }
@@ -76,10 +76,14 @@ export function optionTable(): string {
   return ['| option | meaning | values |', '|---|---|---|', ...rows].join('\n')
 }
 
-/** An option's `--help` text: its doc, and the range and default yargs does not show. */
+/**
+ * An option's `--help` text: its doc, and the range and default yargs does not show. Printable
+ * ASCII only: yargs measures every help text at each start, and any other character loads
+ * string-width's Unicode tables (~30 ms; scripts/lib/lazy-string-width.mjs).
+ */
 export function flagHelp(name: OptionName): string {
   const spec: OptionSpec = JOB_OPTIONS[name]
-  if (spec.type === 'integer') return `${spec.doc}; ${describeValues(name)}`
+  if (spec.type === 'integer') return `${spec.doc}; ${describeValues(name, ' to ')}`
   if (spec.type === 'choice' && spec.default) return `${spec.doc} (default ${spec.default})`
   return spec.doc
 }

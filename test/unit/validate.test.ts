@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { validateConfig } from '../../src/config/validate.ts'
 import { parseS3Url } from '../../src/config/location.ts'
-import { flagName, JOB_OPTIONS, type OptionSpec } from '../../src/api/options.ts'
+import { flagHelp, flagName, JOB_OPTIONS, type OptionName, type OptionSpec } from '../../src/api/options.ts'
 
 test('every problem is reported with its field path', () => {
   const problems = validateConfig({
@@ -33,4 +33,12 @@ test('every option of the option table is checked, has a flag, and its default p
     assert.ok(spec.doc.length > 10, `${name} has a text`)
   }
   assert.equal(flagName('multipartThreshold'), '--multipart-threshold')
+})
+
+test('every --help text is printable ASCII: yargs measures them all at each start, and any other character loads Unicode tables (~30 ms)', async () => {
+  const { readFile } = await import('node:fs/promises')
+  for (const name of Object.keys(JOB_OPTIONS) as OptionName[]) assert.match(flagHelp(name), /^[\x20-\x7e]+$/, `--${name}'s help: ${flagHelp(name)}`)
+  // The other flags' and the commands' texts are written in the CLI's one file.
+  const cli = await readFile(new URL('../../src/cli/main.ts', import.meta.url), 'utf8')
+  assert.deepEqual(cli.split('\n').filter((l) => /[^\x00-\x7e]/.test(l) && !/^\s*(\/\/|\*|\/\*\*)/.test(l)), [], 'lines of src/cli/main.ts with other characters')
 })
