@@ -14,7 +14,6 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import type { Readable } from 'node:stream'
 import type { ConnectionConfig } from '../api/config.ts'
 import { createS3Client, type ClientOptions } from './client.ts'
@@ -138,9 +137,13 @@ export class SdkTransport implements S3Transport {
   /** Above one part, lib-storage's Upload: three parts in flight, its parts aborted on failure, so nothing half-written is left. */
   async putObject(bucket: string, key: string, body: Readable, o: { size: number; partSize: number; meta?: ObjectMeta; signal?: AbortSignal }): Promise<{ etag?: string }> {
     const params = { Bucket: bucket, Key: key, Body: body, ...o.meta }
-    const { ETag: etag } = o.size <= o.partSize
-      ? await this.client.send(new PutObjectCommand({ ...params, ContentLength: o.size }), { abortSignal: o.signal })
-      : await new Upload({ client: this.client, params, partSize: o.partSize, queueSize: 3, leavePartsOnError: false, abortController: abortControllerFor(o.signal) }).done()
+    if (o.size <= o.partSize) {
+      const { ETag: etag } = await this.client.send(new PutObjectCommand({ ...params, ContentLength: o.size }), { abortSignal: o.signal })
+      return etag ? { etag } : {}
+    }
+    // Loaded here: only traditional copies of large objects and manifests need it, not every start.
+    const { Upload } = await import('@aws-sdk/lib-storage')
+    const { ETag: etag } = await new Upload({ client: this.client, params, partSize: o.partSize, queueSize: 3, leavePartsOnError: false, abortController: abortControllerFor(o.signal) }).done()
     return etag ? { etag } : {}
   }
 
