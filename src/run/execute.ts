@@ -3,6 +3,7 @@ import type { PlanItem } from '../api/items.ts'
 import type { ItemErrorAction } from '../api/config.ts'
 import type { Routes } from '../route/mode.ts'
 import { watchLiveness } from './liveness.ts'
+import { VerifyWindow } from './verify-window.ts'
 import { ItemBook } from './item-book.ts'
 import { BatchLedger } from './batch-ledger.ts'
 import { stallSeconds } from '../util/env.ts'
@@ -52,17 +53,9 @@ const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
 // (each keeps a piece of its listing page alive: 50,000 cost ~10 MB more RSS at 50,000 copies).
 const PLAN_AHEAD = 10_000
 
-const VERIFY_WINDOW = 1000
 // Skips are reported in runs of up to this many: one link in the report chain per run, not per
 // key (a daily run over a big archive is almost all skips).
 const SKIP_RUN = 1000
-// Once the plan is complete, copies are verified in smaller windows as they land, so the check
-// left after the last copy is short.
-const TAIL_WINDOW = 200
-// A window fills to be proven by one listing. One whose copies' answers proved them has no
-// listing to share: it is checked this long after its first copy instead, so the plugins' checks
-// (a sidecar GET each) keep pace with the copies instead of waiting for 1,000 of them.
-const VERIFY_WAIT_MS = 250
 
 /** Exponential backoff with full jitter; SlowDown asks for a longer pause. */
 export function backoffMs(attempt: number, code?: string): number {
@@ -129,10 +122,8 @@ class PlanExecution {
   private readonly batches: BatchLedger
   private readonly sessions = new Map<Engine, EngineSession>()
   private batch: { session: EngineSession; no: number; size: number } | undefined
-  private toVerify: CopyOutcome[] = []
-  /** The window holds a copy that only a listing proves: it waits to fill. */
-  private windowNeedsListing = false
-  private verifyTimer: ReturnType<typeof setTimeout> | undefined
+  /** Copies answered OK, waiting for their check (none without verification). */
+  private readonly window: VerifyWindow | undefined
   private skips: Extract<PlanItem, { action: 'skip' }>[] = []
   private planDone = false
   private allDone!: () => void
@@ -146,6 +137,8 @@ class PlanExecution {
 
   constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
     ctx.signal.addEventListener('abort', () => this.stop(), { once: true })
+    const { verify, provenByAnswer } = handlers
+    this.window = verify && new VerifyWindow({ check: verify, ...(provenByAnswer ? { provenByAnswer } : {}), checked: (o) => this.final(o), failed: (o) => this.failed(o), aborted: () => ctx.signal.aborted })
     this.batches = new BatchLedger((no) => this.report(() => this.notify((w) => w.batchEnded?.(no))))
     this.guard = watchLiveness({
       stallMs: stallSeconds() * 1000,
@@ -154,7 +147,7 @@ class PlanExecution {
       warn: (m) => this.warn(m),
       giveUp: (reason) => {
         this.abandoned.fire()
-        this.toVerify = []
+        this.window?.drop()
         for (const w of [...this.items.waiting()]) this.final({ item: w.item, ok: false, engine: w.engine, error: reason, code: 'Stalled' })
       },
     })
@@ -244,7 +237,7 @@ class PlanExecution {
     this.guard.stop()
     const open = new Set([...(this.batch ? [this.batch.session] : []), ...this.sessions.values()])
     await this.orAbandoned(Promise.allSettled([...open].map((s) => s.close())))
-    if (!this.ctx.signal.aborted) await this.orAbandoned(this.flushVerify())
+    if (!this.ctx.signal.aborted) await this.orAbandoned(this.window?.flush())
     this.countInterrupted()
     await this.reporting
   }
@@ -283,31 +276,8 @@ class PlanExecution {
   }
 
   private settle() {
-    if (this.planDone && this.open > 0 && this.open === this.toVerify.length) this.flushVerify()
+    if (this.planDone && this.open > 0 && this.open === this.window?.size) void this.window.flush()
     if (this.planDone && this.open === 0) this.allDone()
-  }
-
-  private flushVerify(): Promise<void> {
-    const window = this.toVerify
-    this.toVerify = []
-    this.windowNeedsListing = false
-    clearTimeout(this.verifyTimer)
-    this.verifyTimer = undefined
-    if (!this.handlers.verify || !window.length) return (window.forEach((o) => this.final(o)), Promise.resolve())
-    return this.handlers.verify(window).then(
-      (checked) => checked.forEach((o) => (o.ok ? this.final(o) : this.failed(o))),
-      // After an interrupt the window stays unconfirmed (counted at the end), not failed.
-      (error) => void (this.ctx.signal.aborted || window.forEach((o) => this.failed({ ...o, ok: false, error: `verification failed: ${error instanceof Error ? error.message : error}` }))),
-    )
-  }
-
-  /** A window its copies' answers proved is checked VERIFY_WAIT_MS after its first copy. */
-  private verifySoon() {
-    if (this.verifyTimer || this.windowNeedsListing) return
-    this.verifyTimer = setTimeout(() => {
-      this.verifyTimer = undefined
-      if (!this.windowNeedsListing && this.toVerify.length && !this.ctx.signal.aborted) this.flushVerify()
-    }, VERIFY_WAIT_MS)
   }
 
   /** A failed copy: retried, rerouted or final, as the plugins decide. */
@@ -342,14 +312,8 @@ class PlanExecution {
     if (o.ok && handlers.progress) (handlers.progress.answered++, (handlers.progress.answeredBytes += o.item.size))
     // Interrupted: no verification, no retry; what is still open is counted at the end.
     if (ctx.signal.aborted) return
-    if (o.ok && !handlers.verify) return this.final(o)
-    if (o.ok) {
-      this.toVerify.push(o)
-      if (!handlers.provenByAnswer?.(o)) this.windowNeedsListing = true
-      if (this.toVerify.length >= (this.planDone ? TAIL_WINDOW : VERIFY_WINDOW)) this.flushVerify()
-      else (this.verifySoon(), this.settle())
-      return
-    }
+    if (o.ok && !this.window) return this.final(o)
+    if (o.ok) return (this.window!.add(o, this.planDone), this.settle())
     const stop = jobStopper(o)
     if (stop) return (this.stopWith(stop), this.final(o))
     // s5cmd form-encodes the copy source (space as "+"); a server that reads it as a plain
