@@ -26,17 +26,19 @@ export function withoutLastCharacter(key: string): string {
 }
 
 /**
- * A key with an empty, "." or ".." path segment (a//b, ./x, a/../b, /x): a server that keeps
- * keys as file paths (SeaweedFS) may store it under another key and still answer a HEAD of it,
- * so only a listing shows whether the destination holds this exact key.
+ * A key with an empty, "." or ".." path segment (a//b, ./x, a/../b, /x), or a backslash (a\b,
+ * which SeaweedFS lists as a/b): a server that keeps keys as file paths may store it under
+ * another key and still answer a HEAD of it, so only a listing shows whether the destination
+ * holds this exact key.
  */
 export const pathAmbiguous = (key: string): boolean => ODD_SEGMENT.test(key)
 
-/** Where a key's first empty, "." or ".." segment starts (the folder above it ends there), or -1. */
+/** Where a key's first odd segment (empty, "." or "..", or holding a backslash) starts (the folder above it ends there), or -1. */
 export function oddSegmentAt(key: string): number {
   const m = ODD_SEGMENT.exec(key)
   return m ? m.index + m[1]!.length : -1
 }
 
-// A segment that is empty (but the last: "dir/" is a plain key), "." or "..": one native test per copy.
-const ODD_SEGMENT = /(^|\/)(?:\/|\.\.?(?:\/|$))/
+// A segment that is empty (but the last: "dir/" is a plain key), "." or "..", or holds a
+// backslash: one native test per copy.
+const ODD_SEGMENT = /(^|\/)(?:\/|\.\.?(?:\/|$)|[^/]*\\)/

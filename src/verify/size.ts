@@ -27,7 +27,7 @@ export async function verifySizes(dest: S3Transport, job: ResolvedJob, outcomes:
     const error = size !== undefined
       ? `destination holds ${size} bytes, the source ${o.item.size}`
       : pathAmbiguous(o.item.destKey)
-        ? 'not at the destination under this exact key after the copy: a server that keeps keys as file paths may have stored it under another (an empty, "." or ".." segment)'
+        ? 'not at the destination under this exact key after the copy: a server that keeps keys as file paths may have stored it under another (an empty, "." or ".." segment, or a backslash)'
         : 'not at the destination after the copy'
     return { ...o, ok: false, error, code: 'SizeMismatch' }
   }))

@@ -95,15 +95,16 @@ for (const kind of serverKinds({ third: true })) {
   })
 }
 
-// SeaweedFS keeps keys as file paths: a path segment over 255 bytes is refused, and an empty one
-// (a//b) is stored as a/b while a HEAD of a//b, and a listing with it in the prefix, still answer.
+// SeaweedFS keeps keys as file paths: a path segment over 255 bytes is refused, an empty one
+// (a//b) is stored as a/b while a HEAD of a//b, and a listing with it in the prefix, still answer,
+// and a backslash is listed as a folder separator (a\b as a/b).
 if (serverKinds({ third: true }).includes('seaweedfs')) {
   describe('a lake on SeaweedFS, which keeps keys as file paths', { concurrency: false }, () => {
     const servers: S3TestServer[] = []
     after(() => Promise.all(servers.map((s) => s.stop())))
-    const keys = { double: 'odd//double-slash.zip', long: `long/${'y'.repeat(256)}.zip`, plain: 'plain.zip' }
+    const keys = { double: 'odd//double-slash.zip', backslash: 'odd/back\\slash.zip', long: `long/${'y'.repeat(256)}.zip`, plain: 'plain.zip' }
 
-    test('a key it cannot hold as given fails by name (never reported copied under a key it rewrote); another server holds all three', async () => {
+    test('a key it cannot hold as given fails by name (never reported copied under a key it rewrote); another server holds them all', async () => {
       const [source, weed, moto] = await Promise.all([startS3Server('moto', { buckets: ['src'] }), startS3Server('seaweedfs', { buckets: ['lake'] }), startS3Server('moto', { buckets: ['lake'] })])
       servers.push(source, weed, moto)
       const client = source.client()
@@ -120,11 +121,12 @@ if (serverKinds({ third: true }).includes('seaweedfs')) {
       assert.equal(onWeed.code, 1, onWeed.stderr) // items failed
       const outcome = Object.fromEntries(items(onWeed.stdout).map((e) => [e.key, `${e.action}: ${e.error ?? ''}`]))
       assert.match(outcome[keys.double]!, /^failed: not at the destination under this exact key after the copy: a server that keeps keys as file paths may have stored it under another/)
+      assert.match(outcome[keys.backslash]!, /^failed: not at the destination under this exact key after the copy/)
       assert.match(outcome[keys.long]!, /^failed: .*KeyTooLongError/)
       assert.equal(outcome[keys.plain], 'copied: ')
       const onMoto = await mirror(moto)
       assert.equal(onMoto.code, 0, onMoto.stdout + onMoto.stderr)
-      assert.deepEqual(items(onMoto.stdout).map((e) => e.action), ['copied', 'copied', 'copied'])
+      assert.deepEqual(items(onMoto.stdout).map((e) => e.action), ['copied', 'copied', 'copied', 'copied'])
     })
   })
 }

@@ -46,6 +46,6 @@ test('keys are cut by whole characters: never half a surrogate pair', () => {
 })
 
 test('keys with an empty, "." or ".." path segment are the ones a file-path server may store under another key', () => {
-  for (const key of ['a//b', '/lead', './x', 'a/./b', 'a/../b', 'x/..', '.', '..', 'a///']) assert.equal(pathAmbiguous(key), true, key)
+  for (const key of ['a//b', '/lead', './x', 'a/./b', 'a/../b', 'x/..', '.', '..', 'a///', 'back\\slash', 'dir/back\\slash.zip']) assert.equal(pathAmbiguous(key), true, key)
   for (const key of ['a/b', 'dir/', 'a.b/c', '...', '.hidden/x', 'x/.../y', 'plain', 'with space/é 😀']) assert.equal(pathAmbiguous(key), false, key)
 })
