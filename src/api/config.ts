@@ -259,6 +259,11 @@ export interface VerifyContext {
 export interface PluginHooks {
   /** Sequential merge: each plugin may return a partial config merged over the previous one. */
   config: (config: UserConfig) => UserConfig | void | Promise<UserConfig | void>
+  /**
+   * Once the config is final (loaded, the plugins' `config` patches merged, the CLI's flags over
+   * every job, validated once, jobs selected and sharded): what the run will do. Notify: all run.
+   */
+  configResolved: (config: ResolvedConfig) => void | Promise<void>
   /** First non-null wins. */
   selectMode: (ctx: ModeContext) => ModeDecision | null | undefined | Promise<ModeDecision | null | undefined>
   /** The direct-copy engine of a job whose `engine` is `auto`; first non-null wins (autoMode() takes lean). */

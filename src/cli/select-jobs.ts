@@ -65,7 +65,11 @@ export function withDefaultPlugins(plugins: Plugin[]): Plugin[] {
   return [...plugins, ...defaults]
 }
 
-/** Loads the config (or builds the ad-hoc job), applies CLI overrides and picks the named jobs. */
+/**
+ * The config as a run sees it, in Vite's order: load (or build the ad-hoc job) -> the plugins'
+ * `config` patches -> the CLI's flags over every job -> validate and resolve -> pick the named
+ * jobs and the shard -> the plugins' `configResolved`.
+ */
 export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   let user: UserConfig
   let file: string | undefined
@@ -102,5 +106,7 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   if (!known.length) throw new ConfigError([`${file ?? 'config'}: defines no jobs; add one under jobs`])
   const selected = wanted.length ? config.jobs.filter((j) => wanted.includes(j.name)) : config.jobs
   const shard = resolveShard(o, selected.map((j) => j.name))
-  return { config: Object.freeze({ ...config, jobs: shard ? selected.map((j) => ({ ...j, shard })) : selected }), plugins }
+  const resolved = Object.freeze({ ...config, jobs: shard ? selected.map((j) => ({ ...j, shard })) : selected })
+  await plugins.notify('configResolved', resolved)
+  return { config: resolved, plugins }
 }

@@ -138,7 +138,7 @@ function checkConnectionRef(ref: unknown, known: Set<string>, path: string, add:
 
 function checkHooks(hooks: unknown, path: string, add: Add) {
   if (!isObject(hooks)) return add(path, `expected an object of hook functions, got ${describe(hooks)}`)
-  const names = ['config', 'selectMode', 'selectEngine', 'onItemError', 'verifyCopy', 'onEvent', 'afterItem', 'afterJob']
+  const names = ['config', 'configResolved', 'selectMode', 'selectEngine', 'onItemError', 'verifyCopy', 'onEvent', 'afterItem', 'afterJob']
   unknownKeys(hooks, names, path, add)
   for (const [k, h] of Object.entries(hooks)) {
     if (names.includes(k) && typeof h !== 'function' && !(isObject(h) && typeof h.handler === 'function')) {

@@ -87,7 +87,7 @@ export class PluginContainer {
     return note ? { ok: true, note } : { ok: true }
   }
 
-  async notify<K extends 'onEvent' | 'afterItem' | 'afterJob'>(name: K, ...args: Parameters<PluginHooks[K]>) {
+  async notify<K extends 'configResolved' | 'onEvent' | 'afterItem' | 'afterJob'>(name: K, ...args: Parameters<PluginHooks[K]>) {
     for (const { plugin, fn } of this.handlers(name)) {
       await guard(plugin, name, () => (fn as any)(...args))
     }

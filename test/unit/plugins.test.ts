@@ -123,3 +123,21 @@ test('an auto engine is the plugins\' choice among the engines the job may take;
   await assert.rejects(chooseEngine(job, undefined, new PluginContainer([wrong])), (e: unknown) => e instanceof PluginHookError && /plugin "wrong" failed in selectEngine: chose engine "s5cmd", which this job cannot take: s5cmd not found/.test(e.message))
   assert.equal((await chooseEngine({ ...job, engine: 'sdk' }, undefined, new PluginContainer([team]))).reason, 'sdk requested', 'a named engine is not the plugins\' to choose')
 })
+
+test('configResolved sees the final config once: the plugins\' patches merged, the flags over every job, the jobs selected', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const { selectJobs } = await import('../../src/cli/select-jobs.ts')
+  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-resolved-'))
+  const file = path.join(dir, 'lakesync.config.mjs')
+  await writeFile(file, `export default {
+  plugins: [
+    { name: 'defaults', config: () => ({ defaults: { partConcurrency: 4 } }) },
+    { name: 'watcher', configResolved: (c) => { (globalThis.resolvedSeen ??= []).push(c.jobs.map((j) => [j.name, j.concurrency, j.partConcurrency])) } },
+  ],
+  jobs: { a: { source: 's3://src/a/', destination: 's3://lake/a/' }, b: { source: 's3://src/b/', destination: 's3://lake/b/' } },
+}\n`)
+  await selectJobs({ config: file, jobs: ['b'], concurrency: 7 })
+  assert.deepEqual((globalThis as any).resolvedSeen, [[['b', 7, 4]]])
+})
