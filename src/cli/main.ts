@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import yargs, { type Argv, type Options } from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
+import { ConfigError, EXIT_CODES, ExitCode, LakesyncError } from '../api/errors.ts'
 import { flagHelp, flagName, JOB_OPTIONS, type OptionName, type OptionSpec } from '../api/options.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
 import { describeS3Error } from '../storage/errors.ts'
@@ -118,7 +118,7 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
     .example('$0 sync', 'run every job of ./lakesync.config.ts')
     .example('$0 plan daily', 'show what job "daily" would copy')
     .example('$0 sync --from s3://src/data/ --to s3://lake/raw/ --endpoint http://127.0.0.1:7070', 'an ad-hoc job on one endpoint')
-    .epilogue('Exit codes: 0 done, 1 some items failed, 2 usage or config error, 3 verification mismatch, 4 preflight failure, 5 job already running, 130 interrupted.')
+    .epilogue(`Exit codes: ${EXIT_CODES.map((e) => `${e.code} ${e.word}`).join(', ')}.`)
     .demandCommand(1, 'name a command: sync, plan, verify, bench, runs, init, doctor or batch-ops')
     .strict()
     .version(VERSION)
