@@ -9,6 +9,8 @@ export const ERROR_CLASSES = {
   throttled: ['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests'],
   /** Server trouble, or a copy that did not land whole: retried. */
   transient: ['RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'SizeMismatch'],
+  /** A request the server accepted and left silent: retried, and the run says which item waited. */
+  timeout: ['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'],
   /** The connection, not the server's answer: retried (and at preflight: "unreachable"). */
   network: ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE', 'TimeoutError'],
   /** This copy cannot be server-side here: in auto mode it goes through the host. */

@@ -45,8 +45,6 @@ export interface ExecuteHandlers {
 }
 
 
-// A request the server accepted and left silent: the run says which item waited.
-const TIMEOUT_CODES = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout'])
 
 // Plan items read ahead of the copies: a plan that fits (a daily run) is listed to its end at
 // once, so its total and an ETA are known early; a bigger one is held to this many items
@@ -289,7 +287,7 @@ class PlanExecution {
       const direct = serverSide(routes, o)
       // A run that is stopping (interrupted, or ended by an error) starts nothing new.
       if (action === 'retry' && !ctx.signal.aborted && !this.fatal) {
-        if (TIMEOUT_CODES.has(o.code ?? '')) this.warn(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
+        if (isOfClass('timeout', o.code)) this.warn(`no answer in time for ${printableKey(o.item.key)} (${o.engine}: ${o.error}); retrying`)
         items.setAttempt(o.item, attempt + 1)
         await new Promise((r) => setTimeout(r, backoffMs(attempt, o.code)))
         const engine = retryEngine(routes, o)
