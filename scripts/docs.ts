@@ -1,6 +1,7 @@
-// Writes the generated parts of the README from their one source each: the option table
-// (src/api/options.ts) and the exit codes (src/api/errors.ts), each between its markers
-// (scripts/lib/readme-parts.ts). `npx tsx scripts/docs.ts` writes them; `--check` exits 1 when the README is out of date (the
+// Writes the generated parts of the README from their one source each: the config's fields
+// (src/api/config-fields.ts), the option table (src/api/options.ts) and the exit codes
+// (src/api/errors.ts), each between its markers (scripts/lib/readme-parts.ts).
+// `npx tsx scripts/docs.ts` writes them; `--check` exits 1 when the README is out of date (the
 // unit suite checks the same).
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'

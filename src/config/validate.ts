@@ -2,6 +2,7 @@ import { parseS3Url } from './location.ts'
 import { validateSelector } from '../sources/binance.ts'
 import { hasUserinfo, redactUserinfo } from './endpoint.ts'
 import { JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
+import { CONNECTION_FIELDS, HOOK_NAMES, JOB_FIELDS, TOP_FIELDS } from '../api/config-fields.ts'
 import { cutText } from '../util/printable.ts'
 
 /** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
@@ -10,7 +11,7 @@ export function validateConfig(raw: unknown): string[] {
   const add = (path: string, message: string) => problems.push(`${path}: ${message}`)
   if (!isObject(raw)) return [`config: expected an object (export default defineConfig({...})), got ${describe(raw)}`]
 
-  unknownKeys(raw, ['connections', 'jobs', 'defaults', 's5cmd', 'hooks', 'plugins'], '', add)
+  unknownKeys(raw, Object.keys(TOP_FIELDS), '', add)
   const connections = raw.connections ?? {}
   if (!isObject(connections)) add('connections', `expected an object of named connections, got ${describe(connections)}`)
   else for (const [name, c] of Object.entries(connections)) checkConnection(c, `connections.${name}`, add)
@@ -38,7 +39,7 @@ export function validateConfig(raw: unknown): string[] {
       add(path, `expected an object with source and destination, got ${describe(job)}`)
       continue
     }
-    unknownKeys(job, ['source', 'destination', 'connection', 'include', 'exclude', 'keyMap', ...OPTION_KEYS], path, add)
+    unknownKeys(job, [...Object.keys(JOB_FIELDS), ...OPTION_KEYS], path, add)
     checkConnectionRef(job.connection, known, `${path}.connection`, add)
     if (isObject(job.source) && job.source.kind === 'binance') {
       for (const problem of validateSelector(job.source)) add(`${path}.source.${problem.split(':')[0]}`, problem.slice(problem.indexOf(':') + 2))
@@ -97,7 +98,7 @@ function optionProblem(spec: OptionSpec, v: unknown): string | undefined {
 
 function checkConnection(c: unknown, path: string, add: Add) {
   if (!isObject(c)) return add(path, `expected a connection object, got ${describe(c)}`)
-  unknownKeys(c, ['endpoint', 'region', 'profile', 'credentials', 'anonymous', 'pathStyle', 'service'], path, add)
+  unknownKeys(c, Object.keys(CONNECTION_FIELDS), path, add)
   if (typeof c.endpoint === 'string' && hasUserinfo(c.endpoint)) {
     add(`${path}.endpoint`, `${redactUserinfo(c.endpoint)}: an endpoint must not carry user:password (it would show in logs and process lists); remove it and give credentials through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or the connection's credentials`)
     return
@@ -138,7 +139,7 @@ function checkConnectionRef(ref: unknown, known: Set<string>, path: string, add:
 
 function checkHooks(hooks: unknown, path: string, add: Add) {
   if (!isObject(hooks)) return add(path, `expected an object of hook functions, got ${describe(hooks)}`)
-  const names = ['config', 'configResolved', 'selectMode', 'selectEngine', 'onItemError', 'verifyCopy', 'onEvent', 'afterItem', 'afterJob']
+  const names: string[] = HOOK_NAMES
   unknownKeys(hooks, names, path, add)
   for (const [k, h] of Object.entries(hooks)) {
     if (names.includes(k) && typeof h !== 'function' && !(isObject(h) && typeof h.handler === 'function')) {
