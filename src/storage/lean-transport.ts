@@ -9,8 +9,8 @@ import type { CopyAnswer, ObjectMeta, S3Transport } from '../api/transport.ts'
  * the metadata, a sidecar's GET: storage/lean-s3.ts, a quarter to a half of the SDK's CPU each)
  * and everything else through the SDK's transport it wraps. A request the lean path declines (an
  * error answer, a timeout, an endpoint it does not handle) is sent again through the SDK, whose
- * retries and error reading stay the rule; so are anonymous connections (unsigned requests).
- * Its requests are counted and paced by the same meters as the SDK's.
+ * retries and error reading stay the rule. An anonymous connection's requests go unsigned. Its
+ * requests are counted and paced by the same meters as the SDK's.
  */
 export class LeanTransport implements S3Transport {
   readonly name = 'lean'
@@ -19,7 +19,7 @@ export class LeanTransport implements S3Transport {
   private readonly closed = new AbortController()
 
   /** `maxSockets`: the lean path's own pool per bucket; `timeoutMs`: a request silent this long is declined. */
-  constructor(readonly sdk: SdkTransport, private readonly o: { meters: Meters; maxSockets: number; timeoutMs: number; endpoint?: string }) {}
+  constructor(readonly sdk: SdkTransport, private readonly o: { meters: Meters; maxSockets: number; timeoutMs: number }) {}
 
   async copyObject(source: { bucket: string; key: string }, bucket: string, key: string, o: { sha256?: boolean; meta?: ObjectMeta; signal?: AbortSignal } = {}): Promise<CopyAnswer> {
     const lean = o.meta ? undefined : await this.path(bucket)
