@@ -13,16 +13,16 @@ const loaded = async <T>(module: Promise<T>) => {
   slowHeapGrowth()
   return m
 }
-const sync = async (o: any) => (await loaded(import('./commands/sync.ts'))).sync(o)
-const init = async (o: any) => (await loaded(import('./commands/init.ts'))).init(o)
-const doctor = async (o: any) => (await loaded(import('./commands/doctor.ts'))).doctor(o)
-const verify = async (o: any) => (await loaded(import('./commands/verify.ts'))).verify(o)
-const bench = async (o: any) => (await loaded(import('./commands/bench.ts'))).bench(o)
-const runs = async (o: any) => (await loaded(import('./commands/runs.ts'))).runs(o)
+const sync = async (o: Parameters<typeof import('./commands/sync.ts')['sync']>[0]) => (await loaded(import('./commands/sync.ts'))).sync(o)
+const init = async (o: Parameters<typeof import('./commands/init.ts')['init']>[0]) => (await loaded(import('./commands/init.ts'))).init(o)
+const doctor = async (o: Parameters<typeof import('./commands/doctor.ts')['doctor']>[0]) => (await loaded(import('./commands/doctor.ts'))).doctor(o)
+const verify = async (o: Parameters<typeof import('./commands/verify.ts')['verify']>[0]) => (await loaded(import('./commands/verify.ts'))).verify(o)
+const bench = async (o: Parameters<typeof import('./commands/bench.ts')['bench']>[0]) => (await loaded(import('./commands/bench.ts'))).bench(o)
+const runs = async (o: Parameters<typeof import('./commands/runs.ts')['runs']>[0]) => (await loaded(import('./commands/runs.ts'))).runs(o)
 const batchOps = async () => loaded(import('./commands/batch-ops.ts'))
 import { VERSION } from '../api/version.ts'
 
-const selection = (y: Argv) =>
+const selection = <T>(y: Argv<T>) =>
   y
     .positional('jobs', { describe: 'jobs of the config to run (default: all)', type: 'string', array: true })
     .option('config', { alias: 'c', type: 'string', describe: 'config file (default: lakesync.config.ts/.mjs/.js/.json or package.json "lakesync" in this directory)' })
@@ -35,12 +35,13 @@ const selection = (y: Argv) =>
     .option('source-anonymous', { type: 'boolean', describe: 'ad-hoc job: read the source unsigned (public buckets)' })
     .option('include', { type: 'string', array: true, describe: 'only keys matching these globs (relative to the source prefix)' })
     .option('exclude', { type: 'string', array: true, describe: 'skip keys matching these globs' })
-    .options(jobOptionFlags())
+    // Typed as no options: the flags are the option table's, read back as SelectionOptions' job options.
+    .options(jobOptionFlags() as Record<never, Options>)
     .option('json', { type: 'boolean', describe: 'NDJSON events on stdout instead of the task tree' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'every item, and stacks on errors' })
 
 /** sync, plan and verify can take one shard of their jobs (src/plan/shard.ts). */
-const sharding = (y: Argv) =>
+const sharding = <T>(y: Argv<T>) =>
   y
     .option('shard', { type: 'string', describe: 'copy one part of each job: K/N (0-based), or auto from JOB_COMPLETION_INDEX (Kubernetes) or AWS_BATCH_JOB_ARRAY_INDEX' })
     .option('shard-count', { type: 'number', describe: 'N for --shard auto where the scheduler does not give it (default: LAKESYNC_SHARD_COUNT)' })
@@ -65,12 +66,12 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('metrics-file', { type: 'string', describe: "write the run's metrics here in Prometheus' text format (for node_exporter's textfile collector), also when it fails" })
         .option('pushgateway', { type: 'string', describe: "push the run's metrics to this Prometheus Pushgateway URL" })
         .option('wait-lock', { type: 'number', describe: 'wait up to this many seconds for a running run of a job to end (default: exit 5 at once)' })
-        .option('prices', { type: 'string', describe: 'with --dry-run: a JSON price table for the cost line (default: S3 list prices; LAKESYNC_PRICES)' }), (a: any) =>
+        .option('prices', { type: 'string', describe: 'with --dry-run: a JSON price table for the cost line (default: S3 list prices; LAKESYNC_PRICES)' }), (a) =>
       done(sync({ ...a, command: 'sync', jobs: a.jobs, dryRun: a.dryRun, signal })))
     .command('plan [jobs..]', 'show what sync would copy and what it would cost; changes nothing', (y) =>
-      sharding(selection(y)).option('prices', { type: 'string', describe: "a JSON price table for the cost of lakesync's route and of S3 Batch Operations' (default: S3 list prices; LAKESYNC_PRICES)" }), (a: any) =>
+      sharding(selection(y)).option('prices', { type: 'string', describe: "a JSON price table for the cost of lakesync's route and of S3 Batch Operations' (default: S3 list prices; LAKESYNC_PRICES)" }), (a) =>
       done(sync({ ...a, command: 'plan', jobs: a.jobs, dryRun: true, listItems: true, signal })))
-    .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', (y) => sharding(selection(y)), (a: any) =>
+    .command('verify [jobs..]', 'compare the destination with the source and every zip with its .CHECKSUM sidecar; copies nothing', (y) => sharding(selection(y)), (a) =>
       done(verify({ ...a, command: 'verify', signal })))
     .command('bench [jobs..]', 'direct vs traditional (and s5cmd, aws, rclone where installed) on one sample; writes a report', (y) =>
       selection(y)
@@ -80,17 +81,17 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('objects', { type: 'number', describe: 'sample size (default 100 with --local, else 200)' })
         .option('size', { type: 'string', describe: 'object size with --local, e.g. 5MB (default 1MB)' })
         .option('latency', { type: 'number', describe: '--local: simulated round-trip time in ms' })
-        .option('bandwidth', { type: 'number', describe: '--local: simulated link bandwidth each way in Mbit/s, shared by all connections' }), (a: any) =>
+        .option('bandwidth', { type: 'number', describe: '--local: simulated link bandwidth each way in Mbit/s, shared by all connections' }), (a) =>
       done(bench({ ...a, command: 'bench', signal })))
     .command('runs', 'list past runs and their outcome, from the run journals', (y) =>
       y.option('json', { type: 'boolean', describe: 'one JSON object per run' }).option('limit', { type: 'number', describe: 'how many (default 20)' })
         .option('prune', { type: 'boolean', describe: 'delete old run journals, keeping the newest --keep runs of each job' })
         .option('keep', { type: 'number', describe: 'with --prune: runs kept per job (default 30)' })
-        .option('run-id', { type: 'string', describe: "one sharded run: its shards, the missing and the failed ones; exit 0 only when all ended ok" }), (a: any) => done(runs(a)))
+        .option('run-id', { type: 'string', describe: "one sharded run: its shards, the missing and the failed ones; exit 0 only when all ended ok" }), (a) => done(runs(a)))
     .command('init', 'write a starter lakesync.config.ts here', (y) =>
       y.option('force', { type: 'boolean', describe: 'replace an existing file' })
         .option('binance', { type: 'boolean', describe: 'a starter for the Binance archive: selector, checksums, Hive keys (commented out)' })
-        .option('from-legacy', { type: 'string', describe: "convert the legacy tool's JSON config FILE; fields it cannot map are listed" }), (a: any) => done(init(a)))
+        .option('from-legacy', { type: 'string', describe: "convert the legacy tool's JSON config FILE; fields it cannot map are listed" }), (a) => done(init(a)))
     .command('batch-ops', "a job's direct copies for S3 Batch Operations (a backfill): the manifest and CreateJob, the job's status, its report", (y) =>
       y
         .command('$0 [jobs..]', 'write the manifest of the planned copies (objects up to 5 GiB); --submit creates the job', (z) =>
@@ -101,19 +102,19 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
             .option('submit', { type: 'boolean', describe: 'create the job (without it, the CreateJob request is printed)' })
             .option('account-id', { type: 'string', describe: "the account that runs the job (default: the role's)" })
             .option('priority', { type: 'number', describe: 'the job priority (default 10)' })
-            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a: any) =>
+            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a) =>
           done(batchOps().then((m) => m.handOff({ ...a, command: 'plan', signal }))))
         .command('status <jobId> [jobs..]', "the service's state of a Batch Operations job", (z) =>
           selection(z)
-            .positional('jobId', { type: 'string', describe: 'the JobId CreateJob returned' })
+            .positional('jobId', { type: 'string', demandOption: true, describe: 'the JobId CreateJob returned' })
             .option('account-id', { type: 'string', describe: 'the account that runs the job' })
             .option('role-arn', { type: 'string', describe: "the job's role (its account, when --account-id is not given)" })
-            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a: any) =>
+            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a) =>
           done(batchOps().then((m) => m.status({ ...a, command: 'plan', signal }))))
         .command('import <report> [jobs..]', 'a completion report (a file or s3://bucket/key) into a run journal', (z) =>
-          selection(z).positional('report', { type: 'string', describe: 'the report CSV' }), (a: any) =>
+          selection(z).positional('report', { type: 'string', demandOption: true, describe: 'the report CSV' }), (a) =>
           done(batchOps().then((m) => m.importReport({ ...a, command: 'plan', signal })))))
-    .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a: any) =>
+    .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a) =>
       done(doctor({ ...a, command: 'doctor', signal })))
     .example('$0 sync', 'run every job of ./lakesync.config.ts')
     .example('$0 plan daily', 'show what job "daily" would copy')
