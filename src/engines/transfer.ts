@@ -30,7 +30,7 @@ export const STREAM_PART_SIZE = 16 * 1024 ** 2
  * Uploads a body of known size: one PutObject up to the part size, else a multipart upload whose
  * parts are aborted on failure, so nothing half-written is left behind. S3 allows 10,000 parts.
  */
-export async function upload(dest: S3Transport, job: ResolvedJob, key: string, body: Readable, size: number, meta: ObjectMeta, signal: AbortSignal): Promise<void> {
+export async function upload(dest: S3Transport, job: Pick<ResolvedJob, 'destination' | 'partSize'>, key: string, body: Readable, size: number, meta: ObjectMeta, signal: AbortSignal): Promise<void> {
   const partSize = Math.max(Math.min(job.partSize, STREAM_PART_SIZE), Math.ceil(size / 10_000))
   await dest.putObject(job.destination.bucket, key, body, { size, partSize, meta, signal })
 }

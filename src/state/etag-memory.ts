@@ -26,7 +26,7 @@ export class EtagMemory implements LastCopies {
 
   private constructor(readonly file: string, readonly known: Map<string, string>, public opaqueDestination: boolean, private readonly write: boolean) {}
 
-  static async open(job: ResolvedJob, options: { write: boolean; dir?: string }): Promise<EtagMemory> {
+  static async open(job: Pick<ResolvedJob, 'name' | 'source' | 'destination'>, options: { write: boolean; dir?: string }): Promise<EtagMemory> {
     const folder = path.join(options.dir ?? stateDir(), 'etags')
     const id = jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)
     const file = path.join(folder, `${id}.jsonl`)

@@ -44,7 +44,7 @@ export interface JobLocks {
 }
 
 /** The state files of one job (one shard of it): its lock's and its upload registry's name. */
-export function jobStateName(job: ResolvedJob): string {
+export function jobStateName(job: Pick<ResolvedJob, 'name' | 'source' | 'destination' | 'shard'>): string {
   // Shards of one job copy disjoint parts: each has its own lock and registry.
   const part = job.shard ? `.shard-${job.shard.index}-of-${job.shard.count}` : ''
   return `${jobIdentity(job.name, `s3://${job.source.bucket}/${job.source.prefix}`, `s3://${job.destination.bucket}/${job.destination.prefix}`)}${part}`

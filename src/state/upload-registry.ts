@@ -3,7 +3,6 @@ import type { S3Transport } from '../api/transport.ts'
 import { appendFileSync } from 'node:fs'
 import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ResolvedJob } from '../api/config.ts'
 import { describeS3Error, errorCode } from '../storage/errors.ts'
 import { makeDir } from '../util/make-dir.ts'
 import { jobStateName } from './job-lock.ts'
@@ -25,7 +24,7 @@ export class UploadRegistry {
   private constructor(readonly file: string | undefined) {}
 
   /** The job's registry, or one that records nothing when the state dir cannot be written. */
-  static async open(job: ResolvedJob, dir = stateDir()): Promise<UploadRegistry> {
+  static async open(job: Parameters<typeof jobStateName>[0], dir = stateDir()): Promise<UploadRegistry> {
     const folder = path.join(dir, 'uploads')
     const ok = await makeDir(folder).then(() => true, () => false)
     return new UploadRegistry(ok ? path.join(folder, `${jobStateName(job)}.jsonl`) : undefined)

@@ -25,7 +25,7 @@ export async function storedSha256(dest: S3Transport, bucket: string, key: strin
 }
 
 /** Takes a copy that failed its checksum out of its mirrored key: moved under the job's quarantine prefix, or deleted. */
-export async function quarantineCopy(dest: S3Transport, job: ResolvedJob, destKey: string, signal: AbortSignal): Promise<string> {
+export async function quarantineCopy(dest: S3Transport, job: Pick<ResolvedJob, 'destination' | 'quarantine'>, destKey: string, signal: AbortSignal): Promise<string> {
   const bucket = job.destination.bucket
   const remove = async () => {
     const [refused] = await dest.deleteObjects(bucket, [destKey], signal)

@@ -12,7 +12,7 @@ import { forEachPool } from '../util/pool.ts'
  * source changed since it was listed) are checked by listing the destination across their key
  * range (pages sized to them, up to 1,000 keys); keys the listing budget did not reach are HEADed.
  */
-export async function verifySizes(dest: S3Transport, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal, source?: S3Transport): Promise<CopyOutcome[]> {
+export async function verifySizes(dest: S3Transport, job: Sides, outcomes: CopyOutcome[], signal: AbortSignal, source?: S3Transport): Promise<CopyOutcome[]> {
   const unproven = outcomes.filter((o) => !provenByAnswer(o))
   if (!unproven.length) return outcomes
   const found = await destinationObjects(dest, job, unproven, signal)
@@ -38,8 +38,11 @@ export const provenByAnswer = (o: CopyOutcome) => o.etag !== undefined && single
 
 type Found = Map<string, { size: number; etag?: string }>
 
+/** What the size check reads of a job: its two sides, and how many copies are in flight at once. */
+type Sides = Pick<ResolvedJob, 'source' | 'destination' | 'concurrency'>
+
 /** The size and ETag the destination holds for these copies' keys (a key it lacks has none). */
-async function destinationObjects(dest: S3Transport, job: ResolvedJob, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Found> {
+async function destinationObjects(dest: S3Transport, job: Sides, outcomes: CopyOutcome[], signal: AbortSignal): Promise<Found> {
   const sorted = [...outcomes].sort((a, b) => compareKeys(a.item.destKey, b.item.destKey))
   const sizes: Found = new Map()
   const last = sorted.at(-1)!.item.destKey
@@ -74,7 +77,7 @@ async function destinationObjects(dest: S3Transport, job: ResolvedJob, outcomes:
  * its first odd segment: a HEAD, or a listing whose prefix holds the odd segment, may be answered
  * for the rewritten key (SeaweedFS echoes such a prefix back as the key).
  */
-async function exactKeySize(dest: S3Transport, job: ResolvedJob, key: string, sizes: Found, signal: AbortSignal) {
+async function exactKeySize(dest: S3Transport, job: Sides, key: string, sizes: Found, signal: AbortSignal) {
   const folder = key.slice(0, oddSegmentAt(key))
   const r = await dest.listPage({ bucket: job.destination.bucket, prefix: folder, startAfter: withoutLastCharacter(key), maxKeys: 1 }, signal)
   const found = r.objects[0]
@@ -86,6 +89,6 @@ async function exactKeySize(dest: S3Transport, job: ResolvedJob, key: string, si
  * copy's, the object was rewritten during the run and the copy holds it as it is now: a good
  * copy (the next run plans from the new listing), said as such; a retry would only fail the same way.
  */
-function sizeNow(source: S3Transport, job: ResolvedJob, key: string, signal: AbortSignal): Promise<number | undefined> {
+function sizeNow(source: S3Transport, job: Sides, key: string, signal: AbortSignal): Promise<number | undefined> {
   return source.head(job.source.bucket, key, signal).then((h) => h?.size, () => undefined)
 }
