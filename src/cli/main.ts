@@ -93,27 +93,7 @@ export function buildCli(argv: string[], signal: AbortSignal, setExit: (code: nu
         .option('binance', { type: 'boolean', describe: 'a starter for the Binance archive: selector, checksums, Hive keys (commented out)' })
         .option('from-legacy', { type: 'string', describe: "convert the legacy tool's JSON config FILE; fields it cannot map are listed" }), (a) => done(init(a)))
     .command('batch-ops', "a job's direct copies for S3 Batch Operations (a backfill): the manifest and CreateJob, the job's status, its report", (y) =>
-      y
-        .command('$0 [jobs..]', 'write the manifest of the planned copies (objects up to 5 GiB); --submit creates the job', (z) =>
-          selection(z)
-            .option('manifest', { type: 'string', demandOption: true, describe: 'where the CSV manifest goes: s3://bucket/prefix/' })
-            .option('role-arn', { type: 'string', demandOption: true, describe: 'the IAM role the service copies with (its account runs the job)' })
-            .option('report', { type: 'string', describe: 'where the completion report goes: s3://bucket/prefix/ (default: no report)' })
-            .option('submit', { type: 'boolean', describe: 'create the job (without it, the CreateJob request is printed)' })
-            .option('account-id', { type: 'string', describe: "the account that runs the job (default: the role's)" })
-            .option('priority', { type: 'number', describe: 'the job priority (default 10)' })
-            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a) =>
-          done(batchOps().then((m) => m.handOff({ ...a, command: 'plan', signal }))))
-        .command('status <jobId> [jobs..]', "the service's state of a Batch Operations job", (z) =>
-          selection(z)
-            .positional('jobId', { type: 'string', demandOption: true, describe: 'the JobId CreateJob returned' })
-            .option('account-id', { type: 'string', describe: 'the account that runs the job' })
-            .option('role-arn', { type: 'string', describe: "the job's role (its account, when --account-id is not given)" })
-            .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a) =>
-          done(batchOps().then((m) => m.status({ ...a, command: 'plan', signal }))))
-        .command('import <report> [jobs..]', 'a completion report (a file or s3://bucket/key) into a run journal', (z) =>
-          selection(z).positional('report', { type: 'string', demandOption: true, describe: 'the report CSV' }), (a) =>
-          done(batchOps().then((m) => m.importReport({ ...a, command: 'plan', signal })))))
+      batchOpsCommands(y, signal, done))
     .command('doctor [jobs..]', 'check s5cmd, endpoints, buckets and credentials; say which mode and engine a sync would use', selection, (a) =>
       done(doctor({ ...a, command: 'doctor', signal })))
     .example('$0 sync', 'run every job of ./lakesync.config.ts')
@@ -196,4 +176,31 @@ function discardOutputWhenClosed() {
       }) as typeof stream.write
     })
   }
+}
+
+/** `lakesync batch-ops`: the hand-off (its default), `status` and `import`. */
+function batchOpsCommands(y: Argv, signal: AbortSignal, done: (p: Promise<number>) => Promise<void>) {
+  return (
+    y
+      .command('$0 [jobs..]', 'write the manifest of the planned copies (objects up to 5 GiB); --submit creates the job', (z) =>
+        selection(z)
+          .option('manifest', { type: 'string', demandOption: true, describe: 'where the CSV manifest goes: s3://bucket/prefix/' })
+          .option('role-arn', { type: 'string', demandOption: true, describe: 'the IAM role the service copies with (its account runs the job)' })
+          .option('report', { type: 'string', describe: 'where the completion report goes: s3://bucket/prefix/ (default: no report)' })
+          .option('submit', { type: 'boolean', describe: 'create the job (without it, the CreateJob request is printed)' })
+          .option('account-id', { type: 'string', describe: "the account that runs the job (default: the role's)" })
+          .option('priority', { type: 'number', describe: 'the job priority (default 10)' })
+          .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a) =>
+        done(batchOps().then((m) => m.handOff({ ...a, command: 'plan', signal }))))
+      .command('status <jobId> [jobs..]', "the service's state of a Batch Operations job", (z) =>
+        selection(z)
+          .positional('jobId', { type: 'string', demandOption: true, describe: 'the JobId CreateJob returned' })
+          .option('account-id', { type: 'string', describe: 'the account that runs the job' })
+          .option('role-arn', { type: 'string', describe: "the job's role (its account, when --account-id is not given)" })
+          .option('control-endpoint', { type: 'string', describe: 'S3 Control endpoint URL (private links)' }), (a) =>
+        done(batchOps().then((m) => m.status({ ...a, command: 'plan', signal }))))
+      .command('import <report> [jobs..]', 'a completion report (a file or s3://bucket/key) into a run journal', (z) =>
+        selection(z).positional('report', { type: 'string', demandOption: true, describe: 'the report CSV' }), (a) =>
+        done(batchOps().then((m) => m.importReport({ ...a, command: 'plan', signal }))))
+  )
 }
