@@ -23,7 +23,7 @@ export class HashingStream extends Transform {
   }
 }
 
-/** Memory per streamed multipart upload is about part size × (queue + 1); keep it small. */
+/** Memory per streamed multipart upload is about part size × 4 (three parts in flight, storage/sdk-transport.ts, and one read); keep it small. */
 export const STREAM_PART_SIZE = 16 * 1024 ** 2
 
 /**

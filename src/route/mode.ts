@@ -113,11 +113,13 @@ export async function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | unde
   }
   if (job.engine !== 'auto') return { primary: engine(job.engine), reason: `${job.engine} requested` }
   const usable = !blocker && !s5cmd!.unusable
-  const engines = { lean: leanEngine.capabilities, sdk: sdkEngine.capabilities, ...(usable ? { s5cmd: createS5cmdEngine(s5cmd!.path).capabilities } : {}) }
+  const candidates: Partial<Record<DirectEngineName, Engine>> = { lean: leanEngine, sdk: sdkEngine, ...(usable ? { s5cmd: engine('s5cmd') } : {}) }
+  const engines = Object.fromEntries(Object.entries(candidates).map(([name, e]) => [name, e.capabilities]))
   const chosen = await plugins.first('selectEngine', { job, engines, ...(usable ? {} : { s5cmdMissing: blocker ?? s5cmd!.unusable }) })
   if (!chosen) return { primary: leanEngine, reason: 'lean (no plugin chose an engine)' }
-  if (!(chosen.value.engine in engines)) throw new PluginHookError(chosen.plugin, 'selectEngine', new Error(`chose engine "${chosen.value.engine}", which this job cannot take${chosen.value.engine === 's5cmd' ? `: ${blocker ?? s5cmd!.unusable}` : ''}`))
-  return { primary: engine(chosen.value.engine), reason: chosen.value.reason }
+  const primary = candidates[chosen.value.engine]
+  if (!primary) throw new PluginHookError(chosen.plugin, 'selectEngine', new Error(`chose engine "${chosen.value.engine}", which this job cannot take${chosen.value.engine === 's5cmd' ? `: ${blocker ?? s5cmd!.unusable}` : ''}`))
+  return { primary, reason: chosen.value.reason }
 }
 
 /**

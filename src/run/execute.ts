@@ -11,7 +11,7 @@ import { printableKey } from '../util/printable.ts'
 import type { ProgressMeter } from './progress.ts'
 import { readAhead } from '../util/read-ahead.ts'
 import { Escape } from '../util/escape.ts'
-import { isOfClass } from '../storage/errors.ts'
+import { isOfClass } from '../api/error-classes.ts'
 import { LakesyncError, ExitCode } from '../api/errors.ts'
 
 /**
@@ -43,8 +43,6 @@ export interface ExecuteHandlers {
   /** Moved as items are planned, sent and answered (the progress events). */
   progress?: ProgressMeter
 }
-
-
 
 // Plan items read ahead of the copies: a plan that fits (a daily run) is listed to its end at
 // once, so its total and an ETA are known early; a bigger one is held to this many items

@@ -14,8 +14,6 @@ export function errorCode(error: unknown): string | undefined {
   return e?.Code ?? e?.code ?? e?.cause?.code ?? (e?.name !== 'Error' ? e?.name : undefined)
 }
 
-export { ERROR_CLASSES, classesOf, isOfClass, type ErrorClass } from '../api/error-classes.ts'
-
 /** The code and HTTP status of an SDK error. */
 export function classify(error: unknown): { code?: string; status?: number } {
   return { code: errorCode(error), status: (error as any)?.$metadata?.httpStatusCode }

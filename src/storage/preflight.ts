@@ -1,9 +1,9 @@
 import type { S3Transport } from '../api/transport.ts'
 import { PreflightError } from '../api/errors.ts'
 import { describeEndpoint } from '../config/endpoint.ts'
-import { describeS3Error, errorCode, isOfClass } from './errors.ts'
+import { describeS3Error, errorCode } from './errors.ts'
+import { isOfClass } from '../api/error-classes.ts'
 import type { ResolvedLocation } from '../api/config.ts'
-
 
 /** Lists one key of a location: proves the endpoint answers, the bucket exists and we may list it. */
 export async function checkLocation(transport: S3Transport, loc: ResolvedLocation, role: 'source' | 'destination', signal: AbortSignal) {

@@ -33,14 +33,14 @@ export interface HandOffOptions extends SelectionOptions {
   signal: AbortSignal
 }
 
+/** A manifest above this size is uploaded in parts of it (S3 allows 10,000: 160 GB, about 2·10^9 rows). */
+const MANIFEST_PART_SIZE = 16 * 1024 ** 2
+
 /**
  * `lakesync batch-ops JOB --manifest s3://… --role-arn ARN [--report s3://…] [--submit]`: the
  * job's planned direct copies as an S3 Batch Operations CSV manifest, uploaded to --manifest;
  * with --submit, the CreateJob that copies them. Objects over 5 GiB stay with `lakesync sync`.
  */
-/** A manifest above this size is uploaded in parts of it (S3 allows 10,000: 160 GB, about 2·10^9 rows). */
-const MANIFEST_PART_SIZE = 16 * 1024 ** 2
-
 export async function handOff(o: HandOffOptions): Promise<number> {
   const job = (await placeBuckets(await oneJob(o), o.signal)).job
   const accountId = o.accountId ?? accountOfRole(o.roleArn)
@@ -61,9 +61,10 @@ export async function handOff(o: HandOffOptions): Promise<number> {
       return ExitCode.ok
     }
     const key = `${manifestAt.prefix}${job.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`
-    const written = await transports.dest.putObject(manifestAt.bucket, key, createReadStream(file), { size: (await stat(file)).size, partSize: MANIFEST_PART_SIZE, meta: { ContentType: 'text/csv' }, signal: o.signal })
+    const { size } = await stat(file)
+    const written = await transports.dest.putObject(manifestAt.bucket, key, createReadStream(file), { size, partSize: MANIFEST_PART_SIZE, meta: { ContentType: 'text/csv' }, signal: o.signal })
     const etag = written.etag!.replace(/"/g, '')
-    out.line(`${job.name}: manifest written to s3://${manifestAt.bucket}/${key} (${bytes((await stat(file)).size)}, ETag ${etag})`)
+    out.line(`${job.name}: manifest written to s3://${manifestAt.bucket}/${key} (${bytes(size)}, ETag ${etag})`)
     const input = createJobInput({ job, roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key, etag }, ...(reportAt ? { report: { bucket: reportAt.bucket, prefix: reportAt.prefix } } : {}), priority: o.priority ?? 10 })
     if (!o.submit) {
       out.line(`${job.name}: not submitted (add --submit); the CreateJob request would be:`)
