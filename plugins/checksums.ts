@@ -1,4 +1,4 @@
-import { quarantineCopy, readSidecar, storedSha256, type CopyToVerify, type Plugin, type VerifyContext } from '../src/index.ts'
+import { quarantineCopy, readSidecar, readSha256, storedSha256, type CopyToVerify, type CopyVerdict, type Plugin, type VerifyContext } from '../src/index.ts'
 
 /**
  * Verifies every copied zip against its `.CHECKSUM` sidecar (the same as `--verify checksum`):
@@ -14,25 +14,30 @@ export function checksums(options: { quarantine?: string } = {}): Plugin {
 }
 
 /**
- * The check alone, for jobs with `verify: 'checksum'` (a config's or `--verify checksum`):
- * lakesync adds it when a config does not list checksums().
+ * The check alone, for jobs with `verify: 'checksum'` (a config's or `--verify checksum`), and
+ * for every zip `lakesync verify` audits: lakesync adds it when a config does not list checksums().
  */
 export function checksumVerifier(): Plugin {
   return {
     name: 'lakesync:checksums',
-    verifyCopy: (copy, ctx) => (ctx.job.verify === 'checksum' && copy.key.endsWith('.zip') ? checkAgainstSidecar(copy, ctx) : undefined),
+    verifyCopy: (copy, ctx) => ((ctx.readOnly || ctx.job.verify === 'checksum') && copy.key.endsWith('.zip') ? checkAgainstSidecar(copy, ctx) : undefined),
   }
 }
 
-/** The digest the copy reported (CopyObject's SHA-256, or the streamed bytes' hash), else the one the server stored. */
-async function checkAgainstSidecar(copy: CopyToVerify, ctx: VerifyContext) {
+/**
+ * The copy's digest (CopyObject's SHA-256 or the streamed bytes' hash, else the one the server
+ * stored; an audit reads the bytes when there is neither) against its sidecar's.
+ */
+async function checkAgainstSidecar(copy: CopyToVerify, ctx: VerifyContext): Promise<CopyVerdict> {
   const { job, signal } = ctx
   // lakesync checks as many copies at once as it copies (verify/plugin-checks.ts).
   const published = await readSidecar(ctx.source, job.source.bucket, copy.key, signal)
-  if (!published) return { note: 'no .CHECKSUM sidecar, not checksum-verified' }
-  const actual = copy.sha256 ?? (await storedSha256(ctx.dest, job.destination.bucket, copy.destKey, signal))
-  if (!actual) return { note: 'the server keeps no SHA-256 for this copy, not checksum-verified' }
-  if (actual === published) return { note: 'SHA-256 matches its sidecar' }
-  const where = await quarantineCopy(ctx.dest, job, copy.destKey, signal)
-  return { fail: { code: 'ChecksumMismatch', error: `SHA-256 mismatch: the sidecar says ${published}, the copy has ${actual}; ${where}` } }
+  if (!published) return { note: 'no .CHECKSUM sidecar, not checksum-verified', counted: 'without sidecar' }
+  let actual = copy.sha256 ?? (await storedSha256(ctx.dest, job.destination.bucket, copy.destKey, signal))
+  let read = false
+  if (!actual && ctx.readOnly) (actual = await readSha256(ctx.dest, job.destination.bucket, copy.destKey, signal), read = true)
+  if (!actual) return { note: 'the server keeps no SHA-256 for this copy, not checksum-verified', counted: 'without a stored SHA-256' }
+  if (actual === published) return { note: 'SHA-256 matches its sidecar', counted: read ? 'match their sidecar (read to hash)' : 'match their sidecar' }
+  const where = ctx.readOnly ? 'left in place' : await quarantineCopy(ctx.dest, job, copy.destKey, signal)
+  return { fail: { code: 'ChecksumMismatch', error: `SHA-256 mismatch: the sidecar says ${published}, the copy has ${actual}; ${where}`, details: { sidecar: published, actual } } }
 }

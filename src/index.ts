@@ -9,7 +9,7 @@ export type * from './api/bench-report.ts'
 /** A bench report as Markdown: what `lakesync bench` writes to report.md (for report plugins). */
 export { benchMarkdown } from './bench/format.ts'
 /** Sidecar and checksum helpers, for plugins that verify copies (see plugins/checksums.ts). */
-export { SIDECAR, parseSidecar, readSidecar, storedSha256, quarantineCopy } from './verify/checksum.ts'
+export { SIDECAR, parseSidecar, readSidecar, storedSha256, readSha256, quarantineCopy } from './verify/checksum.ts'
 /** What lakesync asks of S3 (a `verifyCopy` hook's `ctx.source` and `ctx.dest`). */
 export type * from './api/transport.ts'
 /** The one table of S3 and network error codes by what they mean (throttled, transient, …); an onItemError hook gets its error's classes. */

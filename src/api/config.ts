@@ -241,12 +241,26 @@ export interface CopyToVerify {
   readonly note?: string
 }
 
-/** A `verifyCopy` answer: fail the copy (its destination object already dealt with), or add a note; nothing means it passes. */
-export type CopyVerdict = { fail: { code: string; error: string } } | { note: string }
+/**
+ * A `verifyCopy` answer: fail the copy, or pass it with a note; nothing means the plugin had
+ * nothing to check. `counted` is the short phrase `lakesync verify` counts the copy under
+ * ("match their sidecar"); `details` are the facts behind a failure, for `--json` output.
+ * During a sync a failed copy is already dealt with (quarantined); during `lakesync verify`
+ * (`ctx.readOnly`) nothing is changed.
+ */
+export type CopyVerdict =
+  | { fail: { code: string; error: string; details?: Record<string, string> } }
+  | { note: string; counted?: string }
 
 export interface VerifyContext {
   job: ResolvedJob
   signal: AbortSignal
+  /**
+   * `lakesync verify`: the destination is audited, not copied to. A check changes nothing (no
+   * quarantine), checks whatever it can whatever the job's `verify` says, and may read the
+   * bytes where the server kept no digest.
+   */
+  readOnly: boolean
   /** The job's two sides: the source one reads sidecars, the destination one the copies. */
   source: S3Transport
   dest: S3Transport

@@ -14,8 +14,10 @@ export class PluginHookError extends LakesyncError {
   }
 }
 
-/** What the `verifyCopy` hooks together made of one copy. */
-export type PluginVerdict = { ok: true; note?: string } | { ok: false; code: string; error: string }
+/** What the `verifyCopy` hooks together made of one copy: its notes, and the phrases it is counted under. */
+export type PluginVerdict =
+  | { ok: true; note?: string; counted: string[] }
+  | { ok: false; code: string; error: string; details?: Record<string, string>; plugin: string }
 
 /** Holds plugins in run order and calls their hooks by kind (merge, first-non-null, notify). */
 export class PluginContainer {
@@ -78,13 +80,15 @@ export class PluginContainer {
   /** A copy through every `verifyCopy` hook in order, until one fails it; notes add up. */
   async verifyCopy(copy: CopyToVerify, ctx: VerifyContext): Promise<PluginVerdict> {
     let note = copy.note
+    const counted: string[] = []
     for (const { plugin, fn } of this.handlers('verifyCopy')) {
       const verdict = await guard(plugin, 'verifyCopy', () => fn({ ...copy, ...(note ? { note } : {}) }, ctx))
       if (!verdict) continue
-      if ('fail' in verdict) return { ok: false, ...verdict.fail }
+      if ('fail' in verdict) return { ok: false, ...verdict.fail, plugin }
       note = note ? `${note}; ${verdict.note}` : verdict.note
+      if (verdict.counted) counted.push(verdict.counted)
     }
-    return note ? { ok: true, note } : { ok: true }
+    return { ok: true, counted, ...(note ? { note } : {}) }
   }
 
   async notify<K extends 'configResolved' | 'onEvent' | 'afterItem' | 'afterJob'>(name: K, ...args: Parameters<PluginHooks[K]>) {

@@ -166,5 +166,5 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
 
 /** What a plugin's `verifyCopy` is given: the job's two sides, and their SDK clients for plugins written before the transports. */
 function verifyContext(job: ResolvedJob, signal: AbortSignal, context: Omit<EngineContext, 'metrics'>): VerifyContext {
-  return { job, signal, source: context.source, dest: context.dest, sourceClient: context.sdk.source.client, destClient: context.sdk.dest.client }
+  return { job, signal, readOnly: false, source: context.source, dest: context.dest, sourceClient: context.sdk.source.client, destClient: context.sdk.dest.client }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ResolvedJob } from '../api/config.ts'
 import type { S3Transport } from '../api/transport.ts'
 
@@ -22,6 +23,14 @@ export async function readSidecar(source: S3Transport, bucket: string, key: stri
 /** SHA-256 the server stored for an object (HEAD with checksum mode): no object bytes are read. */
 export async function storedSha256(dest: S3Transport, bucket: string, key: string, signal: AbortSignal): Promise<string | undefined> {
   return (await dest.head(bucket, key, signal, { sha256: true }))?.sha256
+}
+
+/** SHA-256 of an object's bytes, read whole: for an audit where the server kept no digest. */
+export async function readSha256(dest: S3Transport, bucket: string, key: string, signal: AbortSignal): Promise<string> {
+  const { body } = await dest.getObject(bucket, key, signal)
+  const hash = createHash('sha256')
+  for await (const chunk of body) hash.update(chunk)
+  return hash.digest('hex')
 }
 
 /** Takes a copy that failed its checksum out of its mirrored key: moved under the job's quarantine prefix, or deleted. */

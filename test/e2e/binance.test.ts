@@ -194,8 +194,8 @@ for (const kind of serverKinds()) {
       assert.equal(verify.code, 0, verify.stdout + verify.stderr)
       assert.deepEqual([...(await snapshot(lake, 'lake'))], [...beforeVerify], 'verify changes nothing at the destination')
       lake.destroy()
-      assert.match(verify.stdout, /500 match their sidecar, 0 mismatch, 0 missing/)
-      assert.match(verify.stdout, /0 read to hash/)
+      assert.match(verify.stdout, /checked 1,000 objects: 500 match their sidecar, 0 failed a check, 0 missing, 0 differ/)
+      assert.doesNotMatch(verify.stdout, /read to hash/, 'every digest came from the server, no zip was read')
     })
 
     test('lakesync verify finds a destination zip that no longer matches (exit 3)', async () => {
@@ -206,7 +206,29 @@ for (const kind of serverKinds()) {
       client.destroy()
       const r = await runCli(['verify', 'klines'], { env: env(), cwd: dir })
       assert.equal(r.code, 3, r.stdout + r.stderr)
-      assert.match(r.stdout, new RegExp(`MISMATCH "${key}": the sidecar says [0-9a-f]{64}, the destination has [0-9a-f]{64}`))
+      assert.match(r.stdout, new RegExp(`FAILED "${key}" \\(ChecksumMismatch, by lakesync:checksums\\): SHA-256 mismatch: the sidecar says [0-9a-f]{64}, the copy has [0-9a-f]{64}; left in place`))
+      const head = server.client()
+      assert.equal((await head.send(new HeadObjectCommand({ Bucket: 'lake', Key: key }))).ContentLength, 11, 'an audit quarantines nothing')
+      head.destroy()
+    })
+
+    test("lakesync verify runs the config's own verifyCopy checks, read-only, and names the plugin that failed an object", async () => {
+      await writeFile(path.join(dir, 'audit.config.ts'), CONFIG.replace(
+        "plugins: [checksums({ quarantine: 'quarantine/' })],",
+        `plugins: [checksums(), { name: 'no-january-7th', verifyCopy: (copy, ctx) => !ctx.readOnly ? undefined
+          : copy.key.includes('2024-01-07') ? { fail: { code: 'Embargoed', error: 'January 7th may not be mirrored', details: { day: '2024-01-07' } } }
+          : { note: 'not embargoed', counted: 'cleared by the embargo check' } }],`,
+      ))
+      const r = await runCli(['verify', '--json', '--config', 'audit.config.ts', 'klines'], { env: env(), cwd: dir })
+      assert.equal(r.code, 3, r.stdout + r.stderr)
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+      const failed = lines.filter((l) => l.status === 'failed' && l.code === 'Embargoed')
+      // 2 symbols x 2 intervals on that day, a zip and a sidecar each.
+      assert.equal(failed.length, 8, r.stdout)
+      assert.deepEqual(Object.keys(failed[0]).sort(), ['code', 'day', 'error', 'job', 'key', 'plugin', 'status'])
+      assert.equal(failed[0].plugin, 'no-january-7th')
+      const summary = lines.find((l) => l.status === 'summary')
+      assert.ok(summary.counted['cleared by the embargo check'] > 100, JSON.stringify(summary))
     })
 
     test('impossible selectors are config errors that name the rule (exit 2)', async () => {

@@ -59,14 +59,14 @@ test('verifyCopy hooks run in order: notes add up, the first failure ends the ch
   const seen: string[] = []
   const c = new PluginContainer([
     { name: 'late', enforce: 'post', verifyCopy: () => { seen.push('late'); return { note: 'late check' } } },
-    { name: 'notes', verifyCopy: (copy) => { seen.push(`notes saw ${copy.note}`); return { note: 'looked' } } },
+    { name: 'notes', verifyCopy: (copy) => { seen.push(`notes saw ${copy.note}`); return { note: 'looked', counted: 'looked at' } } },
     { name: 'strict', verifyCopy: (copy) => { seen.push(`strict saw ${copy.note}`); return copy.key.includes('bad') ? { fail: { code: 'Bad', error: 'bad bytes' } } : undefined } },
   ])
   const ctx = {} as VerifyContext
-  assert.deepEqual(await c.verifyCopy({ key: 'a.zip', destKey: 'a.zip', size: 1, note: 'rescued' }, ctx), { ok: true, note: 'rescued; looked; late check' })
+  assert.deepEqual(await c.verifyCopy({ key: 'a.zip', destKey: 'a.zip', size: 1, note: 'rescued' }, ctx), { ok: true, note: 'rescued; looked; late check', counted: ['looked at'] })
   assert.deepEqual(seen, ['notes saw rescued', 'strict saw rescued; looked', 'late'])
   seen.length = 0
-  assert.deepEqual(await c.verifyCopy({ key: 'bad.zip', destKey: 'bad.zip', size: 1 }, ctx), { ok: false, code: 'Bad', error: 'bad bytes' })
+  assert.deepEqual(await c.verifyCopy({ key: 'bad.zip', destKey: 'bad.zip', size: 1 }, ctx), { ok: false, code: 'Bad', error: 'bad bytes', plugin: 'strict' })
   assert.deepEqual(seen, ['notes saw undefined', 'strict saw looked'])
 
   const item = (key: string) => ({ action: 'copy' as const, key, destKey: `d/${key}`, size: 1, etag: '"e"', reason: 'missing' as const })
@@ -98,7 +98,7 @@ test('checks run as many at once as the job allows, counted across the windows b
     most = Math.max(most, ++inFlight)
     await new Promise((r) => setTimeout(r, 5))
     inFlight--
-    return { ok: true as const }
+    return { ok: true as const, counted: [] }
   }
   const slots = new Slots(4)
   const signal = new AbortController().signal
