@@ -120,6 +120,10 @@ export interface ResolvedLocation {
 
 export interface ResolvedJob extends ResolvedOptions {
   name: string
+  /** Copies in flight: the fixed number asked for, else 64 for the engines that cannot adapt (s5cmd, traditional). */
+  concurrency: number
+  /** `concurrency` was not set: server-side copies adapt their number in flight, up to `maxConcurrency`. */
+  adaptive: boolean
   /** For a Binance source, `prefix` is the selection's root (data/{market}/{frequency}/{dataType}/). */
   source: ResolvedLocation & { binance?: BinanceSelector }
   /** The part of a source key that the destination key does not repeat. */

@@ -48,6 +48,10 @@ export interface JobSummary {
   requests: RequestCounts
   /** Objects copied by each engine (s5cmd and sdk copy server-side; stream and staged through the host). */
   engines: Record<string, number>
+  /** With adaptive concurrency: the limit at the end and at its highest, and how often it backed off and why. */
+  adaptive?: { limit: number; peak: number; backoffs: { throttled: number; latency: number } }
+  /** Answers that said slow down (503 SlowDown), each attempt; each was retried after a backoff. */
+  throttled?: number
   /** Most bytes held in local temp files at once (staged copies). */
   peakDiskBytes: number
   /** Peak resident memory of this process so far. */
@@ -93,6 +97,10 @@ export interface JobProgress {
   copied: number
   failed: number
   bytesCopied: number
+  /** The adaptive limit on copies in flight now (absent when the job's concurrency is fixed). */
+  limit?: number
+  /** Answers so far that said slow down (503 SlowDown), each attempt. */
+  throttled: number
   /** Over the last few seconds, from answered copies. */
   objectsPerSecond: number
   bytesPerSecond: number

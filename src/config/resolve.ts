@@ -7,6 +7,9 @@ import { BINANCE_BUCKET, BINANCE_CONNECTION } from '../sources/binance-layout.ts
 import { selectionRoot } from '../sources/binance.ts'
 import type { BinanceSelector, ConnectionConfig, JobConfig, LocationInput, ResolvedConfig, ResolvedJob, ResolvedLocation, UserConfig } from '../api/config.ts'
 
+/** Copies in flight of an engine that cannot adapt (s5cmd, traditional) when the job fixes none. */
+export const FIXED_CONCURRENCY = 64
+
 /** Every option's default, from the option table. */
 export const DEFAULTS = Object.fromEntries(
   Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
@@ -68,6 +71,8 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     exclude: exclude ?? [],
     ...(keyMap ? { keyMap } : {}),
     ...options,
+    concurrency: options.concurrency ?? FIXED_CONCURRENCY,
+    adaptive: options.concurrency === undefined,
   }
 }
 

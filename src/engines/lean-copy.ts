@@ -13,6 +13,6 @@ export const leanEngine: Engine = {
   capabilities: { serverSide: true, batchProcess: false, answersWithEtag: true, formEncodedSource: false },
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
-    return pooledSession(ctx.job.concurrency, (item) => serverSideCopy(item, ctx, ctx.dest, 'lean'), onOutcome)
+    return pooledSession(ctx.adaptive ?? ctx.job.concurrency, (item) => serverSideCopy(item, ctx, ctx.dest, 'lean'), onOutcome)
   },
 }

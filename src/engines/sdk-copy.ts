@@ -13,7 +13,7 @@ export const sdkEngine: Engine = {
   capabilities: { serverSide: true, batchProcess: false, answersWithEtag: true, formEncodedSource: false },
   accepts: () => true,
   open(ctx: EngineContext, onOutcome: (o: CopyOutcome) => void): EngineSession {
-    return pooledSession(ctx.job.concurrency, (item) => serverSideCopy(item, ctx, ctx.sdk.dest, 'sdk'), onOutcome)
+    return pooledSession(ctx.adaptive ?? ctx.job.concurrency, (item) => serverSideCopy(item, ctx, ctx.sdk.dest, 'sdk'), onOutcome)
   },
 }
 

@@ -1,3 +1,4 @@
+import type { AdaptiveLimit } from './adaptive-limit.ts'
 import type { EngineCapabilities, ResolvedJob } from '../api/config.ts'
 import type { PlanItem } from '../api/items.ts'
 import type { RequestCounter } from '../storage/meters.ts'
@@ -43,6 +44,8 @@ export interface EngineContext {
   metrics: { peakDiskBytes: number; bytesThroughHost: number }
   /** --max-rps: engines that send requests outside the SDK (s5cmd) take a turn per request. */
   limiter?: RateLimiter
+  /** The job's concurrency is not fixed: server-side copies keep this many in flight, as it adapts. */
+  adaptive?: AdaptiveLimit
 }
 
 /** A stream of copies: items go in as they are planned, outcomes come out as they finish. */

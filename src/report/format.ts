@@ -34,6 +34,8 @@ export function summaryLines(s: JobSummary): string[] {
     `  why: ${reasons || (s.stopped ? 'nothing confirmed before it stopped' : s.interrupted ? 'nothing confirmed before the interrupt' : s.failed ? 'nothing copied (the failures are listed above)' : 'nothing listed')}`,
     `  mode ${s.mode || 'none'}, engine ${s.engine || 'none'}${Object.keys(s.engines).length > 1 ? ` (copied by ${requests(s.engines)})` : ''}; requests: ${requests(s.requests)}${s.dryRun ? ` (a run would add ${runCost(s)})` : ''}`,
     ...(split(s) ? [`  ${split(s)}`] : []),
+    ...(s.adaptive ? [`  concurrency: adaptive, ${int(s.adaptive.limit)} in flight at the end (peak ${int(s.adaptive.peak)}); backed off ${int(s.adaptive.backoffs.throttled)}× on SlowDown, ${int(s.adaptive.backoffs.latency)}× on rising latency`] : []),
+    ...(s.throttled ? [`  throttled: ${int(s.throttled)} answers said SlowDown; each was retried after a backoff`] : []),
     ...routeLine(s),
     ...(s.deleted || s.deleteLimitReached || s.deletePlanned
       ? [`  ${s.dryRun ? `would delete ${int(s.deletePlanned ?? 0)}` : `deleted ${int(s.deleted)}`} absent at the source${s.deleteLimitReached ? `; ${s.dryRun ? 'would STOP' : 'STOPPED'} at --max-delete, more remain (exit 1)` : ''}`]
@@ -76,7 +78,7 @@ export const shardText = (shard: Shard | undefined) => (shard ? ` (shard ${shard
 export function progressLine(p: EventOf<'progress'>): string {
   const of = p.listingDone ? ` of ${int(p.toCopy)}` : ` of ${int(p.toCopy)} planned so far (${int(p.listed)} listed)`
   const eta = p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''
-  return `copied ${int(p.answered)}${of} (${int(p.copied)} checked), failed ${int(p.failed)}, in flight ${int(p.inFlight)}, unchanged ${int(p.skipped)} · ${int(Math.round(p.objectsPerSecond))} objects/s, ${bytes(p.bytesPerSecond)}/s${eta}`
+  return `copied ${int(p.answered)}${of} (${int(p.copied)} checked), failed ${int(p.failed)}, in flight ${int(p.inFlight)}${p.limit !== undefined ? ` (limit ${int(p.limit)})` : ''}${p.throttled ? `, throttled ${int(p.throttled)}` : ''}, unchanged ${int(p.skipped)} · ${int(Math.round(p.objectsPerSecond))} objects/s, ${bytes(p.bytesPerSecond)}/s${eta}`
 }
 
 const duration = (s: number) => (s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`)

@@ -48,6 +48,8 @@ export function runRegistry(run: RunOutcome): Registry {
   const requests = gauge('lakesync_run_requests', 'S3 requests of the last run by operation.', ['lakesync_job', 'operation'])
   const mismatches = gauge('lakesync_run_checksum_mismatches', 'Copies of the last run whose SHA-256 did not match their .CHECKSUM sidecar.', ['lakesync_job'])
   const gaps = gauge('lakesync_run_gap_files', 'Binance sources: files the selection expects, missing at the source, and stray keys.', ['lakesync_job', 'kind'])
+  const limit = gauge('lakesync_run_concurrency_limit', 'Jobs with adaptive concurrency: copies in flight allowed at the end of the last run, and at its peak.', ['lakesync_job', 'at'])
+  const throttled = gauge('lakesync_run_throttled_requests', 'Requests of the last run answered 503 SlowDown (each attempt; retried after a backoff).', ['lakesync_job'])
   const duration = gauge('lakesync_run_duration_seconds', 'How long the last run of the job took.', ['lakesync_job'])
   const success = gauge('lakesync_last_success_timestamp_seconds', 'When the job last ran without a failure (Unix time).', ['lakesync_job'])
   gauge('lakesync_run_exit_code', 'Exit code of the last run (0 ok, 1 items failed, 2 config, 3 checksum mismatch, 4 preflight, 5 locked).').set(run.exitCode)
@@ -62,6 +64,8 @@ export function runRegistry(run: RunOutcome): Registry {
     mismatches.set(job, s.mismatches)
     if (s.gaps) for (const kind of ['expected', 'missing', 'stray'] as const) gaps.set({ ...job, kind }, s.gaps[kind])
     duration.set(job, s.seconds)
+    throttled.set(job, s.throttled ?? 0)
+    if (s.adaptive) (limit.set({ ...job, at: 'end' }, s.adaptive.limit), limit.set({ ...job, at: 'peak' }, s.adaptive.peak))
   }
   for (const [name, at] of Object.entries(run.lastSuccess)) success.set({ lakesync_job: name }, at)
   return registry

@@ -25,6 +25,7 @@ import { concurrencyWithinLimit } from '../util/fd-limit.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
 import { verifyByPlugins } from '../verify/plugin-checks.ts'
 import { Slots } from '../util/slots.ts'
+import { AdaptiveLimit } from '../engines/adaptive-limit.ts'
 import { ProgressMeter } from './progress.ts'
 import { crossRegionCost, routeCosts, type Prices } from '../batch-ops/route-costs.ts'
 
@@ -50,6 +51,8 @@ export interface JobRunOptions {
 export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promise<JobSummary> {
   const { signal, emit, plugins } = options
   const fit = concurrencyWithinLimit(asked.concurrency)
+  // An adaptive limit's ceiling is held under the open-file limit quietly: nobody asked for it.
+  const ceiling = concurrencyWithinLimit(asked.maxConcurrency).concurrency
   let job = fit.why ? { ...asked, concurrency: fit.concurrency } : asked
   const counter = new RequestCounter()
   const limiter = job.maxRps ? new RateLimiter(job.maxRps, signal) : undefined
@@ -63,13 +66,15 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     // Every transport below is built for its bucket's region, so no request meets a wrong-region answer.
     const { job: placed, places } = await placeBuckets(job, signal, counter)
     job = placed
-    transports = transportsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: job.concurrency + SOCKET_HEADROOM })
+    transports = transportsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: (job.adaptive ? Math.max(ceiling, job.concurrency) : job.concurrency) + SOCKET_HEADROOM })
     const decision = await decideMode(job, plugins, options.s5cmd, signal, counter)
     const { routes, reason } = await routesFor(job, decision.mode, options.s5cmd, plugins)
+    const adaptive = adaptiveLimit(job, routes, ceiling, counter)
     tally.summary.mode = decision.mode
     tally.summary.engine = routes.primary.name
     const regions = places.length ? `; regions: ${describePlaces(places)}` : ''
-    await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}${regions}` })
+    const inFlight = adaptive ? `; copies in flight adapt from ${adaptive.limit} up to ${ceiling}` : `; ${job.concurrency} copies in flight`
+    await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}${regions}${inFlight}` })
     if (!options.dryRun) uploads = await clearLeftovers(job, transports.sdk.dest, signal, emit)
     // Read while the listings start; the planner waits for it before its first decision.
     const memory = EtagMemory.open(job, { write: !options.dryRun })
@@ -92,7 +97,8 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
         if (transfer) s.crossRegion = transfer
       }
     }
-    else await copy(plan, routes, { job, signal, counter, source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter }, memory, tally, plugins, emit)
+    else await copy(plan, routes, { job, signal, counter, source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter, ...(adaptive ? { adaptive } : {}) }, memory, tally, plugins, emit)
+    if (adaptive) tally.summary.adaptive = { limit: adaptive.limit, peak: adaptive.peak, backoffs: { ...adaptive.backoffs } }
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
@@ -113,6 +119,13 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
   return summary
 }
 
+/** A job whose concurrency is not fixed, copying server-side one request per object: its limit adapts. s5cmd and traditional copies keep a fixed number. */
+function adaptiveLimit(job: ResolvedJob, routes: Routes, ceiling: number, counter: RequestCounter): AdaptiveLimit | undefined {
+  const { serverSide, batchProcess } = routes.primary.capabilities
+  if (!job.adaptive || !serverSide || batchProcess) return undefined
+  return new AdaptiveLimit({ max: ceiling, throttles: () => counter.throttled })
+}
+
 /** The error that stopped a job, in one line for its summary. */
 const describeFailure = (error: unknown) => (error instanceof LakesyncError ? error.message.split('\n')[0]! : describeS3Error(error))
 
@@ -131,7 +144,11 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
   const { job, signal, source, dest } = context
   const metrics = { peakDiskBytes: 0, bytesThroughHost: 0 }
   const progress = new ProgressMeter()
-  const checks = new Slots(job.concurrency)
+  const { adaptive } = context
+  if (adaptive) progress.limit = () => adaptive.limit
+  progress.throttled = () => context.counter.throttled
+  // As many checks in flight as copies: each is a request or two, so checking keeps pace.
+  const checks = new Slots(adaptive ? () => adaptive.limit : job.concurrency)
   const ticker = setInterval(() => void emit({ type: 'progress', ...progress.snapshot(job.name, tally.summary) }).catch(() => {}), PROGRESS_MS)
   const handlers: ExecuteHandlers = {
     progress,

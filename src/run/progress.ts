@@ -16,6 +16,10 @@ export class ProgressMeter {
   answered = 0
   answeredBytes = 0
   listingDone = false
+  /** The adaptive limit now, when the job has one. */
+  limit: () => number | undefined = () => undefined
+  /** Throttled answers so far. */
+  throttled: () => number = () => 0
   private readonly started: number
   // The start is the first sample, so the first report (a second in) already has a rate.
   private readonly samples: { at: number; answered: number; bytes: number }[]
@@ -37,6 +41,7 @@ export class ProgressMeter {
     const remaining = this.toCopy - this.answered - summary.failed
     return {
       job, seconds: (now - this.started) / 1000, listed: this.listed, toCopy: this.toCopy, skipped: summary.skipped, inFlight: this.inFlight(),
+      ...(this.limit() !== undefined ? { limit: this.limit() } : {}), throttled: this.throttled(),
       answered: this.answered, copied: summary.copied, failed: summary.failed, bytesCopied: summary.bytesCopied,
       objectsPerSecond: Math.round(objectsPerSecond * 10) / 10, bytesPerSecond: Math.round(bytesPerSecond), listingDone: this.listingDone,
       ...(this.listingDone && objectsPerSecond > 0 ? { etaSeconds: Math.ceil(Math.max(0, remaining) / objectsPerSecond) } : {}),

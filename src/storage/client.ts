@@ -73,7 +73,12 @@ export function createS3Client(conn: ConnectionConfig, options: ClientOptions = 
   if (counter || limiter) {
     // Each attempt, inside the SDK's retry loop: a retried request counts (and waits its turn) again.
     client.middlewareStack.add(
-      (next, context) => (args) => metered({ counter, limiter }, String(context.commandName ?? 'unknown').replace(/Command$/, ''), () => next(args)),
+      (next, context) => async (args) => {
+        const out = await metered({ counter, limiter }, String(context.commandName ?? 'unknown').replace(/Command$/, ''), () => next(args))
+        // Inside the deserializer: an error answer is still a raw response here, its status is the signal.
+        if (counter && (out.response as { statusCode?: number } | undefined)?.statusCode === 503) counter.throttled++
+        return out
+      },
       { step: 'deserialize', name: 'lakesyncRequestCounter', priority: 'low' },
     )
   }

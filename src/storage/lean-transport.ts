@@ -26,6 +26,7 @@ export class LeanTransport implements S3Transport {
     if (lean) {
       const answer = await metered(this.o.meters, 'CopyObject', () => lean.copyObject(source.bucket, source.key, key, { ...(o.sha256 ? { sha256: true } : {}), signal: o.signal ?? this.closed.signal }))
       if (answer.ok) return { ...(answer.etag ? { etag: answer.etag } : {}), ...(answer.sha256 ? { sha256: answer.sha256 } : {}) }
+      if (answer.why.startsWith('HTTP 503') && this.o.meters.counter) this.o.meters.counter.throttled++
       if (o.signal?.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError' })
     }
     return { ...(await this.sdk.copyObject(source, bucket, key, o)), sentBy: 'sdk' }

@@ -42,7 +42,7 @@ export default defineConfig({
       assert.deepEqual(lines, [
         'lakesync: lakesync.config.ts: jobs.daily.destination: expected s3://bucket/prefix/, got "my-bucket"',
         'lakesync: lakesync.config.ts: jobs.weekly.connection: unknown connection "lakehouse"; define it under connections (known: lake)',
-        'lakesync: lakesync.config.ts: jobs.weekly.concurrency: expected a whole number from 1 to 1024, got 0',
+        'lakesync: lakesync.config.ts: jobs.weekly.concurrency: expected a whole number from 1 to 4096, got 0',
       ])
       noStack(r)
     })

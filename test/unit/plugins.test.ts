@@ -52,7 +52,7 @@ test('config patches merge deeply, and a patch that breaks the config names its 
   const bad = new PluginContainer([{ name: 'sloppy', config: () => ({ defaults: { concurrency: 0 } }) }])
   await assert.rejects(bad.mergeConfig(user), (e: unknown) =>
     e instanceof ConfigError && e.exitCode === 2 &&
-    e.problems.length === 1 && /^plugin "sloppy" .*defaults\.concurrency: expected a whole number from 1 to 1024, got 0$/.test(e.problems[0]!))
+    e.problems.length === 1 && /^plugin "sloppy" .*defaults\.concurrency: expected a whole number from 1 to 4096, got 0$/.test(e.problems[0]!))
 })
 
 test('verifyCopy hooks run in order: notes add up, the first failure ends the chain, and only copies still ok are checked', async () => {

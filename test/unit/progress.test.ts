@@ -7,13 +7,14 @@ import type { JobProgress } from '../../src/api/events.ts'
 
 const at = (seconds: number, o: Partial<JobProgress> = {}): { type: 'progress' } & JobProgress => ({
   type: 'progress', job: 'daily', seconds, listed: 5000, toCopy: 1200, skipped: 3800, inFlight: 64, answered: 300, copied: 200, failed: 1,
-  bytesCopied: 2e7, objectsPerSecond: 812.4, bytesPerSecond: 4.2e7, listingDone: true, etaSeconds: 2, ...o,
+  bytesCopied: 2e7, throttled: 0, objectsPerSecond: 812.4, bytesPerSecond: 4.2e7, listingDone: true, etaSeconds: 2, ...o,
 })
 
 test('the progress line: answered of the total, checked, rate, and an ETA once the plan is complete', () => {
   assert.equal(progressLine(at(3)), 'copied 300 of 1,200 (200 checked), failed 1, in flight 64, unchanged 3,800 · 812 objects/s, 42.0 MB/s · ETA 2 s')
   assert.equal(progressLine(at(3, { listingDone: false, etaSeconds: undefined })), 'copied 300 of 1,200 planned so far (5,000 listed) (200 checked), failed 1, in flight 64, unchanged 3,800 · 812 objects/s, 42.0 MB/s')
   assert.match(progressLine(at(3, { etaSeconds: 600 })), /ETA 10 min$/)
+  assert.match(progressLine(at(3, { limit: 96, throttled: 12 })), /, in flight 64 \(limit 96\), throttled 12, unchanged/, 'an adaptive job shows its limit, and the throttled answers once there are any')
   assert.match(progressLine(at(3, { etaSeconds: 36_000 })), /ETA 10\.0 h$/)
 })
 

@@ -7,7 +7,7 @@ import { flagHelp, flagName, JOB_OPTIONS, type OptionName, type OptionSpec } fro
 test('every problem is reported with its field path', () => {
   const problems = validateConfig({
     connections: { a: { endpoint: 'ftp://x', anonymous: 'yes', credentials: { accessKeyId: 'AK', secretAccessKey: 'SUPERSECRET' }, color: 1 } },
-    jobs: { j: { source: 's3://bucket/p', destination: 's3://B/', mode: 'fast', include: 'x', concurrency: 2000 } },
+    jobs: { j: { source: 's3://bucket/p', destination: 's3://B/', mode: 'fast', include: 'x', concurrency: 5000 } },
     extra: true,
   })
   assert.deepEqual(problems.map((p) => p.split(':')[0]), [
