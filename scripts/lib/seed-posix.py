@@ -2,7 +2,7 @@
 """Seeds a Binance-layout archive straight into a versitygw posix folder: a file per object with
 the ETag versitygw would have stored (user.etag, the MD5), so a million keys take a minute
 instead of a million PutObjects. Optionally mirrors all but the newest day into a destination
-bucket folder as hard links (same bytes, ETag and mtime, no extra disk).
+bucket folder as hard links (same bytes, ETag and mtime, no extra disk); DST_BUCKET "-" mirrors nothing.
 
 usage: seed-posix.py ROOT SRC_BUCKET DST_BUCKET DST_PREFIX SYMBOLS INTERVALS DAYS START
 prints the newest day's keys, one per line."""
@@ -39,7 +39,7 @@ for symbol in symbols:
             sidecar = f'{hashlib.sha256(body).hexdigest()}  {name}\n'.encode()
             for key, data in ((folder + name, body), (folder + name + '.CHECKSUM', sidecar)):
                 put(os.path.join(root, src, key), data)
-                if date < newest:
+                if date < newest and dst != '-':
                     link(key)
                 else:
                     print(key)

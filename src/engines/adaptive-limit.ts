@@ -7,6 +7,9 @@ const LATENCY_TOLERANCE = 2
 const FLOOR_ROUNDS = 50
 /** The multiplicative decrease after congestion; (1 + BACKOFF) / 2 is the mean use of the ceiling, 95%. */
 const BACKOFF = 0.9
+/** Within this share of the limit where the last SlowDown came, growth slows to PLATEAU of its pace. */
+const NEAR = 0.05
+const PLATEAU = 1 / 8
 /** A round whose copies filled at least this share of the limit asked for more: only then does it grow. */
 const FULL = 0.9
 
@@ -19,7 +22,10 @@ const FULL = 0.9
  *   until the first sign of congestion, which halves it (the round before was fine);
  * - then AIMD: a round that used the limit adds 1% (at least one copy); a SlowDown, or a round
  *   whose median latency is above twice the floor (the least median of recent rounds: requests
- *   queue somewhere), takes it to 90%, once per round.
+ *   queue somewhere), takes it to 90%, once per round. Near the limit where the last SlowDown
+ *   came (±5%) it grows at an eighth of that pace, as CUBIC does near its last loss: each probe
+ *   of the ceiling costs a few throttled requests (a request rate is never smooth), so the
+ *   ceiling is probed every few seconds instead of every second.
  *
  * A gradient rule (Netflix's concurrency-limits) follows latency alone, and S3 shows no latency
  * rise before it throttles; AIMD reacts to the signal S3 gives. The limit stays within
@@ -33,6 +39,8 @@ export class AdaptiveLimit {
   private roundFull = false
   private readonly medians: number[] = []
   private throttlesSeen: number
+  /** The limit when the last SlowDown came. */
+  private throttledAt = 0
   /** Copies left in the round that follows a decrease: their answers speak of the old limit. */
   private holdOff = 0
   /** Decreases so far, and what caused them (for the summary and the tests). */
@@ -78,12 +86,15 @@ export class AdaptiveLimit {
     this.roundFull = false
     if (median > floor * LATENCY_TOLERANCE) return this.decrease('latency')
     if (!full) return
-    this.current = Math.min(this.o.max, this.slowStart ? this.current * 2 : this.current + Math.max(1, this.current / 100))
+    const near = Math.abs(this.current - this.throttledAt) <= this.throttledAt * NEAR
+    const step = Math.max(1, this.current / 100) * (near ? PLATEAU : 1)
+    this.current = Math.min(this.o.max, this.slowStart ? this.current * 2 : this.current + step)
     this.highest = Math.max(this.highest, this.current)
   }
 
   private decrease(cause: keyof AdaptiveLimit['backoffs']) {
     this.backoffs[cause]++
+    if (cause === 'throttled') this.throttledAt = this.current
     this.current = Math.max(1, this.current * (this.slowStart ? 0.5 : BACKOFF))
     this.slowStart = false
     this.round = []

@@ -10,13 +10,18 @@ import { mapOrdered } from '../util/pool.ts'
 import { diffListings, mapSource, planMapped, type LastCopies } from './diff.ts'
 import type { PlanItem } from '../api/items.ts'
 import { shardOfName } from './shard.ts'
+import { interleave } from './interleave.ts'
 
 type Clients = { source: S3Transport; dest: S3Transport }
-type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies> }
+type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies>; spread?: boolean }
+
+/** Series whose copies are taken in turn when the plan is spread: 16 folders, and S3's partitions under them. */
+const SPREAD_SERIES = 16
 
 /**
  * A Binance job's plan, series by series: each series folder is listed from its window's start
- * on both sides, `listConcurrency` series at once, and its items leave in key order. A daily run
+ * on both sides, `listConcurrency` series at once, and its items leave in key order, or (`spread`)
+ * taken in turn with those of the next series (plan/interleave.ts). A daily run
  * costs a page or two per series and side, whatever the archive's history; memory holds the
  * windows of the series in flight, never a whole listing.
  */
@@ -41,10 +46,13 @@ async function* planSeries(job: ResolvedJob, clients: Clients, o: Options, serie
     for await (const item of diff) items.push(item)
     return { items, gaps: listed.gaps }
   })
-  for await (const part of parts) {
-    addGaps(gaps, part.gaps)
-    yield* part.items
+  async function* items() {
+    for await (const part of parts) {
+      addGaps(gaps, part.gaps)
+      yield part.items
+    }
   }
+  yield* interleave(items(), o.spread ? SPREAD_SERIES : 1)
 }
 
 /**
@@ -69,7 +77,7 @@ async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options,
     for await (const item of planMapped(mapped, destinationRange(job, clients.dest, [...mapped.keys()], o.signal), lastCopied)) items.push(item)
     return items
   })
-  for await (const items of parts) yield* items
+  yield* interleave(parts, o.spread ? SPREAD_SERIES : 1)
 }
 
 /** The destination keys between the lowest and highest of `keys` (none when `keys` is empty). */

@@ -24,7 +24,7 @@ export interface JobPlan {
  * its share of the series, or one span of the prefix's keys (src/plan/shard.ts). The first page
  * of each listing is the preflight: an error there names its side.
  */
-export function planJob(job: ResolvedJob, clients: { source: S3Transport; dest: S3Transport }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<LastCopies> }): JobPlan {
+export function planJob(job: ResolvedJob, clients: { source: S3Transport; dest: S3Transport }, o: { signal: AbortSignal; extras?: boolean; lastCopied?: Promise<LastCopies>; spread?: boolean }): JobPlan {
   if (job.source.binance) {
     const gaps: GapReport = { missing: [], stray: [], expected: 0 }
     return { items: planBinance(job, clients, o, gaps), gaps }

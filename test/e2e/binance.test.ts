@@ -47,6 +47,17 @@ export default defineConfig({
       destination: 's3://lake/real/',
       connection: 'local',
     },
+    spread: {
+      source: binance.archive({ ...spot, symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '1h'], from: '2024-01-01', to: '2024-01-10' }),
+      destination: 's3://lake/spread/',
+      connection: 'local',
+    },
+    keyorder: {
+      source: binance.archive({ ...spot, symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '1h'], from: '2024-01-01', to: '2024-01-10' }),
+      destination: 's3://lake/keyorder/',
+      connection: 'local',
+      order: 'key',
+    },
     many: {
       source: binance.archive({ ...spot, symbols: ['BNBUSDT', 'XRPUSDT'], intervals: ['1d'], from: '2024-01-01', to: '${day(249)}' }),
       destination: 's3://lake/many/',
@@ -229,6 +240,25 @@ for (const kind of serverKinds()) {
       assert.equal(failed[0].plugin, 'no-january-7th')
       const summary = lines.find((l) => l.status === 'summary')
       assert.ok(summary.counted['cleared by the embargo check'] > 100, JSON.stringify(summary))
+    })
+
+    test("a backfill takes its copies from the series in turn; order: 'key' copies series by series; both mirror the same keys", async () => {
+      const series = (key: string) => key.split('/').slice(4, 6).join('/')
+      const copiedKeys = (stdout: string) => of(stdout, 'item').filter((e) => e.action === 'copied').map((e) => e.key)
+      // One copy at a time: the item events come in the order the copies were sent.
+      const spread = await sync('spread', '--concurrency', '1')
+      assert.equal(spread.code, 0, spread.stderr)
+      const spreadKeys = copiedKeys(spread.stdout)
+      assert.equal(new Set(spreadKeys.slice(0, 4).map(series)).size, 4, `the first four copies come from the four series: ${spreadKeys.slice(0, 4).join(', ')}`)
+      const keyed = await sync('keyorder', '--concurrency', '1')
+      assert.equal(keyed.code, 0, keyed.stderr)
+      const keyedKeys = copiedKeys(keyed.stdout)
+      assert.equal(new Set(keyedKeys.slice(0, 4).map(series)).size, 1, `key order: one series first: ${keyedKeys.slice(0, 4).join(', ')}`)
+      assert.deepEqual([...keyedKeys].sort(), [...spreadKeys].sort())
+      const lake = server.client()
+      // A snapshot's keys are relative to its prefix.
+      assert.deepEqual([...(await snapshot(lake, 'lake', 'keyorder/'))], [...(await snapshot(lake, 'lake', 'spread/'))])
+      lake.destroy()
     })
 
     test('impossible selectors are config errors that name the rule (exit 2)', async () => {

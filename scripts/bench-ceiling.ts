@@ -1,0 +1,105 @@
+// `npx tsx scripts/bench-ceiling.ts`: a backfill against an S3-like ceiling (issue 34). One
+// versitygw holds a Binance-layout archive (seeded straight into its folder); every tool copies it
+// server-side into a fresh prefix through src/bench/s3-limiter.ts, which adds S3's long-tailed
+// round trip and answers 503 SlowDown above S3's per-partition rates (scaled to this host), and
+// splits a partition that holds its rate. Tools run one after another, each for at most
+// --seconds; the limiter's own log gives each one's copies per second over time.
+// Options: --objects N (200000: zips and sidecars) --seconds S (120) --scale X (0.1) --median MS (100)
+// --split-after S (20) --partitions N (4) --only NAME (repeatable: the tools whose names start with it)
+// --json FILE (the per-second series, for the chart)
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { freePort, startVersitygw } from '../src/bench/local-server.ts'
+import { S3Limiter, S3_RATES, type LimiterSecond } from '../src/bench/s3-limiter.ts'
+import { rcloneS3Env } from '../src/bench/modes.ts'
+import { TOOLS_BIN } from '../test/helpers/paths.ts'
+import { lakesyncCommand } from './lib/lakesync-command.ts'
+import { benchEnv } from './lib/bench-env.ts'
+
+const { values } = parseArgs({ options: {
+  objects: { type: 'string', default: '200000' }, seconds: { type: 'string', default: '120' }, scale: { type: 'string', default: '0.1' },
+  median: { type: 'string', default: '100' }, 'split-after': { type: 'string', default: '20' }, partitions: { type: 'string', default: '4' },
+  only: { type: 'string', multiple: true, default: [] }, json: { type: 'string' },
+} })
+const objects = Number(values.objects)
+const seconds = Number(values.seconds)
+const limits = { scale: Number(values.scale), medianMs: Number(values.median), sigma: 0.6, splitAfterS: Number(values['split-after']), maxPartitions: Number(values.partitions), burstS: 0.1 }
+// 100 symbols × 1 interval, zips and sidecars: series folders of objects / 100 keys each.
+const SYMBOLS = 100
+const days = Math.max(1, Math.round(objects / SYMBOLS / 2))
+
+interface Run { tool: string; seconds: LimiterSecond[]; copied: number; throttled: number; wall: number; cpu: number; done: boolean }
+
+const server = await startVersitygw(await freePort())
+const work = await mkdtemp(path.join(tmpdir(), 'lakesync-ceiling-'))
+try {
+  await server.createBuckets('bench-src', 'bench-dst')
+  const seeded = spawnSync('python3', [path.join(import.meta.dirname, 'lib/seed-posix.py'), server.dir, 'bench-src', '-', '', String(SYMBOLS), '1m', String(days), '2020-01-01'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  if (seeded.status !== 0) throw new Error('seeding failed')
+  const total = SYMBOLS * days * 2
+  const s5cmd = path.join(TOOLS_BIN, 's5cmd')
+  const lakesync = lakesyncCommand()
+  const tools: Record<string, (endpoint: string, to: string) => [string, string[]]> = {
+    'lakesync (defaults: adaptive)': (e, to) => [lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', to, '--endpoint', e]],
+    'lakesync --concurrency 64': (e, to) => [lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', to, '--endpoint', e, '--concurrency', '64']],
+    's5cmd cp (defaults: 256 workers)': (e, to) => [s5cmd, ['--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
+    's5cmd cp --numworkers 128': (e, to) => [s5cmd, ['--numworkers', '128', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
+    's5cmd cp --numworkers 512': (e, to) => [s5cmd, ['--numworkers', '512', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
+    'rclone copy (defaults: 4 transfers)': (_e, to) => ['rclone', ['copy', ':s3:bench-src/data/', `:s3:${to.slice(5)}`]],
+    'rclone copy --transfers 128': (_e, to) => ['rclone', ['copy', ':s3:bench-src/data/', `:s3:${to.slice(5)}`, '--transfers', '128', '--checkers', '32']],
+  }
+  const hasRclone = spawnSync('rclone', ['version']).status === 0
+  const names = Object.keys(tools).filter((n) => (!n.startsWith('rclone') || hasRclone) && (!values.only.length || values.only.some((o) => n.startsWith(o))))
+  const runs: Run[] = []
+  for (const [i, name] of names.entries()) {
+    runs.push(await runBehindLimiter(name, tools[name]!, `s3://bench-dst/run${i}/`))
+    const r = runs.at(-1)!
+    console.error(`${name}: ${r.copied} copied in ${r.wall.toFixed(0)} s${r.done ? '' : ' (stopped at --seconds)'}, ${r.throttled} throttled, CPU ${r.cpu.toFixed(1)} s`)
+  }
+  report(runs, total)
+  if (values.json) await writeFile(values.json, JSON.stringify({ limits, objects: total, runs }, null, 1) + '\n')
+} finally {
+  await server.stop()
+  await rm(work, { recursive: true, force: true })
+}
+
+/** One tool behind a fresh limiter (its partitions start cold): its per-second log, and the tool's CPU. */
+async function runBehindLimiter(tool: string, command: (endpoint: string, to: string) => [string, string[]], to: string): Promise<Run> {
+  const limiter = new S3Limiter(Number(new URL(server.endpoint).port), limits)
+  const endpoint = `http://127.0.0.1:${await limiter.listen()}`
+  const [cmd, args] = command(endpoint, to)
+  const env = benchEnv(server, path.join(work, 'state'), { ...rcloneS3Env(endpoint, server.credentials), RCLONE_S3_ENDPOINT: endpoint })
+  const cpuFile = path.join(work, 'cpu.txt')
+  const started = performance.now()
+  // Its own process group: the interrupt at --seconds reaches the tool, not only /usr/bin/time.
+  const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'ignore'], detached: true })
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGINT'), seconds * 1000)
+  const [status] = (await once(child, 'close')) as [number | null]
+  clearTimeout(timer)
+  const wall = (performance.now() - started) / 1000
+  await limiter.close()
+  const [user, sys] = (await readFile(cpuFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number)
+  const log = limiter.seconds
+  return { tool, seconds: log, copied: log.reduce((a, s) => a + s.writesOk, 0), throttled: log.reduce((a, s) => a + s.throttled, 0), wall, cpu: (user ?? 0) + (sys ?? 0), done: status === 0 && wall < seconds }
+}
+
+function report(runs: Run[], total: number) {
+  const rate = S3_RATES.write * limits.scale
+  console.log(`\n${total.toLocaleString('en')} objects (${SYMBOLS} series of ${days} zips and their sidecars); limiter: ${rate} writes/s per partition (S3's 3,500 × ${limits.scale}), `
+    + `round trip log-normal, median ${limits.medianMs} ms, σ ${limits.sigma}; a partition over half its rate for ${limits.splitAfterS} s splits, up to ${limits.maxPartitions}; `
+    + `each tool at most ${seconds} s; versitygw on loopback; ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
+  console.log('| tool | copied | objects/s (whole run) | objects/s, last 30 s | share of the ceiling, last 30 s | first second at ≥ 90% of the ceiling | throttled (of requests) | CPU ms per object |')
+  console.log('|---|---|---|---|---|---|---|---|')
+  for (const r of runs) {
+    const tail = r.seconds.slice(-31, -1)
+    const tailRate = tail.reduce((a, s) => a + s.writesOk, 0) / Math.max(1, tail.length)
+    const tailCeiling = tail.reduce((a, s) => a + s.ceiling, 0) / Math.max(1, tail.length)
+    const reached = r.seconds.find((s) => s.writesOk >= 0.9 * s.ceiling)
+    const share = (100 * r.throttled) / Math.max(1, r.throttled + r.copied)
+    console.log(`| ${r.tool} | ${r.copied.toLocaleString('en')}${r.done ? '' : ' (stopped)'} | ${Math.round(r.copied / r.wall)} | ${Math.round(tailRate)} | ${Math.round((100 * tailRate) / tailCeiling)}% | ${reached ? `${reached.second} s` : 'never'} | ${r.throttled.toLocaleString('en')} (${share.toFixed(2)}%) | ${((1000 * r.cpu) / Math.max(1, r.copied)).toFixed(3)} |`)
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Items of several parts taken in turn, one from each of up to `width` parts at a time: a
+ * backfill's copies spread over as many series folders or key ranges, and so over S3's
+ * partitions, instead of one folder's keys after another's. A part that ends makes room for the
+ * next. Each part's own order is kept; the parts' relative order is not.
+ */
+export async function* interleave<T>(parts: AsyncIterable<Iterable<T> | AsyncIterable<T>>, width: number): AsyncGenerator<T> {
+  const source = parts[Symbol.asyncIterator]()
+  const open: (Iterator<T> | AsyncIterator<T>)[] = []
+  const nextPart = async () => {
+    const next = await source.next()
+    return next.done ? undefined : Symbol.asyncIterator in next.value ? next.value[Symbol.asyncIterator]() : next.value[Symbol.iterator]()
+  }
+  try {
+    for (let part; open.length < Math.max(1, width) && (part = await nextPart()); ) open.push(part)
+    for (let i = 0; open.length; i = (i + 1) % Math.max(1, open.length)) {
+      let step = await open[i]!.next()
+      // An ended part's place goes to the next part, so the turn order holds.
+      while (step.done) {
+        const part = await nextPart()
+        if (!part) break
+        open[i] = part
+        step = await part.next()
+      }
+      if (step.done) {
+        open.splice(i--, 1)
+        continue
+      }
+      yield step.value
+    }
+  } finally {
+    // A consumer that stops early (an interrupt) ends the parts still open, and their listings.
+    await Promise.allSettled(open.map((p) => p.return?.()))
+    await source.return?.()
+  }
+}

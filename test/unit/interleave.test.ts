@@ -1,0 +1,23 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { interleave } from '../../src/plan/interleave.ts'
+
+async function* parts<T>(...xs: (T[] | AsyncIterable<T>)[]) {
+  yield* xs
+}
+const all = async <T>(it: AsyncIterable<T>) => { const out: T[] = []; for await (const x of it) out.push(x); return out }
+
+test('parts are taken in turn, up to the width; an ended part makes room for the next; each keeps its order', async () => {
+  const a = ['a1', 'a2', 'a3'], b = ['b1'], c = ['c1', 'c2'], d = ['d1']
+  assert.deepEqual(await all(interleave(parts(a, b, c, d), 2)), ['a1', 'b1', 'a2', 'c1', 'a3', 'c2', 'd1'])
+  assert.deepEqual(await all(interleave(parts(a, b, c, d), 1)), [...a, ...b, ...c, ...d], 'width 1 is the plain order')
+  async function* slow() { for (const x of ['s1', 's2']) { await new Promise((r) => setTimeout(r, 5)); yield x } }
+  assert.deepEqual(await all(interleave(parts<string>(slow(), ['x1', 'x2', 'x3']), 4)), ['s1', 'x1', 's2', 'x2', 'x3'])
+})
+
+test('a consumer that stops early ends the open parts (their listings stop)', async () => {
+  const ended: string[] = []
+  async function* part(name: string) { try { for (let i = 0; ; i++) yield `${name}${i}` } finally { ended.push(name) } }
+  for await (const x of interleave(parts(part('p'), part('q')), 2)) if (x === 'q1') break
+  assert.deepEqual(ended.sort(), ['p', 'q'])
+})
