@@ -9,6 +9,7 @@
 // --json FILE (the per-second series, for the chart)
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
@@ -43,9 +44,23 @@ try {
   const total = SYMBOLS * days * 2
   const s5cmd = path.join(TOOLS_BIN, 's5cmd')
   const lakesync = lakesyncCommand()
+  // lakesync as its users run a backfill: a Binance selection of every symbol (the same keys the peers copy from data/).
+  const last = new Date(Date.UTC(2020, 0, days)).toISOString().slice(0, 10)
+  const config = (endpoint: string, to: string, extra: string) => `import { defineConfig, binance } from 'lakesync'
+export default defineConfig({ connections: { bench: { endpoint: '${endpoint}' } }, jobs: { backfill: {
+  source: binance.archive({ bucket: 'bench-src', market: 'spot', frequency: 'daily', dataType: 'klines', symbols: '*', intervals: ['1m'], from: '2020-01-01', to: '${last}', connection: 'bench' }),
+  destination: '${to}', connection: 'bench', ${extra}
+} } })
+`
+  const sync = (e: string, to: string, extra = ''): [string, string[]] => {
+    const file = path.join(work, `config-${to.replace(/\W/g, '-')}.ts`)
+    writeFileSync(file, config(e, to, extra))
+    return [lakesync[0]!, [...lakesync.slice(1), 'sync', '--config', file]]
+  }
   const tools: Record<string, (endpoint: string, to: string) => [string, string[]]> = {
-    'lakesync (defaults: adaptive)': (e, to) => [lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', to, '--endpoint', e]],
-    'lakesync --concurrency 64': (e, to) => [lakesync[0]!, [...lakesync.slice(1), 'sync', '--from', 's3://bench-src/data/', '--to', to, '--endpoint', e, '--concurrency', '64']],
+    'lakesync (defaults: adaptive, spread)': (e, to) => sync(e, to),
+    "lakesync, order: 'key'": (e, to) => sync(e, to, "order: 'key',"),
+    'lakesync --concurrency 64': (e, to) => sync(e, to, 'concurrency: 64,'),
     's5cmd cp (defaults: 256 workers)': (e, to) => [s5cmd, ['--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
     's5cmd cp --numworkers 128': (e, to) => [s5cmd, ['--numworkers', '128', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
     's5cmd cp --numworkers 512': (e, to) => [s5cmd, ['--numworkers', '512', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
@@ -76,7 +91,10 @@ async function runBehindLimiter(tool: string, command: (endpoint: string, to: st
   const cpuFile = path.join(work, 'cpu.txt')
   const started = performance.now()
   // Its own process group: the interrupt at --seconds reaches the tool, not only /usr/bin/time.
-  const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'ignore'], detached: true })
+  const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'], detached: true })
+  // lakesync's summary says how its limit moved: kept for the log.
+  let said = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (said = (said + d).slice(-4000)))
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGINT'), seconds * 1000)
   const [status] = (await once(child, 'close')) as [number | null]
   clearTimeout(timer)
@@ -84,6 +102,7 @@ async function runBehindLimiter(tool: string, command: (endpoint: string, to: st
   await limiter.close()
   const [user, sys] = (await readFile(cpuFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number)
   const log = limiter.seconds
+  for (const line of said.split('\n').filter((l) => /concurrency: adaptive|throttled:/.test(l))) console.error(`  ${tool}: ${line.trim()}`)
   return { tool, seconds: log, copied: log.reduce((a, s) => a + s.writesOk, 0), throttled: log.reduce((a, s) => a + s.throttled, 0), wall, cpu: (user ?? 0) + (sys ?? 0), done: status === 0 && wall < seconds }
 }
 

@@ -15,8 +15,20 @@ import { interleave } from './interleave.ts'
 type Clients = { source: S3Transport; dest: S3Transport }
 type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies>; spread?: boolean }
 
-/** Series whose copies are taken in turn when the plan is spread: 16 folders, and S3's partitions under them. */
+/**
+ * Series whose copies are taken in turn when the plan is spread: 16, each from its own sixteenth
+ * of the selection (`lanes`), so the copies in flight span the whole key range and every
+ * partition S3 has split it into, not the next few folders, which one partition holds.
+ */
 const SPREAD_SERIES = 16
+
+/** The series dealt into `count` lanes of neighbours, then taken a lane at a time: 0, L, 2L, …, 1, L + 1, … */
+export function lanes<T>(series: readonly T[], count: number): T[] {
+  const length = Math.ceil(series.length / count)
+  const order: T[] = []
+  for (let j = 0; j < length; j++) for (let k = 0; k < count; k++) if (k * length + j < series.length) order.push(series[k * length + j]!)
+  return order
+}
 
 /**
  * A Binance job's plan, series by series: each series folder is listed from its window's start
@@ -30,8 +42,10 @@ export async function* planBinance(job: ResolvedJob, clients: Clients, o: Option
   // A shard takes whole series, by name: the same ones on every worker, whatever the others are.
   const shard = job.shard
   const series = shard ? selected.filter((x) => shardOfName(x.prefix, shard.count) === shard.index) : selected
-  const plan = job.keyMap ? planMappedSeries(job, clients, o, series, gaps) : planSeries(job, clients, o, series, gaps)
-  yield* plan
+  const ordered = o.spread ? lanes(series, SPREAD_SERIES) : series
+  yield* job.keyMap ? planMappedSeries(job, clients, o, ordered, gaps) : planSeries(job, clients, o, ordered, gaps)
+  // Spread series are planned out of order: the gap report is put back in key order.
+  if (o.spread) for (const list of [gaps.missing, gaps.stray]) list.sort(compareKeys)
 }
 
 /** Destination keys are the source keys under the destination prefix: both sides merge-join per series. */

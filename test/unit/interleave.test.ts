@@ -21,3 +21,9 @@ test('a consumer that stops early ends the open parts (their listings stop)', as
   for await (const x of interleave(parts(part('p'), part('q')), 2)) if (x === 'q1') break
   assert.deepEqual(ended.sort(), ['p', 'q'])
 })
+
+test('spread series are dealt into lanes of neighbours, one from each lane in turn', async () => {
+  const { lanes } = await import('../../src/plan/plan-binance.ts')
+  assert.deepEqual(lanes([0, 1, 2, 3, 4, 5, 6], 3), [0, 3, 6, 1, 4, 2, 5])
+  assert.deepEqual(lanes([0, 1], 16), [0, 1])
+})
