@@ -5,7 +5,9 @@
 // splits a partition that holds its rate. Tools run one after another, each for at most
 // --seconds; the limiter's own log gives each one's copies per second over time.
 // Options: --objects N (200000: zips and sidecars) --seconds S (120) --scale X (0.1) --median MS (100)
-// --split-after S (20) --partitions N (4) --only NAME (repeatable: the tools whose names start with it)
+// --split-after S (0: never) --partitions N (4: the most) --start-partitions N (4: the destination's key range
+// already split at every N-th of the series, as S3 has split a prefix that held a high rate)
+// --only NAME (repeatable: the tools whose names start with it)
 // --json FILE (the per-second series, for the chart)
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -23,7 +25,8 @@ import { benchEnv } from './lib/bench-env.ts'
 
 const { values } = parseArgs({ options: {
   objects: { type: 'string', default: '200000' }, seconds: { type: 'string', default: '120' }, scale: { type: 'string', default: '0.1' },
-  median: { type: 'string', default: '100' }, 'split-after': { type: 'string', default: '20' }, partitions: { type: 'string', default: '4' },
+  median: { type: 'string', default: '100' }, 'split-after': { type: 'string', default: '0' }, partitions: { type: 'string', default: '4' },
+  'start-partitions': { type: 'string', default: '4' },
   only: { type: 'string', multiple: true, default: [] }, json: { type: 'string' },
 } })
 const objects = Number(values.objects)
@@ -32,6 +35,8 @@ const limits = { scale: Number(values.scale), medianMs: Number(values.median), s
 // 100 symbols × 1 interval, zips and sidecars: series folders of objects / 100 keys each.
 const SYMBOLS = 100
 const days = Math.max(1, Math.round(objects / SYMBOLS / 2))
+/** The seed's symbol names (scripts/lib/seed-posix.py). */
+const symbol = (i: number) => `SYM${String(i).padStart(3, '0')}USDT`
 
 interface Run { tool: string; seconds: LimiterSecond[]; copied: number; throttled: number; wall: number; cpu: number; done: boolean }
 
@@ -61,11 +66,11 @@ export default defineConfig({ connections: { bench: { endpoint: '${endpoint}' } 
     'lakesync (defaults: adaptive, spread)': (e, to) => sync(e, to),
     "lakesync, order: 'key'": (e, to) => sync(e, to, "order: 'key',"),
     'lakesync --concurrency 64': (e, to) => sync(e, to, 'concurrency: 64,'),
-    's5cmd cp (defaults: 256 workers)': (e, to) => [s5cmd, ['--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
-    's5cmd cp --numworkers 128': (e, to) => [s5cmd, ['--numworkers', '128', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
-    's5cmd cp --numworkers 512': (e, to) => [s5cmd, ['--numworkers', '512', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', to]],
-    'rclone copy (defaults: 4 transfers)': (_e, to) => ['rclone', ['copy', ':s3:bench-src/data/', `:s3:${to.slice(5)}`]],
-    'rclone copy --transfers 128': (_e, to) => ['rclone', ['copy', ':s3:bench-src/data/', `:s3:${to.slice(5)}`, '--transfers', '128', '--checkers', '32']],
+    's5cmd cp (defaults: 256 workers)': (e, to) => [s5cmd, ['--endpoint-url', e, 'cp', 's3://bench-src/data/*', `${to}data/`]],
+    's5cmd cp --numworkers 64': (e, to) => [s5cmd, ['--numworkers', '64', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', `${to}data/`]],
+    's5cmd cp --numworkers 32': (e, to) => [s5cmd, ['--numworkers', '32', '--endpoint-url', e, 'cp', 's3://bench-src/data/*', `${to}data/`]],
+    'rclone copy (defaults: 4 transfers)': (_e, to) => ['rclone', ['copy', ':s3:bench-src/data/', `:s3:${to.slice(5)}data/`]],
+    'rclone copy --transfers 64': (_e, to) => ['rclone', ['copy', ':s3:bench-src/data/', `:s3:${to.slice(5)}data/`, '--transfers', '64', '--checkers', '32']],
   }
   const hasRclone = spawnSync('rclone', ['version']).status === 0
   const names = Object.keys(tools).filter((n) => (!n.startsWith('rclone') || hasRclone) && (!values.only.length || values.only.some((o) => n.startsWith(o))))
@@ -84,7 +89,11 @@ export default defineConfig({ connections: { bench: { endpoint: '${endpoint}' } 
 
 /** One tool behind a fresh limiter (its partitions start cold): its per-second log, and the tool's CPU. */
 async function runBehindLimiter(tool: string, command: (endpoint: string, to: string) => [string, string[]], to: string): Promise<Run> {
-  const limiter = new S3Limiter(Number(new URL(server.endpoint).port), limits)
+  // Every tool writes under `to` + data/…: the same keys, so the same partitions.
+  const base = `bench-dst/${to.slice('s3://bench-dst/'.length)}data/spot/daily/klines/`
+  const starts = Number(values['start-partitions'])
+  const splits = Array.from({ length: starts - 1 }, (_, k) => `${base}${symbol(Math.round(((k + 1) * SYMBOLS) / starts))}/`)
+  const limiter = new S3Limiter(Number(new URL(server.endpoint).port), { ...limits, splits })
   const endpoint = `http://127.0.0.1:${await limiter.listen()}`
   const [cmd, args] = command(endpoint, to)
   const env = benchEnv(server, path.join(work, 'state'), { ...rcloneS3Env(endpoint, server.credentials), RCLONE_S3_ENDPOINT: endpoint })
@@ -109,7 +118,8 @@ async function runBehindLimiter(tool: string, command: (endpoint: string, to: st
 function report(runs: Run[], total: number) {
   const rate = S3_RATES.write * limits.scale
   console.log(`\n${total.toLocaleString('en')} objects (${SYMBOLS} series of ${days} zips and their sidecars); limiter: ${rate} writes/s per partition (S3's 3,500 × ${limits.scale}), `
-    + `round trip log-normal, median ${limits.medianMs} ms, σ ${limits.sigma}; a partition over half its rate for ${limits.splitAfterS} s splits, up to ${limits.maxPartitions}; `
+    + `round trip log-normal, median ${limits.medianMs} ms, σ ${limits.sigma}; the destination's series split into ${values['start-partitions']} partitions from the start`
+    + `${limits.splitAfterS ? `, and a partition over half its rate for ${limits.splitAfterS} s splits, up to ${limits.maxPartitions}` : ''}; `
     + `each tool at most ${seconds} s; versitygw on loopback; ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
   console.log('| tool | copied | objects/s (whole run) | objects/s, last 30 s | share of the ceiling, last 30 s | first second at ≥ 90% of the ceiling | throttled (of requests) | CPU ms per object |')
   console.log('|---|---|---|---|---|---|---|---|')

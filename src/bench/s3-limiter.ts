@@ -23,6 +23,8 @@ export interface S3LimiterOptions {
   maxPartitions: number
   /** Requests a partition may send at once above its rate: a tenth of a second's worth. */
   burstS: number
+  /** Where partitions begin from the start ("bucket/key" lower bounds): a prefix S3 has already split. */
+  splits?: string[]
 }
 
 export const S3_RATES = { write: 3500, read: 5500 }
@@ -60,11 +62,13 @@ export interface LimiterSecond {
 export class S3Limiter {
   private server?: http.Server
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
-  private readonly partitions: Partition[] = [newPartition('')]
+  private readonly partitions: Partition[]
   private readonly started = performance.now()
   readonly seconds: LimiterSecond[] = []
 
-  constructor(private readonly upstreamPort: number, readonly o: S3LimiterOptions = DEFAULT_LIMITER) {}
+  constructor(private readonly upstreamPort: number, readonly o: S3LimiterOptions = DEFAULT_LIMITER) {
+    this.partitions = ['', ...(o.splits ?? [])].sort().map(newPartition)
+  }
 
   async listen(): Promise<number> {
     this.server = http.createServer((req, res) => void this.handle(req, res))

@@ -7,6 +7,8 @@ const LATENCY_TOLERANCE = 2
 const FLOOR_ROUNDS = 50
 /** The multiplicative decrease after congestion; (1 + BACKOFF) / 2 is the mean use of the ceiling, 95%. */
 const BACKOFF = 0.9
+/** The deepest cut at once, when most answers since the last decision were SlowDown (a ceiling that fell). */
+const DEEPEST = 0.5
 /** Within this share of the limit where the last SlowDown came, growth slows to PLATEAU of its pace. */
 const NEAR = 0.05
 const PLATEAU = 1 / 8
@@ -25,7 +27,9 @@ const FULL = 0.9
  *   queue somewhere), takes it to 90%, once per round. Near the limit where the last SlowDown
  *   came (±5%) it grows at an eighth of that pace, as CUBIC does near its last loss: each probe
  *   of the ceiling costs a few throttled requests (a request rate is never smooth), so the
- *   ceiling is probed every few seconds instead of every second.
+ *   ceiling is probed every few seconds instead of every second. When a larger share of the
+ *   answers since the last decision said SlowDown (the ceiling fell: the work left sits in fewer
+ *   partitions), the cut is that share, down to half.
  *
  * A gradient rule (Netflix's concurrency-limits) follows latency alone, and S3 shows no latency
  * rise before it throttles; AIMD reacts to the signal S3 gives. The limit stays within
@@ -43,6 +47,8 @@ export class AdaptiveLimit {
   private throttledAt = 0
   /** Copies left in the round that follows a decrease: their answers speak of the old limit. */
   private holdOff = 0
+  /** Answers and SlowDowns since the last decrease: their ratio sizes the next cut. */
+  private since = { answers: 0, throttles: 0 }
   /** Decreases so far, and what caused them (for the summary and the tests). */
   readonly backoffs = { throttled: 0, latency: 0 }
 
@@ -66,7 +72,9 @@ export class AdaptiveLimit {
   /** A copy ended after `latencyMs`, with `inFlight` copies out (itself included). */
   sample(latencyMs: number, inFlight: number): void {
     const throttles = this.o.throttles()
+    this.since.answers++
     if (throttles > this.throttlesSeen) {
+      this.since.throttles += throttles - this.throttlesSeen
       this.throttlesSeen = throttles
       if (this.holdOff <= 0) return this.decrease('throttled')
     }
@@ -95,7 +103,10 @@ export class AdaptiveLimit {
   private decrease(cause: keyof AdaptiveLimit['backoffs']) {
     this.backoffs[cause]++
     if (cause === 'throttled') this.throttledAt = this.current
-    this.current = Math.max(1, this.current * (this.slowStart ? 0.5 : BACKOFF))
+    const share = this.since.throttles / (this.since.answers + this.since.throttles)
+    const cut = this.slowStart ? DEEPEST : Math.max(DEEPEST, Math.min(BACKOFF, 1 - share))
+    this.current = Math.max(1, this.current * cut)
+    this.since = { answers: 0, throttles: 0 }
     this.slowStart = false
     this.round = []
     this.roundFull = false

@@ -61,7 +61,7 @@ test('SlowDown halves it in slow start, then takes 10% off once a round; rising 
   throttles += 5
   answers(1)
   assert.equal(limit.limit, 32, 'the first SlowDown ends slow start at half')
-  throttles += 50
+  throttles += 2
   answers(32)
   assert.equal(limit.limit, 32, 'the next round of answers speaks of the old limit: no second decrease')
   round()
@@ -74,4 +74,21 @@ test('SlowDown halves it in slow start, then takes 10% off once a round; rising 
   round(400)
   assert.equal(limit.backoffs.latency, 1, 'a round at four times the floor latency')
   assert.deepEqual(limit.backoffs, { throttled: 2, latency: 1 })
+})
+
+test('when most answers say SlowDown (the work left sits in fewer partitions), the cut is that share, down to half', () => {
+  let throttles = 0
+  const limit = new AdaptiveLimit({ max: 1024, throttles: () => throttles, start: 100 })
+  const answers = (n: number, slowDowns = 0) => { for (let i = 0; i < n; i++) (throttles += slowDowns, limit.sample(100, limit.limit)) }
+  answers(100)
+  throttles++
+  answers(1)
+  assert.equal(limit.limit, 100, 'slow start ends at half: 200 → 100')
+  throttles += 43
+  answers(100)
+  answers(1, 1)
+  assert.equal(limit.limit, 69, '44 SlowDowns and 101 answers since the last cut: 30% of the requests, a cut of 30%')
+  answers(70, 3)
+  answers(1, 1)
+  assert.equal(limit.limit, 34, 'mostly SlowDown: half, no deeper')
 })
