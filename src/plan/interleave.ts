@@ -1,3 +1,5 @@
+import { mapOrdered } from '../util/pool.ts'
+
 /**
  * Items of several parts taken in turn, one from each of up to `width` parts at a time: a
  * backfill's copies spread over as many series folders or key ranges, and so over S3's
@@ -33,4 +35,25 @@ export async function* interleave<T>(parts: AsyncIterable<Iterable<T> | AsyncIte
     await Promise.allSettled(open.map((p) => p.return?.()))
     await source.return?.()
   }
+}
+
+/** Where each of `count` lanes of neighbours begins in a list of `length`, and where the last ends: sizes differ by one at most. */
+export const laneStarts = (length: number, count: number) => Array.from({ length: count + 1 }, (_, k) => Math.floor((k * length) / count))
+
+/**
+ * The items `plan` makes of each of `list`, `ahead` planned at once: in list order with one lane,
+ * else with the list cut into `lanes` lanes of neighbours, each planned in order, and their items
+ * taken in turn. A lane keeps its place in the turn until it ends, whatever its parts' sizes, so
+ * the items in flight stay spread over the whole list. `plan` gets each one's index in `list`.
+ */
+export async function* inLanes<T, R>(list: readonly T[], lanes: number, ahead: number, plan: (x: T, index: number) => Promise<R[]>): AsyncGenerator<R> {
+  const starts = laneStarts(list.length, lanes)
+  async function* lane(k: number) {
+    const own = list.slice(starts[k], starts[k + 1])
+    for await (const items of mapOrdered(own, Math.ceil(ahead / lanes), (x, j) => plan(x, starts[k]! + j))) yield* items
+  }
+  async function* all() {
+    for (let k = 0; k < lanes; k++) yield lane(k)
+  }
+  yield* interleave(all(), lanes)
 }

@@ -10,30 +10,22 @@ import { mapOrdered } from '../util/pool.ts'
 import { diffListings, mapSource, planMapped, type LastCopies } from './diff.ts'
 import type { PlanItem } from '../api/items.ts'
 import { shardOfName } from './shard.ts'
-import { interleave } from './interleave.ts'
+import { inLanes } from './interleave.ts'
 
 type Clients = { source: S3Transport; dest: S3Transport }
 type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies>; spread?: boolean }
 
 /**
- * Series whose copies are taken in turn when the plan is spread: 16, each from its own sixteenth
- * of the selection (`lanes`), so the copies in flight span the whole key range and every
+ * Lanes of series whose copies are taken in turn when the plan is spread: 16, each a sixteenth of
+ * the selection's neighbouring series, so the copies in flight span the whole key range and every
  * partition S3 has split it into, not the next few folders, which one partition holds.
  */
-const SPREAD_SERIES = 16
-
-/** The series dealt into `count` lanes of neighbours, then taken a lane at a time: 0, L, 2L, …, 1, L + 1, … */
-export function lanes<T>(series: readonly T[], count: number): T[] {
-  const length = Math.ceil(series.length / count)
-  const order: T[] = []
-  for (let j = 0; j < length; j++) for (let k = 0; k < count; k++) if (k * length + j < series.length) order.push(series[k * length + j]!)
-  return order
-}
+const SPREAD_LANES = 16
 
 /**
  * A Binance job's plan, series by series: each series folder is listed from its window's start
  * on both sides, `listConcurrency` series at once, and its items leave in key order, or (`spread`)
- * taken in turn with those of the next series (plan/interleave.ts). A daily run
+ * taken in turn from 16 lanes of series (plan/interleave.ts). A daily run
  * costs a page or two per series and side, whatever the archive's history; memory holds the
  * windows of the series in flight, never a whole listing.
  */
@@ -42,8 +34,7 @@ export async function* planBinance(job: ResolvedJob, clients: Clients, o: Option
   // A shard takes whole series, by name: the same ones on every worker, whatever the others are.
   const shard = job.shard
   const series = shard ? selected.filter((x) => shardOfName(x.prefix, shard.count) === shard.index) : selected
-  const ordered = o.spread ? lanes(series, SPREAD_SERIES) : series
-  yield* job.keyMap ? planMappedSeries(job, clients, o, ordered, gaps) : planSeries(job, clients, o, ordered, gaps)
+  yield* job.keyMap ? planMappedSeries(job, clients, o, series, gaps) : planSeries(job, clients, o, series, gaps)
   // Spread series are planned out of order: the gap report is put back in key order.
   if (o.spread) for (const list of [gaps.missing, gaps.stray]) list.sort(compareKeys)
 }
@@ -51,22 +42,16 @@ export async function* planBinance(job: ResolvedJob, clients: Clients, o: Option
 /** Destination keys are the source keys under the destination prefix: both sides merge-join per series. */
 async function* planSeries(job: ResolvedJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
   const to = job.destination.prefix
-  const parts = mapOrdered(series, job.listConcurrency, async (x, i) => {
+  yield* inLanes(series, o.spread ? SPREAD_LANES : 1, job.listConcurrency, async (x, i) => {
     const listed = await sourceWindow(job, clients, o, x, i)
     let destination: AsyncIterable<ListedObject[]> = listPages(clients.dest, job.destination.bucket, to + x.prefix, { signal: o.signal, ...(x.startAfter ? { startAfter: to + x.startAfter } : {}) })
     if (i === 0) destination = preflighted(destination, job.destination, 'destination', o.signal)
     const items: PlanItem[] = []
     const diff = diffListings(streamOf([listed.objects]), destination, { sourcePrefix: '', destPrefix: to, include: job.include, exclude: job.exclude, ...(o.lastCopied ? { lastCopied: o.lastCopied } : {}) })
     for await (const item of diff) items.push(item)
-    return { items, gaps: listed.gaps }
+    addGaps(gaps, listed.gaps)
+    return items
   })
-  async function* items() {
-    for await (const part of parts) {
-      addGaps(gaps, part.gaps)
-      yield part.items
-    }
-  }
-  yield* interleave(items(), o.spread ? SPREAD_SERIES : 1)
 }
 
 /**
@@ -86,12 +71,11 @@ async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options,
     windows.push(mapped)
   }
   const lastCopied = await o.lastCopied
-  const parts = mapOrdered(windows, job.listConcurrency, async (mapped) => {
+  yield* inLanes(windows, o.spread ? SPREAD_LANES : 1, job.listConcurrency, async (mapped) => {
     const items: PlanItem[] = []
     for await (const item of planMapped(mapped, destinationRange(job, clients.dest, [...mapped.keys()], o.signal), lastCopied)) items.push(item)
     return items
   })
-  yield* interleave(parts, o.spread ? SPREAD_SERIES : 1)
 }
 
 /** The destination keys between the lowest and highest of `keys` (none when `keys` is empty). */

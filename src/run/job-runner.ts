@@ -100,7 +100,6 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
       }
     }
     else await copy(plan, routes, { job, signal, counter, source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter, ...(adaptive ? { adaptive } : {}) }, memory, tally, plugins, emit)
-    if (adaptive) tally.summary.adaptive = { limit: adaptive.limit, peak: adaptive.peak, backoffs: { ...adaptive.backoffs } }
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })
@@ -179,6 +178,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     // An interrupted run still says what it moved.
     tally.summary.peakDiskBytes = metrics.peakDiskBytes
     tally.summary.bytesThroughHost = metrics.bytesThroughHost
+    if (adaptive) tally.summary.adaptive = { limit: adaptive.limit, peak: adaptive.peak, backoffs: { ...adaptive.backoffs } }
     await (await memory).flush()
   }
 }

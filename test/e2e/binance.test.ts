@@ -48,12 +48,12 @@ export default defineConfig({
       connection: 'local',
     },
     spread: {
-      source: binance.archive({ ...spot, symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '1h'], from: '2024-01-01', to: '2024-01-10' }),
+      source: binance.archive({ ...spot, symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '1h'], from: '2024-01-20', to: '2024-01-29' }),
       destination: 's3://lake/spread/',
       connection: 'local',
     },
     keyorder: {
-      source: binance.archive({ ...spot, symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '1h'], from: '2024-01-01', to: '2024-01-10' }),
+      source: binance.archive({ ...spot, symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '1h'], from: '2024-01-20', to: '2024-01-29' }),
       destination: 's3://lake/keyorder/',
       connection: 'local',
       order: 'key',

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { interleave } from '../../src/plan/interleave.ts'
+import { inLanes, interleave, laneStarts } from '../../src/plan/interleave.ts'
 
 async function* parts<T>(...xs: (T[] | AsyncIterable<T>)[]) {
   yield* xs
@@ -22,8 +22,11 @@ test('a consumer that stops early ends the open parts (their listings stop)', as
   assert.deepEqual(ended.sort(), ['p', 'q'])
 })
 
-test('spread series are dealt into lanes of neighbours, one from each lane in turn', async () => {
-  const { lanes } = await import('../../src/plan/plan-binance.ts')
-  assert.deepEqual(lanes([0, 1, 2, 3, 4, 5, 6], 3), [0, 3, 6, 1, 4, 2, 5])
-  assert.deepEqual(lanes([0, 1], 16), [0, 1])
+test('in lanes: the list cut into lanes of neighbours (sizes one apart at most), each planned in order, their items taken in turn', async () => {
+  assert.deepEqual(laneStarts(100, 16).slice(0, 6), [0, 6, 12, 18, 25, 31], 'lanes of 6 or 7, evenly over the range')
+  const planned: number[] = []
+  const plan = async (x: string, i: number) => (planned.push(i), [`${x}1`, `${x}2`])
+  assert.deepEqual(await all(inLanes(['a', 'b', 'c', 'd', 'e'], 2, 2, plan)), ['a1', 'c1', 'a2', 'c2', 'b1', 'd1', 'b2', 'd2', 'e1', 'e2'])
+  assert.deepEqual(planned.sort(), [0, 1, 2, 3, 4], 'each part planned once, with its index in the whole list')
+  assert.deepEqual(await all(inLanes(['a', 'b', 'c'], 1, 2, plan)), ['a1', 'a2', 'b1', 'b2', 'c1', 'c2'], 'one lane: list order')
 })

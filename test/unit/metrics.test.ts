@@ -14,6 +14,7 @@ test('every documented family carries its figure: through-host bytes, mismatches
     job: 'binance-spot', mode: 'traditional', engine: 'stream', copied: 7, skipped: 5, failed: 2, planned: 0, bytesCopied: 7000, bytesThroughHost: 7000,
     requests: { GetObject: 7, PutObject: 7 }, engines: { stream: 7 }, peakDiskBytes: 0, peakRssBytes: 0, deleted: 1, mismatches: 3, seconds: 12.5, dryRun: false,
     reasons: { missing: 7, unchanged: 5 }, gaps: { expected: 30, missing: 2, stray: 1 },
+    adaptive: { limit: 180, peak: 256, backoffs: { throttled: 4, latency: 1 } }, throttled: 37,
   }
   const finishedAt = new Date('2026-12-04T06:00:00Z')
   const text = await runRegistry({ summaries: [summary], exitCode: 3, finishedAt, lastSuccess: { 'binance-spot': 1764800000 } }).metrics()
@@ -32,4 +33,6 @@ test('every documented family carries its figure: through-host bytes, mismatches
   assert.deepEqual(['copied', 'skipped', 'failed', 'deleted'].map((action) => value('lakesync_run_objects', { ...job, action })), [7, 5, 2, 1])
   assert.equal(value('lakesync_run_requests', { ...job, operation: 'GetObject' }), 7)
   assert.equal(value('lakesync_last_success_timestamp_seconds', job), 1764800000)
+  assert.deepEqual(['end', 'peak'].map((at) => value('lakesync_run_concurrency_limit', { ...job, at })), [180, 256])
+  assert.equal(value('lakesync_run_throttled_requests', job), 37)
 })
