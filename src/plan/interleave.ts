@@ -8,33 +8,45 @@ import { mapOrdered } from '../util/pool.ts'
  */
 export async function* interleave<T>(parts: AsyncIterable<Iterable<T> | AsyncIterable<T>>, width: number): AsyncGenerator<T> {
   const source = parts[Symbol.asyncIterator]()
-  const open: (Iterator<T> | AsyncIterator<T>)[] = []
+  // Each open part with its next item already asked for: a part that plans (lists) before its
+  // first item starts at once, not when the turn first reaches it.
+  const open: { part: Iterator<T> | AsyncIterator<T>; next: Promise<IteratorResult<T>> }[] = []
   const nextPart = async () => {
     const next = await source.next()
-    return next.done ? undefined : Symbol.asyncIterator in next.value ? next.value[Symbol.asyncIterator]() : next.value[Symbol.iterator]()
+    if (next.done) return undefined
+    const part = Symbol.asyncIterator in next.value ? next.value[Symbol.asyncIterator]() : next.value[Symbol.iterator]()
+    return { part, next: ask(part) }
   }
   try {
-    for (let part; open.length < Math.max(1, width) && (part = await nextPart()); ) open.push(part)
+    for (let slot; open.length < Math.max(1, width) && (slot = await nextPart()); ) open.push(slot)
     for (let i = 0; open.length; i = (i + 1) % Math.max(1, open.length)) {
-      let step = await open[i]!.next()
+      let step = await open[i]!.next
       // An ended part's place goes to the next part, so the turn order holds.
       while (step.done) {
-        const part = await nextPart()
-        if (!part) break
-        open[i] = part
-        step = await part.next()
+        const slot = await nextPart()
+        if (!slot) break
+        open[i] = slot
+        step = await slot.next
       }
       if (step.done) {
         open.splice(i--, 1)
         continue
       }
+      open[i]!.next = ask(open[i]!.part)
       yield step.value
     }
   } finally {
     // A consumer that stops early (an interrupt) ends the parts still open, and their listings.
-    await Promise.allSettled(open.map((p) => p.return?.()))
+    await Promise.allSettled(open.map((o) => o.part.return?.()))
     await source.return?.()
   }
+}
+
+/** A part's next item, asked for now; a failure is the consumer's when it takes it (not unhandled if it never does). */
+function ask<T>(part: Iterator<T> | AsyncIterator<T>): Promise<IteratorResult<T>> {
+  const next = Promise.resolve(part.next())
+  next.catch(() => {})
+  return next
 }
 
 /** Where each of `count` lanes of neighbours begins in a list of `length`, and where the last ends: sizes differ by one at most. */

@@ -15,6 +15,15 @@ test('parts are taken in turn, up to the width; an ended part makes room for the
   assert.deepEqual(await all(interleave(parts<string>(slow(), ['x1', 'x2', 'x3']), 4)), ['s1', 'x1', 's2', 'x2', 'x3'])
 })
 
+test('every open part starts at once: a lane that lists before its first item does not wait for the turn to reach it', async () => {
+  const started: string[] = []
+  async function* part(name: string) { started.push(name); await new Promise((r) => setTimeout(r, 5)); yield `${name}1` }
+  const it = interleave(parts(part('p'), part('q'), part('r')), 3)
+  assert.equal((await it.next()).value, 'p1')
+  assert.deepEqual(started, ['p', 'q', 'r'])
+  await it.return(undefined)
+})
+
 test('a consumer that stops early ends the open parts (their listings stop)', async () => {
   const ended: string[] = []
   async function* part(name: string) { try { for (let i = 0; ; i++) yield `${name}${i}` } finally { ended.push(name) } }
