@@ -8,7 +8,7 @@
 // --split-after S (0: never) --partitions N (4: the most) --start-partitions N (4: the destination's key range
 // already split at every N-th of the series, as S3 has split a prefix that held a high rate)
 // --only NAME (repeatable: the tools whose names start with it)
-// --json FILE (the per-second series, for the chart)
+// --json FILE (the per-second series, for the chart and docs/BENCHMARKS.md) --table FILE (print the table of a saved --json, run nothing)
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
@@ -27,7 +27,7 @@ const { values } = parseArgs({ options: {
   objects: { type: 'string', default: '200000' }, seconds: { type: 'string', default: '120' }, scale: { type: 'string', default: '0.1' },
   median: { type: 'string', default: '100' }, 'split-after': { type: 'string', default: '0' }, partitions: { type: 'string', default: '4' },
   'start-partitions': { type: 'string', default: '4' },
-  only: { type: 'string', multiple: true, default: [] }, json: { type: 'string' },
+  only: { type: 'string', multiple: true, default: [] }, json: { type: 'string' }, table: { type: 'string' },
 } })
 const objects = Number(values.objects)
 const seconds = Number(values.seconds)
@@ -39,6 +39,14 @@ const days = Math.max(1, Math.round(objects / SYMBOLS / 2))
 const symbol = (i: number) => `SYM${String(i).padStart(3, '0')}USDT`
 
 interface Run { tool: string; seconds: LimiterSecond[]; copied: number; throttled: number; wall: number; cpu: number; done: boolean }
+/** What a --json file holds: the bed's settings and each tool's run. */
+interface Saved { limits: typeof limits; objects: number; seconds: number; startPartitions: number; machine: string; runs: Run[] }
+
+if (values.table) {
+  const saved = JSON.parse(await readFile(values.table, 'utf8')) as Saved
+  report(saved)
+  process.exit(0)
+}
 
 const server = await startVersitygw(await freePort())
 const work = await mkdtemp(path.join(tmpdir(), 'lakesync-ceiling-'))
@@ -80,8 +88,9 @@ export default defineConfig({ connections: { bench: { endpoint: '${endpoint}' } 
     const r = runs.at(-1)!
     console.error(`${name}: ${r.copied} copied in ${r.wall.toFixed(0)} s${r.done ? '' : ' (stopped at --seconds)'}, ${r.throttled} throttled, CPU ${r.cpu.toFixed(1)} s`)
   }
-  report(runs, total)
-  if (values.json) await writeFile(values.json, JSON.stringify({ limits, objects: total, runs }, null, 1) + '\n')
+  const saved: Saved = { limits, objects: total, seconds, startPartitions: Number(values['start-partitions']), machine: `${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`, runs }
+  report(saved)
+  if (values.json) await writeFile(values.json, JSON.stringify(saved, null, 1) + '\n')
 } finally {
   await server.stop()
   await rm(work, { recursive: true, force: true })
@@ -115,20 +124,27 @@ async function runBehindLimiter(tool: string, command: (endpoint: string, to: st
   return { tool, seconds: log, copied: log.reduce((a, s) => a + s.writesOk, 0), throttled: log.reduce((a, s) => a + s.throttled, 0), wall, cpu: (user ?? 0) + (sys ?? 0), done: status === 0 && wall < seconds }
 }
 
-function report(runs: Run[], total: number) {
-  const rate = S3_RATES.write * limits.scale
-  console.log(`\n${total.toLocaleString('en')} objects (${SYMBOLS} series of ${days} zips and their sidecars); limiter: ${rate} writes/s per partition (S3's 3,500 × ${limits.scale}), `
-    + `round trip log-normal, median ${limits.medianMs} ms, σ ${limits.sigma}; the destination's series split into ${values['start-partitions']} partitions from the start`
-    + `${limits.splitAfterS ? `, and a partition over half its rate for ${limits.splitAfterS} s splits, up to ${limits.maxPartitions}` : ''}; `
-    + `each tool at most ${seconds} s; versitygw on loopback; ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`)
-  console.log('| tool | copied | objects/s (whole run) | objects/s, last 30 s | share of the ceiling, last 30 s | first second at ≥ 90% of the ceiling | throttled (of requests) | CPU ms per object |')
+/**
+ * The table for docs/BENCHMARKS.md. "Held" is the mean rate from 30 s on until the tool stopped
+ * copying or was stopped (its last 5 s, the drain, left out): what it sustains once started.
+ */
+function report(saved: Saved) {
+  const { limits: l, objects: total, runs } = saved
+  const rate = S3_RATES.write * l.scale
+  console.log(`\n${total.toLocaleString('en')} objects (${SYMBOLS} series of zips and their sidecars); limiter: ${rate} writes/s per partition (S3's 3,500 × ${l.scale}), `
+    + `round trip log-normal, median ${l.medianMs} ms, σ ${l.sigma}; the destination's series split into ${saved.startPartitions} partitions from the start`
+    + `${l.splitAfterS ? `, and a partition over half its rate for ${l.splitAfterS} s splits, up to ${l.maxPartitions}` : ''}; `
+    + `each tool at most ${saved.seconds} s; versitygw on loopback; ${saved.machine}\n`)
+  console.log('| tool | copied | objects/s, whole run | objects/s held (30 s on) | held, share of the ceiling | first second at ≥ 90% of the ceiling | throttled (share of requests) | CPU ms per object |')
   console.log('|---|---|---|---|---|---|---|---|')
   for (const r of runs) {
-    const tail = r.seconds.slice(-31, -1)
-    const tailRate = tail.reduce((a, s) => a + s.writesOk, 0) / Math.max(1, tail.length)
-    const tailCeiling = tail.reduce((a, s) => a + s.ceiling, 0) / Math.max(1, tail.length)
+    let copying = r.seconds.length - 1
+    while (copying > 0 && !r.seconds[copying]!.writesOk) copying--
+    const held = r.seconds.slice(30, Math.max(31, Math.min(saved.seconds, copying) - 5))
+    const heldRate = held.reduce((a, s) => a + s.writesOk, 0) / Math.max(1, held.length)
+    const ceiling = held.reduce((a, s) => a + s.ceiling, 0) / Math.max(1, held.length)
     const reached = r.seconds.find((s) => s.writesOk >= 0.9 * s.ceiling)
     const share = (100 * r.throttled) / Math.max(1, r.throttled + r.copied)
-    console.log(`| ${r.tool} | ${r.copied.toLocaleString('en')}${r.done ? '' : ' (stopped)'} | ${Math.round(r.copied / r.wall)} | ${Math.round(tailRate)} | ${Math.round((100 * tailRate) / tailCeiling)}% | ${reached ? `${reached.second} s` : 'never'} | ${r.throttled.toLocaleString('en')} (${share.toFixed(2)}%) | ${((1000 * r.cpu) / Math.max(1, r.copied)).toFixed(3)} |`)
+    console.log(`| ${r.tool} | ${r.copied.toLocaleString('en')}${r.done ? '' : ' (stopped)'} | ${Math.round(r.copied / Math.min(r.wall, copying + 1))} | ${Math.round(heldRate)} | ${Math.round((100 * heldRate) / ceiling)}% | ${reached ? `${reached.second} s` : 'never'} | ${r.throttled.toLocaleString('en')} (${share.toFixed(2)}%) | ${((1000 * r.cpu) / Math.max(1, r.copied)).toFixed(3)} |`)
   }
 }

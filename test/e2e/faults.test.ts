@@ -46,6 +46,13 @@ for (const kind of serverKinds({ third: true })) {
           if (mode === 'traditional') assert.ok(proxy.injected.resets > 0, `resets injected: ${JSON.stringify(proxy.injected)}`)
           const end = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'job-end')
           assert.ok((end.requests.UploadPartCopy ?? end.requests.UploadPart ?? 0) >= 3, `the large object went in parts: ${JSON.stringify(end.requests)}`)
+          // s5cmd's requests are its own: lakesync counts those it sends itself.
+          if (engine !== 's5cmd') assert.equal(end.throttled, proxy.injected.slowDown, 'the summary counts every SlowDown the server sent')
+          if (mode === 'direct' && engine !== 's5cmd') {
+            assert.ok(end.adaptive.backoffs.throttled > 0, `the adaptive limit backed off: ${JSON.stringify(end.adaptive)}`)
+            const limits = r.stdout.split('\n').filter((l) => l.includes('"type":"progress"')).map((l) => JSON.parse(l).limit)
+            assert.ok(limits.every((l) => Number.isInteger(l) && l >= 1), `each progress event carries the limit: ${limits}`)
+          }
           await identical(prefix)
         } finally {
           await proxy.close()
