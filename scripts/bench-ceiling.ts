@@ -38,7 +38,7 @@ const days = Math.max(1, Math.round(objects / SYMBOLS / 2))
 /** The seed's symbol names (scripts/lib/seed-posix.py). */
 const symbol = (i: number) => `SYM${String(i).padStart(3, '0')}USDT`
 
-interface Run { tool: string; seconds: LimiterSecond[]; copied: number; throttled: number; wall: number; cpu: number; done: boolean }
+interface Run { tool: string; seconds: LimiterSecond[]; copied: number; throttled: number; wall: number; cpu: number; done: boolean; peakRssMB?: number }
 /** What a --json file holds: the bed's settings and each tool's run. */
 interface Saved { limits: typeof limits; objects: number; seconds: number; startPartitions: number; machine: string; runs: Run[] }
 
@@ -109,7 +109,7 @@ async function runBehindLimiter(tool: string, command: (endpoint: string, to: st
   const cpuFile = path.join(work, 'cpu.txt')
   const started = performance.now()
   // Its own process group: the interrupt at --seconds reaches the tool, not only /usr/bin/time.
-  const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'], detached: true })
+  const child = spawn('/usr/bin/time', ['-o', cpuFile, '-f', '%U %S %M', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'], detached: true })
   // lakesync's summary says how its limit moved: kept for the log.
   let said = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (said = (said + d).slice(-4000)))
@@ -118,10 +118,10 @@ async function runBehindLimiter(tool: string, command: (endpoint: string, to: st
   clearTimeout(timer)
   const wall = (performance.now() - started) / 1000
   await limiter.close()
-  const [user, sys] = (await readFile(cpuFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number)
+  const [user, sys, rssKB] = (await readFile(cpuFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number)
   const log = limiter.seconds
   for (const line of said.split('\n').filter((l) => /concurrency: adaptive|throttled:/.test(l))) console.error(`  ${tool}: ${line.trim()}`)
-  return { tool, seconds: log, copied: log.reduce((a, s) => a + s.writesOk, 0), throttled: log.reduce((a, s) => a + s.throttled, 0), wall, cpu: (user ?? 0) + (sys ?? 0), done: status === 0 && wall < seconds }
+  return { tool, seconds: log, copied: log.reduce((a, s) => a + s.writesOk, 0), throttled: log.reduce((a, s) => a + s.throttled, 0), wall, cpu: (user ?? 0) + (sys ?? 0), done: status === 0 && wall < seconds, peakRssMB: Math.round((rssKB ?? 0) / 1024) }
 }
 
 /**
@@ -135,8 +135,8 @@ function report(saved: Saved) {
     + `round trip log-normal, median ${l.medianMs} ms, σ ${l.sigma}; the destination's series split into ${saved.startPartitions} partitions from the start`
     + `${l.splitAfterS ? `, and a partition over half its rate for ${l.splitAfterS} s splits, up to ${l.maxPartitions}` : ''}; `
     + `each tool at most ${saved.seconds} s; versitygw on loopback; ${saved.machine}\n`)
-  console.log('| tool | copied | objects/s, whole run | objects/s held (30 s on) | held, share of the ceiling | first second at ≥ 90% of the ceiling | throttled (share of requests) | CPU ms per object |')
-  console.log('|---|---|---|---|---|---|---|---|')
+  console.log('| tool | copied | objects/s, whole run | objects/s held (30 s on) | held, share of the ceiling | first second at ≥ 90% of the ceiling | throttled (share of requests) | CPU ms per object | peak RSS |')
+  console.log('|---|---|---|---|---|---|---|---|---|')
   for (const r of runs) {
     let copying = r.seconds.length - 1
     while (copying > 0 && !r.seconds[copying]!.writesOk) copying--
@@ -145,6 +145,6 @@ function report(saved: Saved) {
     const ceiling = held.reduce((a, s) => a + s.ceiling, 0) / Math.max(1, held.length)
     const reached = r.seconds.find((s) => s.writesOk >= 0.9 * s.ceiling)
     const share = (100 * r.throttled) / Math.max(1, r.throttled + r.copied)
-    console.log(`| ${r.tool} | ${r.copied.toLocaleString('en')}${r.done ? '' : ' (stopped)'} | ${Math.round(r.copied / Math.min(r.wall, copying + 1))} | ${Math.round(heldRate)} | ${Math.round((100 * heldRate) / ceiling)}% | ${reached ? `${reached.second} s` : 'never'} | ${r.throttled.toLocaleString('en')} (${share.toFixed(2)}%) | ${((1000 * r.cpu) / Math.max(1, r.copied)).toFixed(3)} |`)
+    console.log(`| ${r.tool} | ${r.copied.toLocaleString('en')}${r.done ? '' : ' (stopped)'} | ${Math.round(r.copied / Math.min(r.wall, copying + 1))} | ${Math.round(heldRate)} | ${Math.round((100 * heldRate) / ceiling)}% | ${reached ? `${reached.second} s` : 'never'} | ${r.throttled.toLocaleString('en')} (${share.toFixed(2)}%) | ${((1000 * r.cpu) / Math.max(1, r.copied)).toFixed(3)} | ${r.peakRssMB ? `${r.peakRssMB} MB` : '–'} |`)
   }
 }
