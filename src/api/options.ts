@@ -13,7 +13,7 @@ export const JOB_OPTIONS = {
   engine: { type: 'choice', choices: ['auto', 'lean', 's5cmd', 'sdk'], default: 'auto', doc: 'the direct-copy engine; auto takes lean' },
   concurrency: { type: 'integer', min: 1, max: 4096, doc: 'copies in flight, fixed (s5cmd workers or requests); unset: server-side copies adapt to what the destination takes (from 16 up to maxConcurrency, backing off on SlowDown), other engines take 64' },
   maxConcurrency: { type: 'integer', min: 1, max: 4096, default: 1024, doc: 'with concurrency unset: the most copies in flight the adaptive limit may reach (also held under the open-file limit)' },
-  order: { type: 'choice', choices: ['spread', 'key'], default: 'spread', doc: 'the order a Binance job sends its copies in: spread takes them from 16 series folders in turn, so a backfill\'s requests spread over S3\'s partitions; key sends them series by series (the s5cmd engine, and prefix jobs, always do)' },
+  order: { type: 'choice', choices: ['spread', 'key'], default: 'spread', doc: 'the order a Binance job sends its copies in: spread takes them from 16 series folders in turn, so a backfill\'s requests spread over S3\'s partitions; key sends them series by series (the s5cmd engine, prefix jobs and printed plans always do)' },
   batchSize: { type: 'integer', min: 1, max: 100_000, default: 10_000, doc: 'plan items per s5cmd batch' },
   delete: { type: 'boolean', default: false, doc: 'delete destination objects absent at the source (never ones the filters exclude)' },
   maxDelete: { type: 'integer', min: 0, max: 100_000_000, default: 1000, doc: 'with delete: at most this many deletions per run; beyond it the run stops deleting and exits 1' },

@@ -78,8 +78,9 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     if (!options.dryRun) uploads = await clearLeftovers(job, transports.sdk.dest, signal, emit)
     // Read while the listings start; the planner waits for it before its first decision.
     const memory = EtagMemory.open(job, { write: !options.dryRun })
-    // Spread copies are proven by their answers; a window of s5cmd's would need a listing across all the series it spans.
-    const spread = job.order === 'spread' && routes.primary.capabilities.answersWithEtag
+    // Spread copies are proven by their answers; a window of s5cmd's would need a listing across all
+    // the series it spans. A plan that is only printed (--dry-run, `lakesync plan`) reads best in key order.
+    const spread = job.order === 'spread' && routes.primary.capabilities.answersWithEtag && !options.dryRun
     const { items, gaps } = planJob(job, transports, { signal, extras: job.delete, lastCopied: memory, spread })
     // Without --delete the plan holds no deletions: no generator between it and the engines.
     const plan = !job.delete ? (items as AsyncIterable<CopyOrSkip>) : applyDeletions(items, {

@@ -245,6 +245,12 @@ for (const kind of serverKinds()) {
     test("a backfill takes its copies from the series in turn; order: 'key' copies series by series; both mirror the same keys", async () => {
       const series = (key: string) => key.split('/').slice(4, 6).join('/')
       const copiedKeys = (stdout: string) => of(stdout, 'item').filter((e) => e.action === 'copied').map((e) => e.key)
+      // A plan that is only printed keeps key order, spread or not.
+      const printed = await runCli(['plan', '--json', 'spread'], { env: env(), cwd: dir })
+      const printedKeys = of(printed.stdout, 'item').map((e) => e.key)
+      // 2 symbols × 2 intervals × 10 days, zips and sidecars, and the stray README.txt in BTCUSDT/1m/.
+      assert.equal(printedKeys.length, 81)
+      assert.deepEqual(printedKeys, [...printedKeys].sort(), 'lakesync plan lists in key order')
       // One copy at a time: the item events come in the order the copies were sent.
       const spread = await sync('spread', '--concurrency', '1')
       assert.equal(spread.code, 0, spread.stderr)
