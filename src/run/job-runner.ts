@@ -67,14 +67,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     const { job: placed, places } = await placeBuckets(job, signal, counter)
     job = placed
     transports = transportsFor(job.source.connection, job.destination.connection, { counter, limiter, maxSockets: (job.adaptive ? Math.max(ceiling, job.concurrency) : job.concurrency) + SOCKET_HEADROOM })
-    const decision = await decideMode(job, plugins, options.s5cmd, signal, counter)
-    const { routes, reason } = await routesFor(job, decision.mode, options.s5cmd, plugins)
-    const adaptive = adaptiveLimit(job, routes, ceiling, counter)
-    tally.summary.mode = decision.mode
-    tally.summary.engine = routes.primary.name
-    const regions = places.length ? `; regions: ${describePlaces(places)}` : ''
-    const inFlight = adaptive ? `; copies in flight adapt from ${adaptive.limit} up to ${ceiling}` : `; ${job.concurrency} copies in flight`
-    await emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}${regions}${inFlight}` })
+    const { routes, adaptive } = await decide(job, places, ceiling, counter, tally, options)
     if (!options.dryRun) uploads = await clearLeftovers(job, transports.sdk.dest, signal, emit)
     // Read while the listings start; the planner waits for it before its first decision.
     const memory = EtagMemory.open(job, { write: !options.dryRun })
@@ -119,6 +112,19 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
   const summary = await tally.end(signal.aborted)
   if (failure) throw failure
   return summary
+}
+
+/** The job's mode, its engines and its limit on copies in flight, said in its decision line and its summary. */
+async function decide(job: ResolvedJob, places: Parameters<typeof describePlaces>[0], ceiling: number, counter: RequestCounter, tally: JobTally, options: JobRunOptions) {
+  const decision = await decideMode(job, options.plugins, options.s5cmd, options.signal, counter)
+  const { routes, reason } = await routesFor(job, decision.mode, options.s5cmd, options.plugins)
+  const adaptive = adaptiveLimit(job, routes, ceiling, counter)
+  tally.summary.mode = decision.mode
+  tally.summary.engine = routes.primary.name
+  const regions = places.length ? `; regions: ${describePlaces(places)}` : ''
+  const inFlight = adaptive ? `; copies in flight adapt from ${adaptive.limit} up to ${ceiling}` : `; ${job.concurrency} copies in flight`
+  await options.emit({ type: 'decision', job: job.name, mode: decision.mode, engine: routes.primary.name, reason: `${decision.mode}: ${decision.reason}; ${reason}${regions}${inFlight}` })
+  return { routes, adaptive }
 }
 
 /** A job whose concurrency is not fixed, copying server-side one request per object: its limit adapts. s5cmd and traditional copies keep a fixed number. */
