@@ -2,8 +2,8 @@ import { mapOrdered } from '../util/pool.ts'
 
 /**
  * Items of several parts taken in turn, one from each of up to `width` parts at a time: a
- * backfill's copies spread over as many series folders or key ranges, and so over S3's
- * partitions, instead of one folder's keys after another's. A part that ends makes room for the
+ * backfill's copies spread over as many lanes of series folders, and so over S3's partitions,
+ * instead of one folder's keys after another's. A part that ends makes room for the
  * next. Each part's own order is kept; the parts' relative order is not.
  */
 export async function* interleave<T>(parts: AsyncIterable<Iterable<T> | AsyncIterable<T>>, width: number): AsyncGenerator<T> {
