@@ -9,7 +9,6 @@ import type { S5cmdLocation } from '../engines/find-s5cmd.ts'
 import type { CopyOutcome, EngineContext } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
-import type { VerifyContext } from '../api/config.ts'
 import { executePlan, type ExecuteHandlers } from './execute.ts'
 import { decideMode, routesFor, type Routes } from '../route/mode.ts'
 import { describePlaces, placeBuckets } from '../route/bucket-regions.ts'
@@ -23,7 +22,7 @@ import { describeS3Error } from '../storage/errors.ts'
 import { classesOf } from '../api/error-classes.ts'
 import { concurrencyWithinLimit } from '../util/fd-limit.ts'
 import { applyDeletions, type CopyOrSkip } from '../plan/delete.ts'
-import { verifyByPlugins } from '../verify/plugin-checks.ts'
+import { verifyByPlugins, verifyContext } from '../verify/plugin-checks.ts'
 import { Slots } from '../util/slots.ts'
 import { AdaptiveLimit } from '../engines/adaptive-limit.ts'
 import { ProgressMeter } from './progress.ts'
@@ -157,6 +156,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
   progress.throttled = () => context.counter.throttled
   // As many checks in flight as copies: each is a request or two, so checking keeps pace.
   const checks = new Slots(adaptive ? () => adaptive.limit : job.concurrency)
+  const checkContext = verifyContext(job, signal, context, false)
   const ticker = setInterval(() => void emit({ type: 'progress', ...progress.snapshot(job.name, tally.summary) }).catch(() => {}), PROGRESS_MS)
   const handlers: ExecuteHandlers = {
     progress,
@@ -174,7 +174,7 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
       verify: async (outcomes: CopyOutcome[]) => {
         const sized = await verifySizes(dest, job, outcomes, signal, source)
         if (!plugins.has('verifyCopy')) return sized
-        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, verifyContext(job, signal, context)), checks, signal)
+        return verifyByPlugins(sized, (copy) => plugins.verifyCopy(copy, checkContext), checks, signal)
       },
     }),
   }
@@ -188,9 +188,4 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     if (adaptive) tally.summary.adaptive = { limit: adaptive.limit, peak: adaptive.peak, backoffs: { ...adaptive.backoffs } }
     await (await memory).flush()
   }
-}
-
-/** What a plugin's `verifyCopy` is given: the job's two sides, and their SDK clients for plugins written before the transports. */
-function verifyContext(job: ResolvedJob, signal: AbortSignal, context: Omit<EngineContext, 'metrics'>): VerifyContext {
-  return { job, signal, readOnly: false, source: context.source, dest: context.dest, sourceClient: context.sdk.source.client, destClient: context.sdk.dest.client }
 }

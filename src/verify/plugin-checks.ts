@@ -1,4 +1,6 @@
-import type { CopyToVerify } from '../api/config.ts'
+import type { CopyToVerify, ResolvedJob, VerifyContext } from '../api/config.ts'
+import type { S3Transport } from '../api/transport.ts'
+import type { SdkTransport } from '../storage/sdk-transport.ts'
 import type { CopyOutcome } from '../engines/types.ts'
 import type { PluginVerdict } from '../plugins/container.ts'
 import type { Slots } from '../util/slots.ts'
@@ -34,4 +36,13 @@ export async function verifyByPlugins(
   await Promise.all(outcomes.filter((o) => o.ok).map(one))
   if (failed !== undefined) throw failed
   return outcomes.map((o) => checked.get(o) ?? o)
+}
+
+/**
+ * What a plugin's `verifyCopy` is given: the job's two sides, their SDK clients for plugins
+ * written before the transports, and whether the check may change the destination (a sync) or
+ * not (`lakesync verify`).
+ */
+export function verifyContext(job: ResolvedJob, signal: AbortSignal, sides: { source: S3Transport; dest: S3Transport; sdk: { source: SdkTransport; dest: SdkTransport } }, readOnly: boolean): VerifyContext {
+  return { job, signal, readOnly, source: sides.source, dest: sides.dest, sourceClient: sides.sdk.source.client, destClient: sides.sdk.dest.client }
 }

@@ -1,5 +1,6 @@
 import { ExitCode } from '../../api/errors.ts'
-import type { ResolvedJob, VerifyContext } from '../../api/config.ts'
+import type { ResolvedJob } from '../../api/config.ts'
+import { verifyContext } from '../../verify/plugin-checks.ts'
 import { SOCKET_HEADROOM } from '../../storage/client.ts'
 import { RequestCounter } from '../../storage/meters.ts'
 import { transportsFor } from '../../storage/job-transports.ts'
@@ -43,7 +44,7 @@ async function auditJob(asked: ResolvedJob, plugins: PluginContainer, o: { signa
   const counter = new RequestCounter()
   const { job } = await placeBuckets(asked, signal, counter)
   const transports = transportsFor(job.source.connection, job.destination.connection, { counter, maxSockets: job.concurrency + SOCKET_HEADROOM })
-  const ctx: VerifyContext = { job, signal, readOnly: true, source: transports.source, dest: transports.dest, sourceClient: transports.sdk.source.client, destClient: transports.sdk.dest.client }
+  const ctx = verifyContext(job, signal, transports, true)
   const audit: Audit = { objects: 0, missing: 0, differs: 0, failed: 0, counted: new Map() }
   const say = (line: string, data?: object) => out.line(o.json ? JSON.stringify({ job: job.name, ...data }) : `${job.name}: ${line}`)
   try {
