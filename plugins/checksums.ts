@@ -33,9 +33,10 @@ async function checkAgainstSidecar(copy: CopyToVerify, ctx: VerifyContext): Prom
   // lakesync checks as many copies at once as it copies (verify/plugin-checks.ts).
   const published = await readSidecar(ctx.source, job.source.bucket, copy.key, signal)
   if (!published) return { note: 'no .CHECKSUM sidecar, not checksum-verified', counted: 'without sidecar' }
-  let actual = copy.sha256 ?? (await storedSha256(ctx.dest, job.destination.bucket, copy.destKey, signal))
-  let read = false
-  if (!actual && ctx.readOnly) (actual = await readSha256(ctx.dest, job.destination.bucket, copy.destKey, signal), read = true)
+  const known = copy.sha256 ?? (await storedSha256(ctx.dest, job.destination.bucket, copy.destKey, signal))
+  // Only an audit reads the bytes; a sync's copies are checked by the digests it was given.
+  const read = !known && ctx.readOnly
+  const actual = read ? await readSha256(ctx.dest, job.destination.bucket, copy.destKey, signal) : known
   if (!actual) return { note: 'the server keeps no SHA-256 for this copy, not checksum-verified', counted: 'without a stored SHA-256' }
   if (actual === published) return { note: 'SHA-256 matches its sidecar', counted: read ? 'match their sidecar (read to hash)' : 'match their sidecar' }
   const where = ctx.readOnly ? 'left in place' : await quarantineCopy(ctx.dest, job, copy.destKey, signal)
