@@ -77,11 +77,12 @@ test('a holder refreshes its lock within the lease, and one whose lock was taken
 }))
 
 test('a zombie (killed, never reaped) is dead; a live process is alive; a record from another pid namespace is unknown', async () => {
-  // sh starts a child that exits at once, then becomes sleep, which never reaps it.
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  // sh starts a child that exits soon, then becomes sleep, which never reaps it. The child outlives
+  // the exec: one that exited while sh was still sh could be reaped by sh, and its pid gone.
+  const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
   const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d) => r(String(d)))))
   try {
-    for (let i = 0; i < 100 && !/\) Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 300 && !/\) Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 10))
     const me = thisProcess()
     const zombie = { ...me, pid, startTicks: (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[19] }
     assert.equal(processState(zombie), 'dead')
