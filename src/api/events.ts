@@ -114,7 +114,7 @@ export type LakesyncEvent =
   | { type: 'decision'; job: string; mode: string; engine: string; reason: string }
   | ({ type: 'progress' } & JobProgress)
   | { type: 'batch-start'; job: string; batch: number; engine: string }
-  | { type: 'batch-end'; job: string; batch: number; copied: number; failed: number; bytes: number }
+  | { type: 'batch-end'; job: string; batch: number; copied: number; failed: number; bytes: number; seconds: number }
   | ({ type: 'item' } & ItemResult)
   | { type: 'warning'; job?: string; message: string }
   | { type: 'gaps'; job: string; expected: number; missing: string[]; stray: string[] }

@@ -14,6 +14,12 @@ export function bytes(n: number): string {
   return `${i ? n.toFixed(1) : n} ${units[i]}`
 }
 
+/** What a batch did: its objects and bytes, its rate, its failures. */
+export function batchResult(e: EventOf<'batch-end'>): string {
+  const rate = e.seconds > 0 ? `, ${int(Math.round(e.copied / e.seconds))} objects/s` : ''
+  return `copied ${int(e.copied)} (${bytes(e.bytes)}) in ${e.seconds.toFixed(1)} s${rate}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`
+}
+
 export function requests(counts: RequestCounts): string {
   const entries = Object.entries(counts).filter(([, n]) => n > 0)
   return entries.length ? entries.map(([op, n]) => `${op} ${int(n)}`).join(', ') : 'none'

@@ -1,6 +1,6 @@
 import { printableKey } from '../util/printable.ts'
 import type { LakesyncEvent } from '../api/events.ts'
-import { bytes, gapLines, int, progressLine, shardText, summaryLines } from './format.ts'
+import { batchResult, bytes, gapLines, int, progressLine, shardText, summaryLines } from './format.ts'
 
 /** Progress lines in logs (cron, CI): one every this often at most, per job. */
 const PROGRESS_EVERY_MS = 30_000
@@ -19,7 +19,7 @@ export function plainRenderer(write: (line: string) => void, options: { verbose?
         return write(`${e.job}: ${progressLine(e)}`)
       }
       case 'batch-start': return write(`${e.job}: batch ${e.batch}: started, ${e.engine}`)
-      case 'batch-end': return write(`${e.job}: batch ${e.batch}: copied ${int(e.copied)} (${bytes(e.bytes)}), failed ${int(e.failed)}`)
+      case 'batch-end': return write(`${e.job}: batch ${e.batch}: ${batchResult(e)}`)
       case 'item':
         if (e.action === 'failed') return write(`${e.job}: FAILED ${printableKey(e.key)}: ${e.error}`)
         if (options.verbose || options.listItems) return write(`${e.job}: ${e.action} ${printableKey(e.key)} (${e.reason})`)

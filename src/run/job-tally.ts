@@ -15,7 +15,7 @@ type Deletion = Extract<PlanItem, { action: 'delete' }>
  */
 export class JobTally {
   readonly summary: JobSummary
-  private readonly batches = new Map<number, { copied: number; failed: number; bytes: number }>()
+  private readonly batches = new Map<number, { copied: number; failed: number; bytes: number; startedAt: number }>()
   private ended = false
   private readonly started = performance.now()
 
@@ -55,12 +55,13 @@ export class JobTally {
   }
 
   async batchStarted(batch: number, engine: string) {
-    this.batches.set(batch, { copied: 0, failed: 0, bytes: 0 })
+    this.batches.set(batch, { copied: 0, failed: 0, bytes: 0, startedAt: performance.now() })
     await this.emit({ type: 'batch-start', job: this.job.name, batch, engine })
   }
 
   async batchEnded(batch: number) {
-    await this.emit({ type: 'batch-end', job: this.job.name, batch, ...this.batches.get(batch)! })
+    const { startedAt, ...counts } = this.batches.get(batch)!
+    await this.emit({ type: 'batch-end', job: this.job.name, batch, ...counts, seconds: (performance.now() - startedAt) / 1000 })
     this.batches.delete(batch)
   }
 
