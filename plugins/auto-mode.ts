@@ -18,8 +18,8 @@ export function autoMode(): Plugin {
     },
     // Measured side by side (docs/BENCHMARKS-HISTORY.md §8), lean copies small objects faster than
     // s5cmd at half its CPU per object, and its answers carry each copy's SHA-256 for checksum jobs.
-    selectEngine({ job, engines }) {
-      if (job.verify === 'checksum' && engines.lean?.answersWithEtag) return { engine: 'lean', reason: "lean, since checksum verification needs CopyObject's SHA-256" }
+    selectEngine({ engines, needs }) {
+      if (needs.sha256 && engines.lean?.answersWithEtag) return { engine: 'lean', reason: "lean, since checksum verification needs CopyObject's SHA-256" }
       return { engine: 'lean', reason: 'lean, fastest per copied object (s5cmd: --engine s5cmd)' }
     },
   }

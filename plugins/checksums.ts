@@ -1,4 +1,5 @@
 import { quarantineCopy, readSidecar, readSha256, storedSha256, type CopyToVerify, type CopyVerdict, type Plugin, type VerifyContext } from '../src/index.ts'
+import { CHECKSUM_OPTIONS } from './checksums-options.ts'
 
 /**
  * Verifies every copied zip against its `.CHECKSUM` sidecar (the same as `--verify checksum`):
@@ -20,6 +21,9 @@ export function checksums(options: { quarantine?: string } = {}): Plugin {
 export function checksumVerifier(): Plugin {
   return {
     name: 'lakesync:checksums',
+    options: CHECKSUM_OPTIONS,
+    // Server-side copies return the new object's SHA-256 only when asked (CopyObject's checksum).
+    copyNeeds: (job) => (job.verify === 'checksum' ? { sha256: true } : undefined),
     verifyCopy: (copy, ctx) => ((ctx.readOnly || ctx.job.verify === 'checksum') && copy.key.endsWith('.zip') ? checkAgainstSidecar(copy, ctx) : undefined),
   }
 }

@@ -6,6 +6,8 @@ export { ExitCode, LakesyncError } from './api/errors.ts'
 export type * from './api/config.ts'
 export type * from './api/events.ts'
 export type * from './api/bench-report.ts'
+/** Option tables: a plugin declares its own options with these (see plugins/checksums.ts). */
+export type { OptionSpec, OptionTable, ValuesOf, PluginOptionValues } from './api/options.ts'
 /** A bench report as Markdown: what `lakesync bench` writes to report.md (for report plugins). */
 export { benchMarkdown } from './bench/format.ts'
 /** Sidecar and checksum helpers, for plugins that verify copies (see plugins/checksums.ts). */

@@ -1,11 +1,12 @@
 import { optionTable } from '../../src/api/options.ts'
+import { BUILTIN_PLUGIN_OPTIONS } from '../../plugins/builtin-options.ts'
 import { EXIT_CODES } from '../../src/api/errors.ts'
 import { fieldTable } from '../../src/api/config-fields.ts'
 
 /** The README's generated blocks: each between its markers, from its one source. */
 const PARTS: { name: string; source: string; render: () => string }[] = [
   { name: 'fields', source: 'src/api/config-fields.ts', render: fieldTable },
-  { name: 'options', source: 'src/api/options.ts', render: optionTable },
+  { name: 'options', source: 'src/api/options.ts and plugins/builtin-options.ts', render: () => optionTable(BUILTIN_PLUGIN_OPTIONS) },
   { name: 'exit-codes', source: 'src/api/errors.ts', render: () => ['| code | meaning |', '|---|---|', ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning} |`)].join('\n') },
 ]
 

@@ -38,7 +38,7 @@ export const JOB_FIELDS = {
 } as const satisfies Fields<JobFieldsOnly>
 
 export const HOOK_NAMES = Object.keys({
-  config: 0, configResolved: 0, selectMode: 0, selectEngine: 0, onItemError: 0, verifyCopy: 0, onEvent: 0, afterItem: 0, afterJob: 0,
+  config: 0, configResolved: 0, selectMode: 0, selectEngine: 0, copyNeeds: 0, onItemError: 0, verifyCopy: 0, onEvent: 0, afterItem: 0, afterJob: 0,
 } as const satisfies Record<keyof PluginHooks, 0>) as (keyof PluginHooks)[]
 
 /** The README's field table: the top-level fields, a connection's and a job's. */

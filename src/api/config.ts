@@ -4,7 +4,7 @@ import type { ErrorClass } from './error-classes.ts'
 import type { ItemResult, JobSummary, LakesyncEvent, Shard } from './events.ts'
 
 export type { Shard }
-import type { JOB_OPTIONS, OptionValues, ResolvedOptions } from './options.ts'
+import type { JOB_OPTIONS, OptionTable, OptionValues, ResolvedOptions } from './options.ts'
 
 export type Market = 'spot' | 'futures/um' | 'futures/cm' | 'option'
 export type Frequency = 'daily' | 'monthly'
@@ -203,6 +203,8 @@ export interface EngineChoiceContext {
   engines: Partial<Record<DirectEngineName, EngineCapabilities>>
   /** Why s5cmd is not among them, when it is not. */
   s5cmdMissing?: string
+  /** What the job's copies must return for the plugins' checks (`copyNeeds`). */
+  needs: CopyNeeds
 }
 
 export interface EngineDecision {
@@ -231,14 +233,20 @@ export interface ItemErrorContext {
   requestedMode: Mode
 }
 
+/** What a job's copies must return, for the plugins' checks. */
+export interface CopyNeeds {
+  /** The new object's SHA-256: server-side copies ask CopyObject for it (traditional copies hash the bytes anyway). */
+  sha256?: boolean
+}
+
 /** A finished copy as verification sees it (a `verifyCopy` hook is called for those still ok). */
 export interface CopyToVerify {
   readonly key: string
   readonly destKey: string
   readonly size: number
   /**
-   * The copy's SHA-256 (hex) when the engine learned it: with `verify: 'checksum'` server-side
-   * copies ask the server for it and traditional copies hash the bytes as they stream.
+   * The copy's SHA-256 (hex) when the engine learned it: when a plugin's `copyNeeds` asks for it,
+   * server-side copies ask the server for it; traditional copies hash the bytes as they stream.
    */
   readonly sha256?: string
   /** What earlier checks said of it, e.g. a rescue by another engine. */
@@ -286,6 +294,11 @@ export interface PluginHooks {
   selectMode: (ctx: ModeContext) => ModeDecision | null | undefined | Promise<ModeDecision | null | undefined>
   /** The direct-copy engine of a job whose `engine` is `auto`; first non-null wins (autoMode() takes lean). */
   selectEngine: (ctx: EngineChoiceContext) => EngineDecision | null | undefined | Promise<EngineDecision | null | undefined>
+  /**
+   * What each copy of the job must return for this plugin's checks (asked once per job, before
+   * the engine is chosen). Merged: what any plugin asks for is asked of every copy.
+   */
+  copyNeeds: (job: ResolvedJob) => CopyNeeds | null | undefined
   /** First non-null wins. */
   onItemError: (
     ctx: ItemErrorContext,
@@ -307,5 +320,11 @@ export type Hooks = { [K in HookName]?: Hook<PluginHooks[K]> }
 
 export interface Plugin extends Hooks {
   name: string
+  /**
+   * The job options this plugin owns, by the core table's rules (api/options.ts): a config's
+   * `defaults` and jobs may set them, validated by these entries; lakesync's own plugins' are
+   * also flags. Type them for configs by declaration merging into `PluginOptionValues`.
+   */
+  options?: OptionTable
   enforce?: 'pre' | 'post'
 }

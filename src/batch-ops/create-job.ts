@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { S3ControlClient, type CreateJobCommandInput } from '@aws-sdk/client-s3-control'
-import type { ResolvedJob } from '../api/config.ts'
+import type { CopyNeeds, ResolvedJob } from '../api/config.ts'
 import { ConfigError } from '../api/errors.ts'
 import { credentialsOption } from '../storage/client.ts'
 import { cutText } from '../util/printable.ts'
 
 export interface HandOff {
   job: ResolvedJob
+  /** What the plugins' checks need of each copy: `sha256` asks the service to compute it. */
+  needs: CopyNeeds
   roleArn: string
   accountId: string
   manifest: { bucket: string; key: string; etag: string }
@@ -42,7 +44,7 @@ export function createJobInput(h: HandOff): CreateJobCommandInput {
         TargetResource: `arn:aws:s3:::${job.destination.bucket}`,
         ...(job.destination.prefix ? { TargetKeyPrefix: job.destination.prefix } : {}),
         MetadataDirective: 'COPY',
-        ...(job.verify === 'checksum' ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        ...(h.needs.sha256 ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
       },
     },
     Manifest: {

@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events'
 import yargs, { type Argv, type Options } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { ConfigError, EXIT_CODES, ExitCode, LakesyncError } from '../api/errors.ts'
-import { flagHelp, flagName, JOB_OPTIONS, type OptionName, type OptionSpec } from '../api/options.ts'
+import { flagHelp, flagName, withPluginOptions, type OptionSpec } from '../api/options.ts'
+import { BUILTIN_PLUGIN_OPTIONS } from '../../plugins/builtin-options.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
 import { describeS3Error } from '../storage/errors.ts'
 import { slowHeapGrowth } from './gc-tuning.ts'
@@ -47,11 +48,11 @@ const sharding = <T>(y: Argv<T>) =>
     .option('shard-count', { type: 'number', describe: 'N for --shard auto where the scheduler does not give it (default: LAKESYNC_SHARD_COUNT)' })
     .option('run-id', { type: 'string', describe: 'names the run its shards belong to, for `lakesync runs` (default: LAKESYNC_RUN_ID, the AWS Batch job id, or the jobs and the UTC day)' })
 
-/** A flag for every job option of the option table; yargs hands it over as the option's own (camelCase) name. */
+/** A flag for every job option, core and lakesync's own plugins'; yargs hands it over as the option's own (camelCase) name. */
 function jobOptionFlags(): Record<string, Options> {
-  return Object.fromEntries(Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).map(([name, spec]) => {
+  return Object.fromEntries(Object.entries(withPluginOptions(BUILTIN_PLUGIN_OPTIONS).table).map(([name, spec]: [string, OptionSpec]) => {
     const shape: Options = spec.type === 'choice' ? { choices: spec.choices } : { type: spec.type === 'integer' ? 'number' : spec.type === 'boolean' ? 'boolean' : 'string' }
-    return [flagName(name).slice(2), { ...shape, describe: flagHelp(name as OptionName) }]
+    return [flagName(name).slice(2), { ...shape, describe: flagHelp(name, spec) }]
   }))
 }
 

@@ -3,11 +3,12 @@ import { sameEndpointUrl } from '../config/endpoint.ts'
 import { resolveConfig } from '../config/resolve.ts'
 import { optionProblems, validateConfig } from '../config/validate.ts'
 import type { ConfigContext, ConnectionConfig, JobConfig, JobOptions, Plugin, ResolvedConfig, UserConfig } from '../api/config.ts'
-import { flagName, JOB_OPTIONS } from '../api/options.ts'
+import { flagName, withPluginOptions } from '../api/options.ts'
 import { registerSecret } from '../util/redact.ts'
 import { PluginContainer } from '../plugins/container.ts'
 import { resolveShard } from '../plan/shard.ts'
 import { autoMode, checksumVerifier, fallback } from '../../plugins/index.ts'
+import { BUILTIN_PLUGIN_OPTIONS } from '../../plugins/builtin-options.ts'
 
 /** What the CLI hands a command: the selection, the ad-hoc job, and a flag per job option that overrides every job. */
 export interface SelectionOptions extends JobOptions {
@@ -53,9 +54,12 @@ function adhocConfig(o: SelectionOptions): UserConfig {
   }
 }
 
-/** The job options given as flags (every option of the table has one), and --include/--exclude. */
+/** The options with a flag: the core ones and lakesync's own plugins'. */
+const FLAG_OPTIONS = withPluginOptions(BUILTIN_PLUGIN_OPTIONS).table
+
+/** The job options given as flags, and --include/--exclude. */
 function cliOverrides(o: SelectionOptions): Partial<JobConfig> {
-  const names = [...Object.keys(JOB_OPTIONS), 'include', 'exclude'] as (keyof SelectionOptions)[]
+  const names = [...Object.keys(FLAG_OPTIONS), 'include', 'exclude'] as (keyof SelectionOptions)[]
   return Object.fromEntries(names.filter((n) => o[n] !== undefined).map((n) => [n, o[n]]))
 }
 
@@ -76,14 +80,14 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
   if (o.from || o.to) {
     if (!o.from || !o.to) throw new ConfigError([`--${o.from ? 'to' : 'from'}: missing; an ad-hoc job needs both --from s3://bucket/prefix/ and --to s3://bucket/prefix/`])
     user = adhocConfig(o)
-    const problems = validateConfig(user).map((p) => p.replace('jobs.adhoc.source', '--from').replace('jobs.adhoc.destination', '--to'))
+    const problems = validateConfig(user, BUILTIN_PLUGIN_OPTIONS).map((p) => p.replace('jobs.adhoc.source', '--from').replace('jobs.adhoc.destination', '--to'))
     if (problems.length) throw new ConfigError(problems)
   } else {
     // The loader (cosmiconfig, sucrase) is only needed for config files.
     const { loadConfig } = await import('../config/load.ts')
     const lakesyncModules = { lakesync: await import('../index.ts'), 'lakesync/plugins': await import('../../plugins/index.ts') }
     const env = o.env ?? (process.env.LAKESYNC_ENV || undefined)
-    const loaded = await loadConfig({ file: o.config, lakesyncModules, context: { command: o.command ?? 'sync', ...(env ? { env } : {}) } })
+    const loaded = await loadConfig({ file: o.config, lakesyncModules, context: { command: o.command ?? 'sync', ...(env ? { env } : {}) }, plugins: BUILTIN_PLUGIN_OPTIONS })
     if (!loaded) throw new ConfigError(['no lakesync config found in this directory'], 'run `lakesync init` to write one, pass --config FILE, or use --from/--to')
     user = loaded.config
     file = loaded.file
@@ -95,10 +99,10 @@ export async function selectJobs(o: SelectionOptions): Promise<Selection> {
     registerSecret(c.credentials?.sessionToken)
   }
   const overrides = cliOverrides(o)
-  const flagProblems = optionProblems(overrides, flagName)
+  const flagProblems = optionProblems(overrides, flagName, FLAG_OPTIONS)
   if (flagProblems.length) throw new ConfigError(flagProblems)
   const jobs = Object.fromEntries(Object.entries(user.jobs ?? {}).map(([name, job]) => [name, { ...job, ...overrides }]))
-  const config = resolveConfig({ ...user, jobs }, file)
+  const config = resolveConfig({ ...user, jobs }, file, withPluginOptions(plugins.plugins).table)
   const wanted = o.jobs ?? []
   const known = config.jobs.map((j) => j.name)
   const unknown = wanted.filter((n) => !known.includes(n))

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { access } from 'node:fs/promises'
 import { ConfigError } from '../api/errors.ts'
 import { ExportsNothing, loadConfigModule, type LakesyncModules } from './bundle-config.ts'
+import type { OptionTable } from '../api/options.ts'
 import { validateConfig } from './validate.ts'
 import type { ConfigContext, UserConfig } from '../api/config.ts'
 import { orNeverSettles } from '../util/never-settles.ts'
@@ -21,8 +22,11 @@ export interface LoadedConfig {
   config: UserConfig
 }
 
-/** Finds (or opens the given) config file, evaluates it and validates it; all problems at once. */
-export async function loadConfig(options: { file?: string; cwd?: string; lakesyncModules: LakesyncModules; context: ConfigContext }): Promise<LoadedConfig | undefined> {
+/**
+ * Finds (or opens the given) config file, evaluates it and validates it; all problems at once.
+ * `plugins`: lakesync's own, whose options a config may set without listing them.
+ */
+export async function loadConfig(options: { file?: string; cwd?: string; lakesyncModules: LakesyncModules; context: ConfigContext; plugins?: readonly { name: string; options?: OptionTable }[] }): Promise<LoadedConfig | undefined> {
   const codeLoader = (file: string) => loadConfigModule(file, options.lakesyncModules)
   const explorer = cosmiconfig('lakesync', {
     searchPlaces: CONFIG_FILES,
@@ -65,7 +69,7 @@ export async function loadConfig(options: { file?: string; cwd?: string; lakesyn
       throw new ConfigError([`${file}: the exported config function threw: ${firstLine(error)}`])
     }
   }
-  const problems = validateConfig(config)
+  const problems = validateConfig(config, options.plugins)
   if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`))
   return { file, config }
 }

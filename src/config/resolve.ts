@@ -1,5 +1,5 @@
 import { ConfigError } from '../api/errors.ts'
-import { JOB_OPTIONS, type OptionSpec, type ResolvedOptions } from '../api/options.ts'
+import { JOB_OPTIONS, type OptionTable, type ResolvedOptions } from '../api/options.ts'
 import { envEndpoint, hasUserinfo, redactUserinfo } from './endpoint.ts'
 import { sameIdentity, sameService } from './service.ts'
 import { parseS3Url, type BucketPrefix } from './location.ts'
@@ -10,10 +10,11 @@ import type { BinanceSelector, ConnectionConfig, JobConfig, LocationInput, Resol
 /** Copies in flight of an engine that cannot adapt (s5cmd, traditional) when the job fixes none. */
 export const FIXED_CONCURRENCY = 64
 
-/** Every option's default, from the option table. */
-export const DEFAULTS = Object.fromEntries(
-  Object.entries(JOB_OPTIONS as Record<string, OptionSpec>).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
-) as ResolvedOptions
+/** The defaults of a table's options. */
+const defaultsOf = (table: OptionTable) => Object.fromEntries(Object.entries(table).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])))
+
+/** Every core option's default, from the option table. */
+export const DEFAULTS = defaultsOf(JOB_OPTIONS) as ResolvedOptions
 
 /** The connection used where a location names none: the AWS chain plus AWS_ENDPOINT_URL. */
 export function defaultConnection(env = process.env): ConnectionConfig {
@@ -23,8 +24,9 @@ export function defaultConnection(env = process.env): ConnectionConfig {
   }
 }
 
-/** Turns a validated user config into frozen jobs with every default applied. */
-export function resolveConfig(config: UserConfig, file?: string): ResolvedConfig {
+/** Turns a validated user config into frozen jobs with every default applied (the plugins' options' too, from `options`). */
+export function resolveConfig(config: UserConfig, file?: string, options: OptionTable = JOB_OPTIONS): ResolvedConfig {
+  const defaults = options === JOB_OPTIONS ? DEFAULTS : defaultsOf(options)
   const connections = { default: defaultConnection(), ...config.connections }
   const jobs: ResolvedJob[] = []
   const problems: string[] = []
@@ -33,7 +35,7 @@ export function resolveConfig(config: UserConfig, file?: string): ResolvedConfig
     problems.push(`AWS_ENDPOINT_URL: ${redactUserinfo(envEndpoint)}: an endpoint must not carry user:password; remove it and give credentials through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile`)
   }
   for (const [name, job] of Object.entries(config.jobs ?? {})) {
-    const resolved = resolveJob(name, job, config, connections)
+    const resolved = resolveJob(name, job, config, connections, defaults)
     const overlap = overlapProblem(resolved)
     if (overlap) problems.push(`${file ? `${file}: ` : ''}jobs.${name}: ${overlap}`)
     if (resolved.delete && (resolved.source.binance || resolved.keyMap)) {
@@ -45,7 +47,7 @@ export function resolveConfig(config: UserConfig, file?: string): ResolvedConfig
   return Object.freeze({ file, jobs, s5cmd: config.s5cmd })
 }
 
-function resolveJob(name: string, job: JobConfig, config: UserConfig, connections: Record<string, ConnectionConfig>): ResolvedJob {
+function resolveJob(name: string, job: JobConfig, config: UserConfig, connections: Record<string, ConnectionConfig>, defaults: Record<string, unknown>): ResolvedJob {
   const side = (loc: LocationInput): ResolvedLocation => {
     const url = typeof loc === 'string' ? loc : loc.url
     const named = typeof loc === 'string' ? undefined : loc.connection
@@ -58,7 +60,7 @@ function resolveJob(name: string, job: JobConfig, config: UserConfig, connection
     : side(job.source)
   const { source: _source, destination, connection: _connection, include, exclude, keyMap, ...own } = job
   // Defaults, then the config's defaults, then the job's own options (unset ones do not count).
-  const options = { ...DEFAULTS, ...withoutUndefined(config.defaults ?? {}), ...withoutUndefined(own) }
+  const options = { ...defaults, ...withoutUndefined(config.defaults ?? {}), ...withoutUndefined(own) } as ResolvedOptions
   const dest = side(destination)
   return {
     name,

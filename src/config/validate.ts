@@ -1,28 +1,36 @@
 import { parseS3Url } from './location.ts'
 import { validateSelector } from '../sources/binance.ts'
 import { hasUserinfo, redactUserinfo } from './endpoint.ts'
-import { JOB_OPTIONS, type OptionSpec } from '../api/options.ts'
+import { JOB_OPTIONS, withPluginOptions, type OptionSpec, type OptionTable } from '../api/options.ts'
 import { CONNECTION_FIELDS, HOOK_NAMES, JOB_FIELDS, TOP_FIELDS } from '../api/config-fields.ts'
 import { cutText } from '../util/printable.ts'
 
-/** Checks a user config and returns every problem at once, each as "field.path: what is wrong". */
-export function validateConfig(raw: unknown): string[] {
+/**
+ * Checks a user config and returns every problem at once, each as "field.path: what is wrong".
+ * Job options are checked by the core table and the tables of the plugins the config lists and of
+ * `plugins` (lakesync's own, which take part unlisted).
+ */
+export function validateConfig(raw: unknown, plugins: readonly { name: string; options?: OptionTable }[] = []): string[] {
   const problems: string[] = []
   const add = (path: string, message: string) => problems.push(`${path}: ${message}`)
   if (!isObject(raw)) return [`config: expected an object (export default defineConfig({...})), got ${describe(raw)}`]
+  const listed = Array.isArray(raw.plugins) ? raw.plugins.filter((p) => isObject(p) && typeof p.name === 'string' && (p.options === undefined || isObject(p.options))) : []
+  const { table, problems: clashes } = withPluginOptions([...plugins, ...listed])
+  for (const clash of clashes) add('plugins', clash)
 
   unknownKeys(raw, Object.keys(TOP_FIELDS), '', add)
   const connections = raw.connections ?? {}
   if (!isObject(connections)) add('connections', `expected an object of named connections, got ${describe(connections)}`)
   else for (const [name, c] of Object.entries(connections)) checkConnection(c, `connections.${name}`, add)
 
-  if (raw.defaults !== undefined) checkOptions(raw.defaults, 'defaults', add)
+  if (raw.defaults !== undefined) checkOptions(raw.defaults, 'defaults', add, table)
   if (raw.s5cmd !== undefined && typeof raw.s5cmd !== 'string') add('s5cmd', `expected a path string, got ${describe(raw.s5cmd)}`)
   if (raw.hooks !== undefined) checkHooks(raw.hooks, 'hooks', add)
   if (raw.plugins !== undefined) {
     if (!Array.isArray(raw.plugins)) add('plugins', `expected an array of plugins, got ${describe(raw.plugins)}`)
     else raw.plugins.forEach((p, i) => {
       if (!isObject(p) || typeof p.name !== 'string') add(`plugins[${i}]`, 'expected a plugin object with a "name"')
+      else if (p.options !== undefined && !isObject(p.options)) add(`plugins[${i}].options`, `expected an object of option entries ({ type, doc, ... }, as in api/options.ts), got ${describe(p.options)}`)
     })
   }
 
@@ -39,7 +47,7 @@ export function validateConfig(raw: unknown): string[] {
       add(path, `expected an object with source and destination, got ${describe(job)}`)
       continue
     }
-    unknownKeys(job, [...Object.keys(JOB_FIELDS), ...OPTION_KEYS], path, add)
+    unknownKeys(job, [...Object.keys(JOB_FIELDS), ...Object.keys(table)], path, add)
     checkConnectionRef(job.connection, known, `${path}.connection`, add)
     if (isObject(job.source) && job.source.kind === 'binance') {
       for (const problem of validateSelector(job.source)) add(`${path}.source.${problem.split(':')[0]}`, problem.slice(problem.indexOf(':') + 2))
@@ -56,27 +64,26 @@ export function validateConfig(raw: unknown): string[] {
         add(`${path}.${f}`, `expected an array of glob strings such as ["**/*.zip"], got ${describe(v)}`)
       }
     }
-    checkOptions(job, path, add, false)
+    checkOptions(job, path, add, table, false)
   }
   return problems
 }
 
 type Add = (path: string, message: string) => void
-const OPTION_KEYS = Object.keys(JOB_OPTIONS)
 
-function checkOptions(o: unknown, path: string, add: Add, strict = true) {
+function checkOptions(o: unknown, path: string, add: Add, table: OptionTable, strict = true) {
   if (!isObject(o)) return add(path, `expected an object of job options, got ${describe(o)}`)
-  if (strict) unknownKeys(o, OPTION_KEYS, path, add)
-  for (const [key, spec] of Object.entries(JOB_OPTIONS) as [string, OptionSpec][]) {
+  if (strict) unknownKeys(o, Object.keys(table), path, add)
+  for (const [key, spec] of Object.entries(table)) {
     const problem = o[key] === undefined ? undefined : optionProblem(spec, o[key])
     if (problem) add(`${path}.${key}`, `${problem}, got ${describe(o[key])}`)
   }
 }
 
 /** The problems of job options given on their own (CLI flags): each named by `name` (its flag). */
-export function optionProblems(options: Record<string, unknown>, name: (option: string) => string): string[] {
+export function optionProblems(options: Record<string, unknown>, name: (option: string) => string, table: OptionTable = JOB_OPTIONS): string[] {
   return Object.entries(options).flatMap(([key, v]) => {
-    const spec = (JOB_OPTIONS as Record<string, OptionSpec>)[key]
+    const spec = table[key]
     const problem = spec && v !== undefined ? optionProblem(spec, v) : undefined
     return problem ? [`${name(key)}: ${problem}, got ${describe(v)}`] : []
   })

@@ -25,8 +25,8 @@ export async function serverSideCopy(item: CopyItem, ctx: EngineContext, transpo
       await multipartCopy(item, ctx, transport)
       return { item, ok: true, engine }
     }
-    // With checksum verification the server computes the copy's SHA-256 as it copies.
-    const { sentBy, ...answer } = await transport.copyObject({ bucket: job.source.bucket, key: item.key }, job.destination.bucket, item.destKey, { sha256: job.verify === 'checksum', signal })
+    // Asked for, the server computes the copy's SHA-256 as it copies.
+    const { sentBy, ...answer } = await transport.copyObject({ bucket: job.source.bucket, key: item.key }, job.destination.bucket, item.destKey, { sha256: ctx.needs.sha256 === true, signal })
     return { item, ok: true, engine: sentBy ?? engine, ...answer }
   } catch (error) {
     return { item, ok: false, engine, error: signal.aborted ? 'interrupted' : describeS3Error(error), ...classify(error) }

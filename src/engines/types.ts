@@ -1,5 +1,5 @@
 import type { AdaptiveLimit } from './adaptive-limit.ts'
-import type { EngineCapabilities, ResolvedJob } from '../api/config.ts'
+import type { CopyNeeds, EngineCapabilities, ResolvedJob } from '../api/config.ts'
 import type { PlanItem } from '../api/items.ts'
 import type { RequestCounter } from '../storage/meters.ts'
 import type { S3Transport } from '../api/transport.ts'
@@ -44,6 +44,8 @@ export interface EngineContext {
   metrics: { peakDiskBytes: number; bytesThroughHost: number }
   /** --max-rps: engines that send requests outside the SDK (s5cmd) take a turn per request. */
   limiter?: RateLimiter
+  /** What each copy must return for the plugins' checks: a server-side copy asks CopyObject for the SHA-256 when `sha256`. */
+  needs: CopyNeeds
   /** The job's concurrency is not fixed: server-side copies keep this many in flight, as it adapts. */
   adaptive?: AdaptiveLimit
 }

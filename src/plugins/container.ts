@@ -1,4 +1,4 @@
-import type { CopyToVerify, Hook, HookName, Plugin, PluginHooks, UserConfig, VerifyContext } from '../api/config.ts'
+import type { CopyNeeds, CopyToVerify, Hook, HookName, Plugin, PluginHooks, ResolvedJob, UserConfig, VerifyContext } from '../api/config.ts'
 import { ConfigError, ExitCode, LakesyncError } from '../api/errors.ts'
 import { validateConfig } from '../config/validate.ts'
 import { deepMerge } from '../util/deep-merge.ts'
@@ -60,7 +60,7 @@ export class PluginContainer {
       const patch = await guard(plugin, 'config', () => fn(current))
       if (!patch) continue
       current = deepMerge(current, patch)
-      const problems = validateConfig(current)
+      const problems = validateConfig(current, this.plugins)
       if (problems.length) throw new ConfigError(problems.map((p) => `plugin "${plugin}" (its config hook) made the config wrong: ${p}`), `fix the plugin's options, or remove "${plugin}" from plugins`)
     }
     return current
@@ -75,6 +75,21 @@ export class PluginContainer {
       if (value != null) return { value, plugin }
     }
     return undefined
+  }
+
+  /** What every copy of the job must return: what any plugin's `copyNeeds` asks for. */
+  copyNeeds(job: ResolvedJob): CopyNeeds {
+    const needs: CopyNeeds = {}
+    for (const { plugin, fn } of this.handlers('copyNeeds')) {
+      let asked
+      try {
+        asked = fn(job)
+      } catch (error) {
+        throw new PluginHookError(plugin, 'copyNeeds', error)
+      }
+      if (asked?.sha256) needs.sha256 = true
+    }
+    return needs
   }
 
   /** A copy through every `verifyCopy` hook in order, until one fails it; notes add up. */

@@ -115,7 +115,7 @@ export async function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | unde
   const usable = !blocker && !s5cmd!.unusable
   const candidates: Partial<Record<DirectEngineName, Engine>> = { lean: leanEngine, sdk: sdkEngine, ...(usable ? { s5cmd: engine('s5cmd') } : {}) }
   const engines = Object.fromEntries(Object.entries(candidates).map(([name, e]) => [name, e.capabilities]))
-  const chosen = await plugins.first('selectEngine', { job, engines, ...(usable ? {} : { s5cmdMissing: blocker ?? s5cmd!.unusable }) })
+  const chosen = await plugins.first('selectEngine', { job, engines, needs: plugins.copyNeeds(job), ...(usable ? {} : { s5cmdMissing: blocker ?? s5cmd!.unusable }) })
   if (!chosen) return { primary: leanEngine, reason: 'lean (no plugin chose an engine)' }
   const primary = candidates[chosen.value.engine]
   if (!primary) throw new PluginHookError(chosen.plugin, 'selectEngine', new Error(`chose engine "${chosen.value.engine}", which this job cannot take${chosen.value.engine === 's5cmd' ? `: ${blocker ?? s5cmd!.unusable}` : ''}`))

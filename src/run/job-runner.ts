@@ -92,7 +92,7 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
         if (transfer) s.crossRegion = transfer
       }
     }
-    else await copy(plan, routes, { job, signal, counter, source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter, ...(adaptive ? { adaptive } : {}) }, memory, tally, plugins, emit)
+    else await copy(plan, routes, { job, signal, counter, needs: plugins.copyNeeds(job), source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter, ...(adaptive ? { adaptive } : {}) }, memory, tally, plugins, emit)
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
       await emit({ type: 'gaps', job: job.name, expected: gaps.expected, missing: gaps.missing, stray: gaps.stray })

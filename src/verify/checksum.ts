@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import type { ResolvedJob } from '../api/config.ts'
 import type { S3Transport } from '../api/transport.ts'
 
 export const SIDECAR = '.CHECKSUM'
@@ -33,8 +32,8 @@ export async function readSha256(dest: S3Transport, bucket: string, key: string,
   return hash.digest('hex')
 }
 
-/** Takes a copy that failed its checksum out of its mirrored key: moved under the job's quarantine prefix, or deleted. */
-export async function quarantineCopy(dest: S3Transport, job: Pick<ResolvedJob, 'destination' | 'quarantine'>, destKey: string, signal: AbortSignal): Promise<string> {
+/** Takes a copy that failed its checksum out of its mirrored key: moved under `quarantine` (a prefix in its bucket), or deleted. */
+export async function quarantineCopy(dest: S3Transport, job: { destination: { bucket: string }; quarantine?: string }, destKey: string, signal: AbortSignal): Promise<string> {
   const bucket = job.destination.bucket
   const remove = async () => {
     const [refused] = await dest.deleteObjects(bucket, [destKey], signal)

@@ -39,7 +39,7 @@ function fakeEngine(name: Engine['name'], script: Record<string, Answer[]> = {},
 const item = (key: string): CopyItem => ({ action: 'copy', key, destKey: key, size: 1, etag: '', reason: 'missing' })
 const ctx = (batchSize = 2): EngineContext => ({
   job: { name: 'j', batchSize, concurrency: 4, verify: 'size' } as unknown as ResolvedJob,
-  signal: new AbortController().signal, counter: new RequestCounter(), dest: {} as any, source: {} as any, sdk: {} as any, metrics: { peakDiskBytes: 0, bytesThroughHost: 0 },
+  signal: new AbortController().signal, counter: new RequestCounter(), needs: {}, dest: {} as any, source: {} as any, sdk: {} as any, metrics: { peakDiskBytes: 0, bytesThroughHost: 0 },
 })
 async function* plan(keys: string[]) {
   for (const k of keys) yield item(k)

@@ -141,3 +141,56 @@ test('configResolved sees the final config once: the plugins\' patches merged, t
   await selectJobs({ config: file, jobs: ['b'], concurrency: 7 })
   assert.deepEqual((globalThis as any).resolvedSeen, [[['b', 7, 4]]])
 })
+
+test('a plugin owns its options: a config sets them (in defaults or a job), they are checked by its table with every other problem, its default applies, and it may not take a core option\'s name', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const { selectJobs } = await import('../../src/cli/select-jobs.ts')
+  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-plugin-options-'))
+  const write = async (name: string, plugins: string, jobs: string) => {
+    const file = path.join(dir, `${name}.config.mjs`)
+    await writeFile(file, `export default {\n  plugins: [${plugins}],\n  jobs: { ${jobs} },\n}\n`)
+    return file
+  }
+  const tagger = `{ name: 'tagger', options: { tagPrefix: { type: 'prefix', doc: 'where tags go' }, tagLevel: { type: 'integer', min: 1, max: 9, default: 3, doc: 'how deep' } } }`
+  const ok = await write('ok', tagger, `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }, b: { source: 's3://src/b/', destination: 's3://lake/b/', tagLevel: 7 }`)
+  const { config } = await selectJobs({ config: ok })
+  assert.deepEqual(config.jobs.map((j: any) => [j.name, j.tagPrefix, j.tagLevel]), [['a', 'tags/', 3], ['b', undefined, 7]], 'set where given; the default elsewhere')
+
+  const bad = await write('bad', tagger, `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: '/abs', tagLevel: 10, concurrency: 0 }`)
+  await assert.rejects(selectJobs({ config: bad }), (e: unknown) => e instanceof ConfigError
+    && /jobs\.a\.concurrency: expected a whole number/.test(e.message)
+    && /jobs\.a\.tagPrefix: expected a prefix ending with "\/"/.test(e.message)
+    && /jobs\.a\.tagLevel: expected a whole number from 1 to 9/.test(e.message))
+
+  const unowned = await write('unowned', '', `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }`)
+  await assert.rejects(selectJobs({ config: unowned }), /jobs\.a\.tagPrefix: unknown field/, 'without its plugin the option is unknown')
+
+  const clash = await write('clash', `{ name: 'greedy', options: { concurrency: { type: 'integer', min: 1, max: 2, doc: 'mine' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
+  await assert.rejects(selectJobs({ config: clash }), /plugin "greedy": its option "concurrency" is a core option; name it otherwise/)
+})
+
+test('lakesync\'s own plugins\' options are flags: the CLI\'s list of them is the plugins\' own tables', async () => {
+  const { BUILTIN_PLUGIN_OPTIONS } = await import('../../plugins/builtin-options.ts')
+  const { withDefaultPlugins } = await import('../../src/cli/select-jobs.ts')
+  const { checksums } = await import('../../plugins/checksums.ts')
+  const owners = [...withDefaultPlugins([]), checksums()].filter((p) => p.options)
+  assert.deepEqual(
+    [...new Map(owners.map((p) => [p.name, p.options])).entries()],
+    BUILTIN_PLUGIN_OPTIONS.map((b) => [b.name, b.options]),
+  )
+})
+
+test('copyNeeds: what any plugin asks of a copy is asked of every copy; checksums asks for the SHA-256 only of checksum jobs, and autoMode() then takes lean', async () => {
+  const { checksumVerifier } = await import('../../plugins/checksums.ts')
+  const { chooseEngine } = await import('../../src/route/mode.ts')
+  const { autoMode } = await import('../../plugins/auto-mode.ts')
+  const job = (verify: string) => ({ name: 'j', engine: 'auto', verify, sameService: true, source: { connection: {} }, destination: { connection: {} } }) as any
+  const plugins = new PluginContainer([{ name: 'quiet', copyNeeds: () => null }, checksumVerifier(), autoMode()])
+  assert.deepEqual(plugins.copyNeeds(job('checksum')), { sha256: true })
+  assert.deepEqual(plugins.copyNeeds(job('size')), {})
+  assert.match((await chooseEngine(job('checksum'), undefined, plugins)).reason, /checksum verification needs CopyObject's SHA-256/)
+  const thrower = new PluginContainer([{ name: 'broken', copyNeeds: () => { throw new Error('no') } }])
+  assert.throws(() => thrower.copyNeeds(job('size')), (e: unknown) => e instanceof PluginHookError && /plugin "broken" failed in copyNeeds: no/.test(e.message))
+})

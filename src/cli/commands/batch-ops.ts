@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CreateJobCommand, DescribeJobCommand } from '@aws-sdk/client-s3-control'
 import type { ResolvedJob } from '../../api/config.ts'
+import type { PluginContainer } from '../../plugins/container.ts'
 import { ConfigError, ExitCode, PreflightError } from '../../api/errors.ts'
 import type { ItemResult, JobSummary } from '../../api/events.ts'
 import { accountOfRole, checkHandOff, controlClient, createJobInput } from '../../batch-ops/create-job.ts'
@@ -42,7 +43,8 @@ const MANIFEST_PART_SIZE = 16 * 1024 ** 2
  * with --submit, the CreateJob that copies them. Objects over 5 GiB stay with `lakesync sync`.
  */
 export async function handOff(o: HandOffOptions): Promise<number> {
-  const job = (await placeBuckets(await oneJob(o), o.signal)).job
+  const { job: named, plugins } = await oneJob(o)
+  const job = (await placeBuckets(named, o.signal)).job
   const accountId = o.accountId ?? accountOfRole(o.roleArn)
   const manifestAt = s3Prefix(o.manifest, '--manifest')
   const reportAt = o.report ? s3Prefix(o.report, '--report') : undefined
@@ -65,7 +67,7 @@ export async function handOff(o: HandOffOptions): Promise<number> {
     const written = await transports.dest.putObject(manifestAt.bucket, key, createReadStream(file), { size, partSize: MANIFEST_PART_SIZE, meta: { ContentType: 'text/csv' }, signal: o.signal })
     const etag = written.etag!.replace(/"/g, '')
     out.line(`${job.name}: manifest written to s3://${manifestAt.bucket}/${key} (${bytes(size)}, ETag ${etag})`)
-    const input = createJobInput({ job, roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key, etag }, ...(reportAt ? { report: { bucket: reportAt.bucket, prefix: reportAt.prefix } } : {}), priority: o.priority ?? 10 })
+    const input = createJobInput({ job, needs: plugins.copyNeeds(job), roleArn: o.roleArn, accountId, manifest: { bucket: manifestAt.bucket, key, etag }, ...(reportAt ? { report: { bucket: reportAt.bucket, prefix: reportAt.prefix } } : {}), priority: o.priority ?? 10 })
     if (!o.submit) {
       out.line(`${job.name}: not submitted (add --submit); the CreateJob request would be:`)
       out.line(JSON.stringify(input, null, 2))
@@ -90,7 +92,7 @@ export async function handOff(o: HandOffOptions): Promise<number> {
 
 /** `lakesync batch-ops status JOBID [JOB]`: the service's state of a job and its progress. */
 export async function status(o: SelectionOptions & { jobId: string; accountId?: string; roleArn?: string; controlEndpoint?: string; json?: boolean; signal: AbortSignal }): Promise<number> {
-  const job = (await placeBuckets(await oneJob(o), o.signal)).job
+  const job = (await placeBuckets((await oneJob(o)).job, o.signal)).job
   const accountId = o.accountId ?? (o.roleArn ? accountOfRole(o.roleArn) : undefined)
   if (!accountId) throw new ConfigError(['batch-ops status: the account is unknown'], 'pass --account-id ID (or the job\'s --role-arn)')
   const control = controlClient(job, o.controlEndpoint)
@@ -116,7 +118,7 @@ export async function status(o: SelectionOptions & { jobId: string; accountId?: 
  * copies the failed ones).
  */
 export async function importReport(o: SelectionOptions & { report: string; signal: AbortSignal }): Promise<number> {
-  const job = await oneJob(o)
+  const { job } = await oneJob(o)
   // The rows are recorded under the job's destination as the hand-off maps keys: a job it refuses has no such mapping.
   checkHandOff(job)
   const journal = await Journal.open(`lakesync batch-ops import ${o.report}`, [job])
@@ -159,10 +161,10 @@ function s3Prefix(url: string, flag: string) {
   return parsed
 }
 
-async function oneJob(o: SelectionOptions): Promise<ResolvedJob> {
-  const { config } = await selectJobs(o)
+async function oneJob(o: SelectionOptions): Promise<{ job: ResolvedJob; plugins: PluginContainer }> {
+  const { config, plugins } = await selectJobs(o)
   if (config.jobs.length !== 1) throw new ConfigError([`batch-ops works on one job; name it (jobs: ${config.jobs.map((j) => j.name).join(', ')})`])
-  return config.jobs[0]!
+  return { job: config.jobs[0]!, plugins }
 }
 
 /** The report's text a chunk at a time: a local file, or an object (s3://bucket/key) read through the destination's connection. */
