@@ -1,3 +1,4 @@
+import { EventEmitter, on } from 'node:events'
 import type { CopyItem, CopyOutcome, Engine, EngineContext, EngineSession } from '../engines/types.ts'
 import type { PlanItem } from '../api/items.ts'
 import type { ItemErrorAction } from '../api/config.ts'
@@ -14,26 +15,29 @@ import { Escape } from '../util/escape.ts'
 import { isOfClass } from '../api/error-classes.ts'
 import { LakesyncError, ExitCode } from '../api/errors.ts'
 
-/**
- * What watches a run's items as they end: the tally (the summary, and through its events the
- * journal, the report and the metrics) and the ETag memory subscribe. Every method is optional;
- * the async ones are called one at a time, in order, each after the one before has finished.
- */
-export interface RunObserver {
-  skipped?(item: Extract<PlanItem, { action: 'skip' }>): Promise<void> | void
-  batchStarted?(batch: number, engine: string): Promise<void> | void
+type Skip = Extract<PlanItem, { action: 'skip' }>
+
+/** What a run says as it goes, in order: the stream executePlan yields. */
+export type RunEvent =
+  /** Planned skips, in plan order, a run of them at a time. */
+  | { type: 'skipped'; items: Skip[] }
+  | { type: 'batch-started'; batch: number; engine: string }
   /** The final outcome of an item: copied (and verified), or failed for good. */
-  outcome?(outcome: CopyOutcome, batch: number | undefined): Promise<void> | void
-  batchEnded?(batch: number): Promise<void> | void
+  | { type: 'outcome'; outcome: CopyOutcome; batch: number | undefined }
+  | { type: 'batch-ended'; batch: number }
   /** A line for the run's output: stalls, timeouts being retried. */
-  warn?(message: string): void
+  | { type: 'warning'; message: string }
   /** The run was interrupted before this item's outcome was known; `answered`: its copy said OK, unconfirmed. */
-  interrupted?(item: CopyItem, answered: boolean): void
+  | { type: 'interrupted'; item: CopyItem; answered: boolean }
+
+/** A run's events as they happen; it ends when the run does, by throwing the error that stopped it, if one did. */
+export interface RunStream extends AsyncIterable<RunEvent> {
+  /** A reader failed: the run stops as on any error (no new copies; what is open is counted) and its stream ends with this error. */
+  stop(error: unknown): void
 }
 
-/** The run's observers, and what executePlan asks of the job: decisions on failures, and the checks of copies. */
+/** What executePlan asks of the job: decisions on failures, and the checks of copies. */
 export interface ExecuteHandlers {
-  observers: RunObserver[]
   /** What to do with a failed copy (plugins decide); `attempt` counts earlier tries. */
   onFailure(outcome: CopyOutcome, attempt: number): Promise<ItemErrorAction>
   /** Checks copied items at the destination; returns them, failed where the check failed. */
@@ -62,11 +66,28 @@ export function backoffMs(attempt: number, code?: string): number {
 /**
  * Streams the plan into the engines while it is being listed, and sees every item to a
  * final outcome: failures are retried, rerouted to a traditional copy, or reported, as the
- * plugins decide; successes are verified in windows before they are reported.
+ * plugins decide; successes are verified in windows before they are reported. Yields what
+ * happens as a stream of events (outcomes, batches, skips, warnings) for its readers.
  */
-export async function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): Promise<void> {
-  const run = new PlanExecution(routes, ctx, handlers)
-  const { progress } = handlers
+export function executePlan(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, routes: Routes, ctx: EngineContext, handlers: ExecuteHandlers): RunStream {
+  // node:events' iterator buffers what the reader has not taken yet, and ends after it with the run's error.
+  const channel = new EventEmitter()
+  const events = on(channel, 'event', { close: ['end'] })
+  // A reader that left early no longer hears the run's error: it must not become an uncaught one.
+  channel.on('error', () => {})
+  const run = new PlanExecution(routes, ctx, handlers, (e) => channel.emit('event', e))
+  drive(plan, run, handlers.progress).then(() => channel.emit('end'), (error) => channel.emit('error', error))
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const [event] of events) yield event as RunEvent
+    },
+    stop: (error) => run.stopWith(error),
+  }
+}
+
+/** The plan into the run, item by item, to its end (or the run's). */
+async function drive(plan: AsyncIterable<Exclude<PlanItem, { action: 'delete' }>>, run: PlanExecution, progress: ProgressMeter | undefined): Promise<void> {
+  const { ctx } = run
   if (progress) progress.inFlight = () => run.open
   try {
     const planned = readAhead(plan, PLAN_AHEAD, {
@@ -113,14 +134,13 @@ class PlanExecution {
   fatal: unknown
   /** Copies started and not yet final. */
   open = 0
-  private reporting: Promise<void> = Promise.resolve()
   private readonly items = new ItemBook()
   private readonly batches: BatchLedger
   private readonly sessions = new Map<Engine, EngineSession>()
   private batch: { session: EngineSession; no: number; size: number } | undefined
   /** Copies answered OK, waiting for their check (none without verification). */
   private readonly window: VerifyWindow | undefined
-  private skips: Extract<PlanItem, { action: 'skip' }>[] = []
+  private skips: Skip[] = []
   private planDone = false
   private allDone!: () => void
   private readonly finished = new Promise<void>((r) => (this.allDone = r))
@@ -131,11 +151,11 @@ class PlanExecution {
   private readonly abandoned = new Escape()
   private readonly guard: { stop(): void }
 
-  constructor(private readonly routes: Routes, private readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers) {
+  constructor(private readonly routes: Routes, readonly ctx: EngineContext, private readonly handlers: ExecuteHandlers, private readonly emit: (event: RunEvent) => void) {
     ctx.signal.addEventListener('abort', () => this.stop(), { once: true })
     const { verify, provenByAnswer } = handlers
     this.window = verify && new VerifyWindow({ check: verify, ...(provenByAnswer ? { provenByAnswer } : {}), checked: (o) => this.final(o), failed: (o) => this.failed(o), aborted: () => ctx.signal.aborted })
-    this.batches = new BatchLedger((no) => this.report(() => this.notify((w) => w.batchEnded?.(no))))
+    this.batches = new BatchLedger((no) => this.emit({ type: 'batch-ended', batch: no }))
     this.guard = watchLiveness({
       stallMs: stallSeconds() * 1000,
       lastProgress: () => Math.max(this.items.lastOutcome, ctx.counter.lastAnswerAt),
@@ -155,32 +175,19 @@ class PlanExecution {
     this.stop()
   }
 
-  /** Each observer in turn, each awaited. */
-  private async notify(call: (observer: RunObserver) => Promise<void> | void) {
-    for (const observer of this.handlers.observers) await call(observer)
-  }
-
   private warn(message: string) {
-    for (const o of this.handlers.observers) o.warn?.(message)
-  }
-
-  /** Reports run one at a time, in order; the first error is kept and ends the run. */
-  report(fn: () => Promise<void>) {
-    this.reporting = this.reporting.then(fn).catch((e) => this.stopWith(e))
+    this.emit({ type: 'warning', message })
   }
 
   /** A planned skip: reported with the skips around it, in plan order. */
-  skip(item: Extract<PlanItem, { action: 'skip' }>) {
+  skip(item: Skip) {
     if (this.skips.push(item) >= SKIP_RUN) this.reportSkips()
   }
 
   private reportSkips() {
-    const run = this.skips
-    if (!run.length) return
+    if (!this.skips.length) return
+    this.emit({ type: 'skipped', items: this.skips })
     this.skips = []
-    this.report(async () => {
-      for (const item of run) await this.notify((w) => w.skipped?.(item))
-    })
   }
 
   /** A planned copy: into the current batch of the primary engine, or to the engine that can carry it. */
@@ -194,7 +201,7 @@ class PlanExecution {
     }
     if (!this.batch) {
       const no = this.batches.open()
-      this.report(() => this.notify((w) => w.batchStarted?.(no, routes.primary.name)))
+      this.emit({ type: 'batch-started', batch: no, engine: routes.primary.name })
       const session = routes.primary.capabilities.batchProcess ? routes.primary.open(ctx, (o) => this.onOutcome(o)) : this.session(routes.primary)
       this.batch = { session, no, size: 0 }
     }
@@ -222,7 +229,6 @@ class PlanExecution {
     if (this.ctx.signal.aborted || this.fatal) this.countInterrupted()
     for (const s of this.sessions.values()) await this.orAbandoned(s.close())
     this.guard.stop()
-    await this.reporting
     if (this.fatal) throw this.fatal
   }
 
@@ -235,7 +241,6 @@ class PlanExecution {
     await this.orAbandoned(Promise.allSettled([...open].map((s) => s.close())))
     if (!this.ctx.signal.aborted) await this.orAbandoned(this.window?.flush())
     this.countInterrupted()
-    await this.reporting
   }
 
   private orAbandoned(p: Promise<unknown> | undefined) {
@@ -265,7 +270,7 @@ class PlanExecution {
     if (!this.items.close(o.item)) return
     const batch = this.batches.batchOfItem(o.item)
     const final = note && o.ok ? { ...o, note } : o
-    this.report(() => this.notify((w) => w.outcome?.(final, batch)))
+    this.emit({ type: 'outcome', outcome: final, batch })
     this.batches.settled(o.item)
     this.open--
     this.settle()
@@ -323,6 +328,6 @@ class PlanExecution {
   }
 
   private countInterrupted() {
-    this.items.closeAll((w, answered) => { for (const o of this.handlers.observers) o.interrupted?.(w.item, answered) })
+    this.items.closeAll((w, answered) => this.emit({ type: 'interrupted', item: w.item, answered }))
   }
 }

@@ -10,6 +10,7 @@ import type { CopyOutcome, EngineContext } from '../engines/types.ts'
 import type { PluginContainer } from '../plugins/container.ts'
 import type { JobSummary, LakesyncEvent } from '../api/events.ts'
 import { executePlan, type ExecuteHandlers } from './execute.ts'
+import { readRun, type RunObserver } from './read-run.ts'
 import { decideMode, routesFor, type Routes } from '../route/mode.ts'
 import { describePlaces, placeBuckets } from '../route/bucket-regions.ts'
 import { provenByAnswer, verifySizes } from '../verify/size.ts'
@@ -160,8 +161,6 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
   const ticker = setInterval(() => void emit({ type: 'progress', ...progress.snapshot(job.name, tally.summary) }).catch(() => {}), PROGRESS_MS)
   const handlers: ExecuteHandlers = {
     progress,
-    // The memory first: a copy is remembered before it is reported.
-    observers: [{ outcome: async (o) => void (o.ok && o.item.etag && (await memory).remember(o.item.destKey, o.item.etag, o.etag)) }, tally],
     onFailure: async (o, attempt) => {
       const answer = await plugins.first('onItemError', {
         job, key: o.item.key, error: o.error ?? 'failed', code: o.code, errorClasses: classesOf(o.code), status: o.status, engine: o.engine, attempt,
@@ -179,7 +178,9 @@ async function copy(plan: AsyncIterable<CopyOrSkip>, routes: Routes, context: Om
     }),
   }
   try {
-    await executePlan(plan, routes, { ...context, metrics }, handlers)
+    // The memory first: a copy is remembered before it is reported.
+    const remember: RunObserver = { outcome: async (o) => void (o.ok && o.item.etag && (await memory).remember(o.item.destKey, o.item.etag, o.etag)) }
+    await readRun(executePlan(plan, routes, { ...context, metrics }, handlers), [remember, tally])
   } finally {
     clearInterval(ticker)
     // An interrupted run still says what it moved.
