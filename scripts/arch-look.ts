@@ -1,5 +1,6 @@
 // The architecture's shape in figures, for before/after notes: folders that import each other
-// (back arrows), file import cycles, the longest functions and the largest classes.
+// (back arrows), file import cycles, the longest functions, the largest classes, and the
+// parameters that take the whole resolved job (a stage should take the narrow inputs it uses).
 // `npx tsx scripts/arch-look.ts [--top 10]` over src/ and plugins/.
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -17,6 +18,8 @@ const folderOf = (file: string) => (file.startsWith('plugins') ? 'plugins' : pat
 const imports = new Map<string, string[]>()
 const functions: { name: string; lines: number }[] = []
 const classes: { name: string; lines: number; members: number }[] = []
+/** Parameters (and fields of parameter objects) typed as the whole `ResolvedJob`, by folder. */
+const wholeJob = new Map<string, string[]>()
 for (const file of files) {
   const text = readFileSync(path.join(root, file), 'utf8')
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
@@ -25,6 +28,11 @@ for (const file of files) {
   const visit = (node: ts.Node, owner: string) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text.startsWith('.')) {
       targets.push(path.normalize(path.join(path.dirname(file), node.moduleSpecifier.text)))
+    }
+    if ((ts.isParameter(node) || ts.isPropertySignature(node)) && node.type && ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'ResolvedJob' && !file.startsWith(path.join('src', 'api'))) {
+      const at = wholeJob.get(folderOf(file)) ?? []
+      const holder = (node.parent as ts.Node & { name?: ts.Node }).name?.getText(source) ?? '(anonymous)'
+      wholeJob.set(folderOf(file), [...at, `${path.basename(file)} ${owner}${holder}(${node.name.getText(source)})`])
     }
     if (ts.isClassDeclaration(node)) classes.push({ name: `${file} ${node.name?.text ?? '(anonymous)'}`, lines: lines(node), members: node.members.length })
     const named = ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) ? node.name?.getText(source) : ts.isVariableDeclaration(node) && node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer)) ? node.name.getText(source) : undefined
@@ -73,3 +81,6 @@ console.log(`longest functions:`)
 for (const f of functions.sort((a, b) => b.lines - a.lines).slice(0, top)) console.log(`  ${String(f.lines).padStart(4)}  ${f.name}`)
 console.log(`largest classes (lines, members):`)
 for (const c of classes.sort((a, b) => b.lines - a.lines).slice(0, top)) console.log(`  ${String(c.lines).padStart(4)} ${String(c.members).padStart(3)}  ${c.name}`)
+const takers = [...wholeJob.values()].flat().length
+console.log(`parameters and context fields typed as the whole ResolvedJob, outside src/api: ${takers}`)
+for (const [folder, names] of [...wholeJob].sort((a, b) => b[1].length - a[1].length)) console.log(`  ${String(names.length).padStart(3)}  ${folder}: ${names.join(', ')}`)

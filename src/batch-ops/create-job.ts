@@ -58,7 +58,7 @@ export function createJobInput(h: HandOff): CreateJobCommandInput {
 }
 
 /** The service copies to a target prefix + the whole source key: a job whose destination keys differ cannot hand off. */
-export function checkHandOff(job: ResolvedJob): void {
+export function checkHandOff(job: Pick<ResolvedJob, 'name' | 'keyMap' | 'stripPrefix'>): void {
   if (!job.keyMap && job.stripPrefix === '') return
   throw new ConfigError(
     [`job ${job.name}: S3 Batch Operations copies to a target prefix + the whole source key, but this job's destination keys ${job.keyMap ? 'come from its keyMap' : `drop the source prefix ${JSON.stringify(job.stripPrefix)}`}`],
@@ -70,7 +70,7 @@ export function checkHandOff(job: ResolvedJob): void {
  * The S3 Control client for the destination's account and region. `endpoint` (tests, private
  * links) is used as given, without the account-id host prefix the public endpoint takes.
  */
-export function controlClient(job: ResolvedJob, endpoint?: string): S3ControlClient {
+export function controlClient(job: Pick<ResolvedJob, 'destination'>, endpoint?: string): S3ControlClient {
   const conn = job.destination.connection
   return new S3ControlClient({
     region: conn.region ?? 'us-east-1',

@@ -96,7 +96,7 @@ function binanceSide(sel: BinanceSelector, connectionName: string | undefined, c
 }
 
 /** Copying a prefix into itself (or into a part of itself) would feed on its own output. */
-function overlapProblem(job: ResolvedJob): string | undefined {
+function overlapProblem(job: Pick<ResolvedJob, 'source' | 'destination' | 'sameService'>): string | undefined {
   const { source: s, destination: d } = job
   if (s.bucket !== d.bucket || !job.sameService) return
   if (s.prefix === d.prefix) return `source and destination are the same place (s3://${s.bucket}/${s.prefix}); choose another destination prefix`

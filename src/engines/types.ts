@@ -62,7 +62,7 @@ export interface EngineSession {
 export interface Engine {
   readonly name: 's5cmd' | 'sdk' | 'lean' | 'stream' | 'staged'
   /** Whether this engine can carry the item unchanged; others go to the SDK engine. */
-  accepts(item: CopyItem, job: ResolvedJob): boolean
+  accepts(item: CopyItem, job: Pick<ResolvedJob, 'multipartThreshold'>): boolean
   /** What the run may count on it for: the run and the plugins decide by these, not by its name. */
   readonly capabilities: EngineCapabilities
   open(ctx: EngineContext, onOutcome: (outcome: CopyOutcome) => void): EngineSession

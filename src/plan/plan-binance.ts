@@ -22,6 +22,9 @@ type Options = { signal: AbortSignal; lastCopied?: Promise<LastCopies>; spread?:
  */
 const SPREAD_LANES = 16
 
+/** What a Binance job's plan reads of the job: its sides, its filters and mapping, its shard and its listing width. */
+type BinanceJob = Pick<ResolvedJob, 'source' | 'destination' | 'include' | 'exclude' | 'keyMap' | 'sourceFilter' | 'shard' | 'listConcurrency'>
+
 /**
  * A Binance job's plan, series by series: each series folder is listed from its window's start
  * on both sides, `listConcurrency` series at once, and its items leave in key order, or (`spread`)
@@ -29,7 +32,7 @@ const SPREAD_LANES = 16
  * costs a page or two per series and side, whatever the archive's history; memory holds the
  * windows of the series in flight, never a whole listing.
  */
-export async function* planBinance(job: ResolvedJob, clients: Clients, o: Options, gaps: GapReport): AsyncGenerator<PlanItem> {
+export async function* planBinance(job: BinanceJob, clients: Clients, o: Options, gaps: GapReport): AsyncGenerator<PlanItem> {
   const selected = await asPreflight(selectedSeries(clients.source, job.source.binance!, o.signal), job.source, 'source', o.signal)
   // A shard takes whole series, by name: the same ones on every worker, whatever the others are.
   const shard = job.shard
@@ -40,7 +43,7 @@ export async function* planBinance(job: ResolvedJob, clients: Clients, o: Option
 }
 
 /** Destination keys are the source keys under the destination prefix: both sides merge-join per series. */
-async function* planSeries(job: ResolvedJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
+async function* planSeries(job: BinanceJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
   const to = job.destination.prefix
   yield* inLanes(series, o.spread ? SPREAD_LANES : 1, job.listConcurrency, async (x, i) => {
     const listed = await sourceWindow(job, clients, o, x, i)
@@ -60,7 +63,7 @@ async function* planSeries(job: ResolvedJob, clients: Clients, o: Options, serie
  * keys are listed over the range its mapped keys span (for binance.hiveKeys(), that series'
  * window) and looked up.
  */
-async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
+async function* planMappedSeries(job: BinanceJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
   const taken = new Map<string, ListedObject>()
   const windows: Map<string, ListedObject>[] = []
   const listed = mapOrdered(series, job.listConcurrency, (x, i) => sourceWindow(job, clients, o, x, i))
@@ -79,7 +82,7 @@ async function* planMappedSeries(job: ResolvedJob, clients: Clients, o: Options,
 }
 
 /** The destination keys between the lowest and highest of `keys` (none when `keys` is empty). */
-async function* destinationRange(job: ResolvedJob, transport: S3Transport, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject[]> {
+async function* destinationRange(job: Pick<ResolvedJob, 'destination'>, transport: S3Transport, keys: string[], signal: AbortSignal): AsyncGenerator<ListedObject[]> {
   if (!keys.length) return
   keys.sort(compareKeys)
   const first = keys[0]!
@@ -90,7 +93,7 @@ async function* destinationRange(job: ResolvedJob, transport: S3Transport, keys:
 }
 
 /** One series' source window, its sourceFilter applied; the first series' errors are the preflight's. */
-async function sourceWindow(job: ResolvedJob, clients: Clients, o: Options, x: Series, index: number): Promise<SeriesListing> {
+async function sourceWindow(job: Pick<ResolvedJob, 'source' | 'sourceFilter'>, clients: Clients, o: Options, x: Series, index: number): Promise<SeriesListing> {
   const listing = listSeries(clients.source, job.source.binance!, x, o.signal)
   const listed = index === 0 ? await asPreflight(listing, job.source, 'source', o.signal) : await listing
   return job.sourceFilter ? { ...listed, objects: listed.objects.filter((l) => job.sourceFilter!(l.key)) } : listed

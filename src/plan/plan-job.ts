@@ -56,7 +56,7 @@ export function planJob(job: ResolvedJob, clients: { source: S3Transport; dest: 
  * list about `listConcurrency` ranges, as one run would, and do not descend into levels (down to
  * the keys themselves) to find N times as many cuts.
  */
-function rangesPerSide(job: ResolvedJob): number {
+function rangesPerSide(job: Pick<ResolvedJob, 'listConcurrency' | 'shard'>): number {
   if (!job.shard || job.listConcurrency <= 1) return job.listConcurrency
   return Math.max(2, Math.ceil(job.listConcurrency / job.shard.count))
 }

@@ -16,6 +16,9 @@ import { streamEngine } from '../engines/traditional-stream.ts'
 import { stagedEngine } from '../engines/traditional-staged.ts'
 import type { Engine } from '../engines/types.ts'
 
+/** A job's two sides: where they are and who reads them. */
+type Sides = Pick<ResolvedJob, 'source' | 'destination'>
+
 /** The engines a job's items may take. */
 export interface Routes {
   /** The job's engine; it works in batches of `batchSize` items. */
@@ -32,14 +35,14 @@ export interface Routes {
  * server-side copy may read the source, and must ask the source's region (S3 answers a request
  * for a bucket of another region with a redirect, not with the bucket).
  */
-export function destinationAtSource(job: ResolvedJob): ConnectionConfig {
+export function destinationAtSource(job: Sides): ConnectionConfig {
   const { endpoint: _endpoint, region: _region, pathStyle: _pathStyle, ...identity } = job.destination.connection
   const { endpoint, region, pathStyle } = job.source.connection
   return { ...identity, ...withoutUndefined({ endpoint, region, pathStyle }) }
 }
 
 /** Lists one source key and HEADs it with the destination's identity: can it copy server-side? */
-export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSignal, counter?: RequestCounter): Promise<boolean> {
+export async function destinationCanReadSource(job: Sides, signal: AbortSignal, counter?: RequestCounter): Promise<boolean> {
   const transport = SdkTransport.open(destinationAtSource(job), counter ? { counter } : {})
   const refused = (error: unknown) => {
     if (signal.aborted) throw error
@@ -64,7 +67,7 @@ export async function destinationCanReadSource(job: ResolvedJob, signal: AbortSi
 }
 
 /** Direct copies asked of an identity that may not read the source: every copy would be refused. */
-function cannotReadSource(job: ResolvedJob): PreflightError {
+function cannotReadSource(job: Pick<ResolvedJob, 'name' | 'source' | 'destination'>): PreflightError {
   const { bucket, prefix } = job.source
   return new PreflightError(
     `job ${job.name}: --mode direct: the destination's identity (connection ${job.destination.connectionName}) may not read s3://${bucket}/${prefix}, and a server-side copy reads the source as the destination`,
@@ -126,7 +129,7 @@ export async function chooseEngine(job: ResolvedJob, s5cmd: S5cmdLocation | unde
  * s5cmd copies with the destination's identity and sends every request to one endpoint (or, on
  * AWS, to each bucket's region by its --source-region/--destination-region).
  */
-function s5cmdCannotReach(job: ResolvedJob): string | undefined {
+function s5cmdCannotReach(job: Pick<ResolvedJob, 'sameService' | 'source' | 'destination'>): string | undefined {
   if (!job.sameService) return `source and destination are on ${describeRoute(job)}, s5cmd copies server-side only`
   const { source, destination } = job
   if (serviceOf(destination.connection).aws || sameEndpointUrl(source.connection.endpoint, destination.connection.endpoint)) return undefined

@@ -128,7 +128,7 @@ async function decide(job: ResolvedJob, places: Parameters<typeof describePlaces
 }
 
 /** A job whose concurrency is not fixed, copying server-side one request per object: its limit adapts. s5cmd and traditional copies keep a fixed number. */
-function adaptiveLimit(job: ResolvedJob, routes: Routes, ceiling: number, counter: RequestCounter): AdaptiveLimit | undefined {
+function adaptiveLimit(job: Pick<ResolvedJob, 'adaptive'>, routes: Routes, ceiling: number, counter: RequestCounter): AdaptiveLimit | undefined {
   const { serverSide, batchProcess } = routes.primary.capabilities
   if (!job.adaptive || !serverSide || batchProcess) return undefined
   return new AdaptiveLimit({ max: ceiling, throttles: () => counter.throttled })
@@ -138,7 +138,7 @@ function adaptiveLimit(job: ResolvedJob, routes: Routes, ceiling: number, counte
 const describeFailure = (error: unknown) => (error instanceof LakesyncError ? error.message.split('\n')[0]! : describeS3Error(error))
 
 /** Aborts the multipart uploads a killed run of this job left open, and records this run's. */
-async function clearLeftovers(job: ResolvedJob, dest: SdkTransport, signal: AbortSignal, emit: JobRunOptions['emit']): Promise<UploadRegistry> {
+async function clearLeftovers(job: Pick<ResolvedJob, 'name' | 'source' | 'destination' | 'shard'>, dest: SdkTransport, signal: AbortSignal, emit: JobRunOptions['emit']): Promise<UploadRegistry> {
   const uploads = await UploadRegistry.open(job)
   const { aborted, kept, error } = await uploads.abortLeftovers(dest, job.destination.bucket, signal)
   if (aborted) await emit({ type: 'warning', job: job.name, message: `aborted ${aborted} multipart upload(s) that an earlier run of this job left open (it was killed)` })

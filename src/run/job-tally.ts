@@ -19,7 +19,7 @@ export class JobTally {
   private ended = false
   private readonly started = performance.now()
 
-  constructor(private readonly job: ResolvedJob, private readonly counter: RequestCounter, dryRun: boolean, private readonly emit: (e: LakesyncEvent) => Promise<void>, private readonly plugins: PluginContainer) {
+  constructor(private readonly job: Pick<ResolvedJob, 'name'>, private readonly counter: RequestCounter, dryRun: boolean, private readonly emit: (e: LakesyncEvent) => Promise<void>, private readonly plugins: PluginContainer) {
     this.summary = {
       job: job.name, mode: '', engine: '', copied: 0, skipped: 0, failed: 0, planned: 0, bytesCopied: 0, bytesThroughHost: 0,
       requests: counter.counts, engines: {}, seconds: 0, dryRun, reasons: {}, peakDiskBytes: 0, peakRssBytes: 0, mismatches: 0, deleted: 0,
