@@ -1,4 +1,4 @@
-import { mapOrdered } from '../util/pool.ts'
+import { pMapIterable } from 'p-map'
 
 /**
  * Items of several parts taken in turn, one from each of up to `width` parts at a time: a
@@ -62,7 +62,8 @@ export async function* inLanes<T, R>(list: readonly T[], lanes: number, ahead: n
   const starts = laneStarts(list.length, lanes)
   async function* lane(k: number) {
     const own = list.slice(starts[k], starts[k + 1])
-    for await (const items of mapOrdered(own, Math.ceil(ahead / lanes), (x, j) => plan(x, starts[k]! + j))) yield* items
+    const width = Math.ceil(ahead / lanes)
+    for await (const items of pMapIterable(own, (x, j) => plan(x, starts[k]! + j), { concurrency: width, backpressure: width })) yield* items
   }
   async function* all() {
     for (let k = 0; k < lanes; k++) yield lane(k)

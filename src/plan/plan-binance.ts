@@ -6,7 +6,7 @@ import { compareKeys, withoutLastCharacter } from '../storage/keys.ts'
 import { cutText } from '../util/printable.ts'
 import { listPages, type ListedObject } from '../list/list.ts'
 import { asPreflight, preflighted } from '../storage/preflight.ts'
-import { mapOrdered } from '../util/pool.ts'
+import { pMapIterable } from 'p-map'
 import { diffListings, mapSource, planMapped, type LastCopies } from './diff.ts'
 import type { PlanItem } from '../api/items.ts'
 import { shardOfName } from './shard.ts'
@@ -66,7 +66,8 @@ async function* planSeries(job: BinanceJob, clients: Clients, o: Options, series
 async function* planMappedSeries(job: BinanceJob, clients: Clients, o: Options, series: Series[], gaps: GapReport): AsyncGenerator<PlanItem> {
   const taken = new Map<string, ListedObject>()
   const windows: Map<string, ListedObject>[] = []
-  const listed = mapOrdered(series, job.listConcurrency, (x, i) => sourceWindow(job, clients, o, x, i))
+  // Up to listConcurrency series listed ahead, their windows taken in order.
+  const listed = pMapIterable(series, (x, i) => sourceWindow(job, clients, o, x, i), { concurrency: job.listConcurrency, backpressure: job.listConcurrency })
   for await (const { objects, gaps: g } of listed) {
     addGaps(gaps, g)
     const mapped = await mapSource([objects], { sourcePrefix: '', destPrefix: job.destination.prefix, include: job.include, exclude: job.exclude }, job.keyMap!, taken)

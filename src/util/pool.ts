@@ -27,26 +27,3 @@ export async function forEachPool<T>(
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker))
   if (failed !== undefined) throw failed
 }
-
-/**
- * Runs `fn` over `items` with up to `ahead` calls in flight and yields their results in the
- * items' order: a slow item holds back only what comes after it. An error surfaces when its
- * turn comes (later calls in flight are left to finish; their results are dropped).
- */
-export async function* mapOrdered<T, R>(items: readonly T[], ahead: number, fn: (item: T, index: number) => Promise<R>): AsyncGenerator<R> {
-  const running: Promise<R>[] = []
-  let next = 0
-  const fill = () => {
-    while (running.length < Math.max(1, ahead) && next < items.length) {
-      const p = fn(items[next]!, next++)
-      p.catch(() => {}) // rethrown when its turn comes
-      running.push(p)
-    }
-  }
-  fill()
-  while (running.length) {
-    const result = await running.shift()!
-    fill()
-    yield result
-  }
-}
