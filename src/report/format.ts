@@ -17,7 +17,7 @@ export function bytes(n: number): string {
 /** What a batch did: its objects and bytes, its rate, its failures. */
 export function batchResult(e: EventOf<'batch-end'>): string {
   const rate = e.seconds > 0 ? `, ${int(Math.round(e.copied / e.seconds))} objects/s` : ''
-  return `copied ${int(e.copied)} (${bytes(e.bytes)}) in ${e.seconds.toFixed(1)} s${rate}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`
+  return `copied ${int(e.copied)} (${bytes(e.bytes)}) in ${e.seconds.toFixed(e.seconds < 1 ? 2 : 1)} s${rate}${e.failed ? `, ✖ ${int(e.failed)} failed` : ''}`
 }
 
 export function requests(counts: RequestCounts): string {

@@ -97,7 +97,7 @@ describe('the task tree in a terminal', () => {
     const batches = lines.filter((l) => /✔ batch \d+: /.test(l))
     assert.deepEqual(batches.map((l) => Number(/batch (\d+)/.exec(l)![1])), [1, 2, 3, 4, 5, 6, 7, 8], `8 batches of 2,500, each a task of its own:\n${last}`)
     for (const b of batches) {
-      assert.match(b, /copied 2,500 \([\d.]+ [KM]B\) in [\d.]+ s, [\d,]+ objects\/s/, b)
+      assert.match(b, /copied 2,500 \([\d.]+ [KM]B\) in \d+\.\d\d? s, [\d,]+ objects\/s/, b)
       assert.ok(indent(b) > indent(copy!), `a subtask of the copy task, drawn under it:\n${last}`)
     }
     assert.equal(new Set(batches.map(indent)).size, 1, `the batches side by side, not nested:\n${last}`)
