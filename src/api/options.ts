@@ -54,7 +54,7 @@ export type ValuesOf<T extends OptionTable> = { -readonly [K in keyof T]?: Value
 
 /**
  * The values of the options plugins own. Empty here: a plugin that declares options adds its
- * own by declaration merging, from its table (plugins/checksums.ts), so a config is typed for them.
+ * own by declaration merging, from its table (plugins/checksums-options.ts), so a config is typed for them.
  */
 export interface PluginOptionValues {}
 
@@ -85,7 +85,6 @@ export function withPluginOptions(plugins: readonly { name?: unknown; options?: 
   }
   return { table, owners, problems }
 }
-
 
 /** The flag a CLI user types for an option: batchSize → --batch-size. */
 export const flagName = (option: string) => `--${option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`

@@ -26,13 +26,7 @@ export function validateConfig(raw: unknown, plugins: readonly { name: string; o
   if (raw.defaults !== undefined) checkOptions(raw.defaults, 'defaults', add, table)
   if (raw.s5cmd !== undefined && typeof raw.s5cmd !== 'string') add('s5cmd', `expected a path string, got ${describe(raw.s5cmd)}`)
   if (raw.hooks !== undefined) checkHooks(raw.hooks, 'hooks', add)
-  if (raw.plugins !== undefined) {
-    if (!Array.isArray(raw.plugins)) add('plugins', `expected an array of plugins, got ${describe(raw.plugins)}`)
-    else raw.plugins.forEach((p, i) => {
-      if (!isObject(p) || typeof p.name !== 'string') add(`plugins[${i}]`, 'expected a plugin object with a "name"')
-      else if (p.options !== undefined && !isObject(p.options)) add(`plugins[${i}].options`, `expected an object of option entries ({ type, doc, ... }, as in api/options.ts), got ${describe(p.options)}`)
-    })
-  }
+  if (raw.plugins !== undefined) checkPlugins(raw.plugins, add)
 
   const jobs = raw.jobs
   if (jobs === undefined) return problems
@@ -142,6 +136,31 @@ function checkConnectionRef(ref: unknown, known: Set<string>, path: string, add:
   if (ref === undefined) return
   if (typeof ref !== 'string') return add(path, `expected a connection name, got ${describe(ref)}`)
   if (!known.has(ref)) add(path, `unknown connection "${ref}"; define it under connections (known: ${[...known].join(', ') || 'none'})`)
+}
+
+function checkPlugins(plugins: unknown, add: Add) {
+  if (!Array.isArray(plugins)) return add('plugins', `expected an array of plugins, got ${describe(plugins)}`)
+  plugins.forEach((p, i) => {
+    if (!isObject(p) || typeof p.name !== 'string') return add(`plugins[${i}]`, 'expected a plugin object with a "name"')
+    if (p.options === undefined) return
+    if (!isObject(p.options)) return add(`plugins[${i}].options`, `expected an object of option entries, got ${describe(p.options)}`)
+    for (const [name, spec] of Object.entries(p.options)) {
+      const problem = specProblem(spec)
+      if (problem) add(`plugins[${i}].options.${name}`, problem)
+    }
+  })
+}
+
+/** What is wrong with a plugin's option entry: the shapes of the core table's (api/options.ts). */
+function specProblem(spec: unknown): string | undefined {
+  if (!isObject(spec) || typeof spec.doc !== 'string' || !spec.doc) return 'expected { type, doc, ... } with a text in doc'
+  switch (spec.type) {
+    case 'choice': return Array.isArray(spec.choices) && spec.choices.length && spec.choices.every((c) => typeof c === 'string') ? undefined : 'a choice needs choices: a non-empty array of strings'
+    case 'integer': return Number.isInteger(spec.min) && Number.isInteger(spec.max) && (spec.min as number) <= (spec.max as number) ? undefined : 'an integer needs whole numbers min <= max'
+    case 'boolean':
+    case 'prefix': return undefined
+    default: return `expected type choice, integer, boolean or prefix, got ${describe(spec.type)}`
+  }
 }
 
 function checkHooks(hooks: unknown, path: string, add: Add) {

@@ -167,6 +167,11 @@ test('a plugin owns its options: a config sets them (in defaults or a job), they
   const unowned = await write('unowned', '', `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }`)
   await assert.rejects(selectJobs({ config: unowned }), /jobs\.a\.tagPrefix: unknown field/, 'without its plugin the option is unknown')
 
+  const shapeless = await write('shapeless', `{ name: 'vague', options: { level: { type: 'number', doc: 'how much' }, kind: { type: 'choice', doc: 'which' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
+  await assert.rejects(selectJobs({ config: shapeless }), (e: unknown) => e instanceof ConfigError
+    && /plugins\[0\]\.options\.level: expected type choice, integer, boolean or prefix, got "number"/.test(e.message)
+    && /plugins\[0\]\.options\.kind: a choice needs choices/.test(e.message))
+
   const clash = await write('clash', `{ name: 'greedy', options: { concurrency: { type: 'integer', min: 1, max: 2, doc: 'mine' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
   await assert.rejects(selectJobs({ config: clash }), /plugin "greedy": its option "concurrency" is a core option; name it otherwise/)
 })
