@@ -75,24 +75,8 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
     // the series it spans. A plan that is only printed (--dry-run, `lakesync plan`) reads best in key order.
     const spread = job.order === 'spread' && routes.primary.capabilities.answersWithEtag && !options.dryRun
     const { items, gaps } = planJob(job, transports, { signal, extras: job.delete, lastCopied: memory, spread })
-    // Without --delete the plan holds no deletions: no generator between it and the engines.
-    const plan = !job.delete ? (items as AsyncIterable<CopyOrSkip>) : applyDeletions(items, {
-      transport: transports.dest, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal,
-      onDeleted: (d, r) => tally.deletion(d, r),
-      onLimit: async () => {
-        tally.summary.deleteLimitReached = true
-        await emit({ type: 'warning', job: job.name, message: `--max-delete ${job.maxDelete} reached: more destination objects are absent at the source and were not deleted; check the source, then raise --max-delete` })
-      },
-    })
-    if (options.dryRun) {
-      for await (const p of plan) await tally.planned(p)
-      const s = tally.summary
-      if (options.prices && s.mode === 'direct') {
-        s.routes = { ...routeCosts(s, options.prices), prices: options.prices.source }
-        const transfer = crossRegionCost(job, s.bytesCopied, options.prices)
-        if (transfer) s.crossRegion = transfer
-      }
-    }
+    const plan = withDeletions(items, job, transports.dest, tally, options)
+    if (options.dryRun) await countPlan(plan, job, tally, options.prices)
     else await copy(plan, routes, { job, signal, counter, needs: plugins.copyNeeds(job), source: transports.source, dest: transports.dest, sdk: transports.sdk, tempDir: options.tempDir, limiter, ...(adaptive ? { adaptive } : {}) }, memory, tally, plugins, emit)
     if (gaps && !signal.aborted) {
       tally.summary.gaps = { expected: gaps.expected, missing: gaps.missing.length, stray: gaps.stray.length }
@@ -112,6 +96,29 @@ export async function runJob(asked: ResolvedJob, options: JobRunOptions): Promis
   const summary = await tally.end(signal.aborted)
   if (failure) throw failure
   return summary
+}
+
+/** The plan with its deletions applied (--delete), up to --max-delete; without --delete it holds none, and nothing stands between it and the engines. */
+function withDeletions(items: ReturnType<typeof planJob>['items'], job: Pick<ResolvedJob, 'name' | 'delete' | 'maxDelete' | 'destination'>, dest: JobTransports['dest'], tally: JobTally, options: JobRunOptions): AsyncIterable<CopyOrSkip> {
+  if (!job.delete) return items as AsyncIterable<CopyOrSkip>
+  return applyDeletions(items, {
+    transport: dest, bucket: job.destination.bucket, max: job.maxDelete, dryRun: options.dryRun, signal: options.signal,
+    onDeleted: (d, r) => tally.deletion(d, r),
+    onLimit: async () => {
+      tally.summary.deleteLimitReached = true
+      await options.emit({ type: 'warning', job: job.name, message: `--max-delete ${job.maxDelete} reached: more destination objects are absent at the source and were not deleted; check the source, then raise --max-delete` })
+    },
+  })
+}
+
+/** A dry run: each planned item counted (and printed), and for a direct job the route priced against S3 Batch Operations'. */
+async function countPlan(plan: AsyncIterable<CopyOrSkip>, job: Parameters<typeof crossRegionCost>[0], tally: JobTally, prices: Prices | undefined) {
+  for await (const p of plan) await tally.planned(p)
+  const s = tally.summary
+  if (!prices || s.mode !== 'direct') return
+  s.routes = { ...routeCosts(s, prices), prices: prices.source }
+  const transfer = crossRegionCost(job, s.bytesCopied, prices)
+  if (transfer) s.crossRegion = transfer
 }
 
 /** The job's mode, its engines and its limit on copies in flight, said in its decision line and its summary. */
