@@ -124,55 +124,48 @@ test('an auto engine is the plugins\' choice among the engines the job may take;
   assert.equal((await chooseEngine({ ...job, engine: 'sdk' }, undefined, new PluginContainer([team]))).reason, 'sdk requested', 'a named engine is not the plugins\' to choose')
 })
 
-test('configResolved sees the final config once: the plugins\' patches merged, the flags over every job, the jobs selected', async () => {
+/** A config file (an .mjs module) of these plugins and jobs, written to a temp dir of its own. */
+async function configFile(plugins: string, jobs: string): Promise<string> {
   const { mkdtemp, writeFile } = await import('node:fs/promises')
   const { tmpdir } = await import('node:os')
   const path = await import('node:path')
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'lakesync-plugins-')), 'lakesync.config.mjs')
+  await writeFile(file, `export default {\n  plugins: [${plugins}],\n  jobs: { ${jobs} },\n}\n`)
+  return file
+}
+
+test('configResolved sees the final config once: the plugins\' patches merged, the flags over every job, the jobs selected', async () => {
   const { selectJobs } = await import('../../src/cli/select-jobs.ts')
-  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-resolved-'))
-  const file = path.join(dir, 'lakesync.config.mjs')
-  await writeFile(file, `export default {
-  plugins: [
+  const file = await configFile(`
     { name: 'defaults', config: () => ({ defaults: { partConcurrency: 4 } }) },
     { name: 'watcher', configResolved: (c) => { (globalThis.resolvedSeen ??= []).push(c.jobs.map((j) => [j.name, j.concurrency, j.partConcurrency])) } },
-  ],
-  jobs: { a: { source: 's3://src/a/', destination: 's3://lake/a/' }, b: { source: 's3://src/b/', destination: 's3://lake/b/' } },
-}\n`)
+  `, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }, b: { source: 's3://src/b/', destination: 's3://lake/b/' }`)
   await selectJobs({ config: file, jobs: ['b'], concurrency: 7 })
   assert.deepEqual((globalThis as any).resolvedSeen, [[['b', 7, 4]]])
 })
 
 test('a plugin owns its options: a config sets them (in defaults or a job), they are checked by its table with every other problem, its default applies, and it may not take a core option\'s name', async () => {
-  const { mkdtemp, writeFile } = await import('node:fs/promises')
-  const { tmpdir } = await import('node:os')
-  const path = await import('node:path')
   const { selectJobs } = await import('../../src/cli/select-jobs.ts')
-  const dir = await mkdtemp(path.join(tmpdir(), 'lakesync-plugin-options-'))
-  const write = async (name: string, plugins: string, jobs: string) => {
-    const file = path.join(dir, `${name}.config.mjs`)
-    await writeFile(file, `export default {\n  plugins: [${plugins}],\n  jobs: { ${jobs} },\n}\n`)
-    return file
-  }
   const tagger = `{ name: 'tagger', options: { tagPrefix: { type: 'prefix', doc: 'where tags go' }, tagLevel: { type: 'integer', min: 1, max: 9, default: 3, doc: 'how deep' } } }`
-  const ok = await write('ok', tagger, `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }, b: { source: 's3://src/b/', destination: 's3://lake/b/', tagLevel: 7 }`)
+  const ok = await configFile(tagger, `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }, b: { source: 's3://src/b/', destination: 's3://lake/b/', tagLevel: 7 }`)
   const { config } = await selectJobs({ config: ok })
   assert.deepEqual(config.jobs.map((j: any) => [j.name, j.tagPrefix, j.tagLevel]), [['a', 'tags/', 3], ['b', undefined, 7]], 'set where given; the default elsewhere')
 
-  const bad = await write('bad', tagger, `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: '/abs', tagLevel: 10, concurrency: 0 }`)
+  const bad = await configFile(tagger, `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: '/abs', tagLevel: 10, concurrency: 0 }`)
   await assert.rejects(selectJobs({ config: bad }), (e: unknown) => e instanceof ConfigError
     && /jobs\.a\.concurrency: expected a whole number/.test(e.message)
     && /jobs\.a\.tagPrefix: expected a prefix ending with "\/"/.test(e.message)
     && /jobs\.a\.tagLevel: expected a whole number from 1 to 9/.test(e.message))
 
-  const unowned = await write('unowned', '', `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }`)
+  const unowned = await configFile('', `a: { source: 's3://src/a/', destination: 's3://lake/a/', tagPrefix: 'tags/' }`)
   await assert.rejects(selectJobs({ config: unowned }), /jobs\.a\.tagPrefix: unknown field/, 'without its plugin the option is unknown')
 
-  const shapeless = await write('shapeless', `{ name: 'vague', options: { level: { type: 'number', doc: 'how much' }, kind: { type: 'choice', doc: 'which' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
+  const shapeless = await configFile(`{ name: 'vague', options: { level: { type: 'number', doc: 'how much' }, kind: { type: 'choice', doc: 'which' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
   await assert.rejects(selectJobs({ config: shapeless }), (e: unknown) => e instanceof ConfigError
     && /plugins\[0\]\.options\.level: expected type choice, integer, boolean or prefix, got "number"/.test(e.message)
     && /plugins\[0\]\.options\.kind: a choice needs choices/.test(e.message))
 
-  const clash = await write('clash', `{ name: 'greedy', options: { concurrency: { type: 'integer', min: 1, max: 2, doc: 'mine' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
+  const clash = await configFile(`{ name: 'greedy', options: { concurrency: { type: 'integer', min: 1, max: 2, doc: 'mine' } } }`, `a: { source: 's3://src/a/', destination: 's3://lake/a/' }`)
   await assert.rejects(selectJobs({ config: clash }), /plugin "greedy": its option "concurrency" is a core option; name it otherwise/)
 })
 
