@@ -2,8 +2,8 @@ import { setMaxListeners } from 'node:events'
 import yargs, { type Argv, type Options } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { ConfigError, EXIT_CODES, ExitCode, LakesyncError } from '../api/errors.ts'
-import { flagHelp, flagName, withPluginOptions, type OptionSpec } from '../api/options.ts'
-import { BUILTIN_PLUGIN_OPTIONS } from '../../plugins/builtin-options.ts'
+import { flagHelp, flagName, type OptionSpec } from '../api/options.ts'
+import { FLAG_OPTIONS } from './flag-options.ts'
 import { out, registerEnvSecrets } from '../util/redact.ts'
 import { describeS3Error } from '../storage/errors.ts'
 import { slowHeapGrowth } from './gc-tuning.ts'
@@ -50,7 +50,7 @@ const sharding = <T>(y: Argv<T>) =>
 
 /** A flag for every job option, core and lakesync's own plugins'; yargs hands it over as the option's own (camelCase) name. */
 function jobOptionFlags(): Record<string, Options> {
-  return Object.fromEntries(Object.entries(withPluginOptions(BUILTIN_PLUGIN_OPTIONS).table).map(([name, spec]: [string, OptionSpec]) => {
+  return Object.fromEntries(Object.entries(FLAG_OPTIONS).map(([name, spec]: [string, OptionSpec]) => {
     const shape: Options = spec.type === 'choice' ? { choices: spec.choices } : { type: spec.type === 'integer' ? 'number' : spec.type === 'boolean' ? 'boolean' : 'string' }
     return [flagName(name).slice(2), { ...shape, describe: flagHelp(name, spec) }]
   }))

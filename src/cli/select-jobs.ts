@@ -9,6 +9,7 @@ import { PluginContainer } from '../plugins/container.ts'
 import { resolveShard } from '../plan/shard.ts'
 import { autoMode, checksumVerifier, fallback } from '../../plugins/index.ts'
 import { BUILTIN_PLUGIN_OPTIONS } from '../../plugins/builtin-options.ts'
+import { FLAG_OPTIONS } from './flag-options.ts'
 
 /** What the CLI hands a command: the selection, the ad-hoc job, and a flag per job option that overrides every job. */
 export interface SelectionOptions extends JobOptions {
@@ -53,9 +54,6 @@ function adhocConfig(o: SelectionOptions): UserConfig {
     },
   }
 }
-
-/** The options with a flag: the core ones and lakesync's own plugins'. */
-const FLAG_OPTIONS = withPluginOptions(BUILTIN_PLUGIN_OPTIONS).table
 
 /** The job options given as flags, and --include/--exclude. */
 function cliOverrides(o: SelectionOptions): Partial<JobConfig> {

@@ -60,9 +60,9 @@ export const laneStarts = (length: number, count: number) => Array.from({ length
  */
 export async function* inLanes<T, R>(list: readonly T[], lanes: number, ahead: number, plan: (x: T, index: number) => Promise<R[]>): AsyncGenerator<R> {
   const starts = laneStarts(list.length, lanes)
+  const width = Math.ceil(ahead / lanes)
   async function* lane(k: number) {
     const own = list.slice(starts[k], starts[k + 1])
-    const width = Math.ceil(ahead / lanes)
     for await (const items of pMapIterable(own, (x, j) => plan(x, starts[k]! + j), { concurrency: width, backpressure: width })) yield* items
   }
   async function* all() {

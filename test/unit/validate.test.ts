@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { validateConfig } from '../../src/config/validate.ts'
 import { parseS3Url } from '../../src/config/location.ts'
-import { flagHelp, flagName, withPluginOptions } from '../../src/api/options.ts'
+import { flagHelp, flagName } from '../../src/api/options.ts'
+import { FLAG_OPTIONS } from '../../src/cli/flag-options.ts'
 import { BUILTIN_PLUGIN_OPTIONS } from '../../plugins/builtin-options.ts'
 
 test('every problem is reported with its field path', () => {
@@ -27,7 +28,7 @@ test('s3 locations', () => {
 
 test('every option of the option table and of lakesync\'s own plugins is checked, has a flag, and its default passes its own check', () => {
   const bad: Record<string, unknown> = { choice: 'nonsense', integer: 1.5, boolean: 'yes', prefix: '/abs' }
-  for (const [name, spec] of Object.entries(withPluginOptions(BUILTIN_PLUGIN_OPTIONS).table)) {
+  for (const [name, spec] of Object.entries(FLAG_OPTIONS)) {
     const job = (value: unknown) => ({ jobs: { j: { source: 's3://src/x/', destination: 's3://lake/y/', [name]: value } } })
     assert.deepEqual(validateConfig(job(bad[spec.type]), BUILTIN_PLUGIN_OPTIONS).map((p) => p.split(':')[0]), [`jobs.j.${name}`], name)
     if ('default' in spec) assert.deepEqual(validateConfig(job(spec.default), BUILTIN_PLUGIN_OPTIONS), [], `${name}: its default`)
@@ -38,7 +39,7 @@ test('every option of the option table and of lakesync\'s own plugins is checked
 
 test('every --help text is printable ASCII: yargs measures them all at each start, and any other character loads Unicode tables (~30 ms)', async () => {
   const { readFile } = await import('node:fs/promises')
-  for (const [name, spec] of Object.entries(withPluginOptions(BUILTIN_PLUGIN_OPTIONS).table)) assert.match(flagHelp(name, spec), /^[\x20-\x7e]+$/, `--${name}'s help: ${flagHelp(name, spec)}`)
+  for (const [name, spec] of Object.entries(FLAG_OPTIONS)) assert.match(flagHelp(name, spec), /^[\x20-\x7e]+$/, `--${name}'s help: ${flagHelp(name, spec)}`)
   // The other flags' and the commands' texts are written in the CLI's one file.
   const cli = await readFile(new URL('../../src/cli/main.ts', import.meta.url), 'utf8')
   assert.deepEqual(cli.split('\n').filter((l) => /[^\x00-\x7e]/.test(l) && !/^\s*(\/\/|\*|\/\*\*)/.test(l)), [], 'lines of src/cli/main.ts with other characters')
